@@ -1,0 +1,12 @@
+export * from './model';
+export * from './errors';
+export * from './result';
+export * from './policy';
+export type * from './ports';
+export * from './kill-report';
+export * from './risk';
+export * from './calibration';
+export * from './events';
+export * from './use-cases/handle-delivery';
+export * from './use-cases/approve';
+export * from './use-cases/calibrate';

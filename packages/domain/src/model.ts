@@ -1,0 +1,261 @@
+export const KILL_REASONS = [
+  'threat_detected',
+  'anomaly_behavior',
+  'policy_violation',
+  'resource_exhaustion',
+  'dependency_cascade',
+  'manual_override',
+] as const;
+export type KillReason = (typeof KILL_REASONS)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** A validated kill report from Smith (DESIGN §3). */
+export interface KillReport {
+  readonly killId: string;
+  /** ISO 8601 with zone, as Smith sent it. */
+  readonly timestamp: string;
+  readonly targetModule: string;
+  readonly targetInstanceId: string;
+  readonly killReason: KillReason;
+  readonly severity: Severity;
+  readonly confidenceScore: number;
+  readonly evidence: readonly string[];
+  readonly dependencies: readonly string[];
+  readonly sourceAgent: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** Why an entry was not accepted as a kill report: the field and the rule it broke. */
+export interface KillReportRejection {
+  /** Dotted path of the offending field, or "entry" for the whole entry. */
+  readonly field: string;
+  /** Short machine-readable rule name, e.g. "max_length", "pattern", "required", "json". */
+  readonly rule: string;
+  /** Plain-English reason naming the field, used for the dead-letter entry and the log. */
+  readonly message: string;
+}
+
+export type Mode = 'observer' | 'live';
+
+export const DECISION_OUTCOMES = ['approve_auto', 'pending_review', 'deny'] as const;
+export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
+
+export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high', 'critical'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** Reason codes of the guards of DESIGN §4, in the order they are checked. */
+export const GUARD_CODES = ['always_deny_module', 'high_confidence_threat', 'restart_budget_spent', 'rekilled_after_resurrection'] as const;
+export type GuardCode = (typeof GUARD_CODES)[number];
+
+/** Names of the risk factors; each has a weight under `risk.weights`. */
+export const FACTOR_NAMES = [
+  'smith_confidence',
+  'severity',
+  'kill_reason',
+  'module_criticality',
+  'siem_risk_score',
+  'false_positive_history',
+] as const;
+export type FactorName = (typeof FACTOR_NAMES)[number];
+
+/** One factor that had data, with how much it moved the score. */
+export interface RiskFactor {
+  readonly name: FactorName;
+  /** Raw risk value in [0, 1] (1 = the kill was surely right). */
+  readonly value: number;
+  /** Configured weight. */
+  readonly weight: number;
+  /** Weight renormalised over the factors present. */
+  readonly normalizedWeight: number;
+  /** normalizedWeight × value; the contributions sum to the score. */
+  readonly contribution: number;
+  /** Plain-English note on where the value came from. */
+  readonly detail: string;
+}
+
+/** Threat context for one module over a look-back window (DESIGN §8). */
+export interface ThreatContext {
+  /** Risk in [0, 1] derived from the alerts' risk scores; no alerts means low risk. */
+  readonly riskScore: number;
+  readonly alertCount: number;
+  readonly openCount: number;
+  readonly falsePositiveCount: number;
+  /** Threat-match indicators seen for the module. */
+  readonly indicators: readonly string[];
+  /** One word summing the context up. */
+  readonly recommendation: 'deny' | 'review' | 'allow';
+  readonly lookbackHours: number;
+}
+
+/** What threat intel said for one kill: an answer, or why there was none. */
+export type ThreatLookup =
+  | { readonly status: 'answered'; readonly context: ThreatContext }
+  | { readonly status: 'unavailable'; readonly reason: string }
+  | { readonly status: 'disabled' };
+
+/** A module's record with Medic, read from the store before deciding. */
+export interface ModuleHistory {
+  /** Resurrections executed within the history window (any result). */
+  readonly resurrections: number;
+  /** Successful resurrections within the history window that were not re-killed. */
+  readonly held: number;
+  /** Successful resurrections within the history window that Smith killed again inside the re-kill window. */
+  readonly reKilled: number;
+  /** Resurrections within the history window that were rolled back. */
+  readonly rolledBack: number;
+  /** Resurrections executed within the restart-budget window. */
+  readonly recentResurrections: number;
+  /** The module's newest successful resurrection not yet labelled, if any. */
+  readonly lastSuccess: { readonly killId: string; readonly completedAt: string } | null;
+}
+
+export const EMPTY_HISTORY: ModuleHistory = {
+  resurrections: 0,
+  held: 0,
+  reKilled: 0,
+  rolledBack: 0,
+  recentResurrections: 0,
+  lastSuccess: null,
+};
+
+/** Everything the policy weighed, plus its verdict (DESIGN §4). */
+export interface Decision {
+  readonly outcome: DecisionOutcome;
+  readonly riskScore: number;
+  readonly riskLevel: RiskLevel;
+  readonly confidence: number;
+  readonly factors: readonly RiskFactor[];
+  /** Plain-English sentences, most important first. */
+  readonly reasoning: readonly string[];
+  /** The guard that fired, if any. */
+  readonly guard: GuardCode | null;
+  /** The auto-approve ceiling in force when deciding. */
+  readonly autoApproveMaxScore: number;
+}
+
+export const OUTCOME_TYPES = ['success', 'failure', 'rollback', 'undetermined', 're_killed'] as const;
+export type OutcomeType = (typeof OUTCOME_TYPES)[number];
+
+/** Lifecycle of a stored record: decided (nothing to execute yet), executing (restart under way), done. */
+export const RECORD_STATES = ['decided', 'executing', 'done'] as const;
+export type RecordState = (typeof RECORD_STATES)[number];
+
+export const HEALTH_STATUSES = ['healthy', 'none', 'unhealthy', 'starting'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const RESURRECTION_ERRORS = [
+  'container_not_found',
+  'ambiguous_target',
+  'not_enabled',
+  'docker_unavailable',
+  'start_failed',
+  'unhealthy',
+  'health_timeout',
+] as const;
+export type ResurrectionError = (typeof RESURRECTION_ERRORS)[number];
+
+/** The durable record of one kill: its decision and, once known, its outcome (DESIGN §10). */
+export interface OutcomeRecord {
+  readonly outcomeId: string;
+  readonly decisionId: string;
+  readonly killId: string;
+  readonly targetModule: string;
+  readonly targetInstanceId: string;
+  /** When Medic decided, ISO 8601 UTC. */
+  readonly timestamp: string;
+  /** The kill report as validated. */
+  readonly report: KillReport;
+  readonly mode: Mode;
+  readonly state: RecordState;
+  readonly outcomeType: OutcomeType;
+  readonly originalDecision: DecisionOutcome;
+  readonly originalRiskScore: number;
+  readonly originalConfidence: number;
+  readonly riskLevel: RiskLevel;
+  readonly guard: GuardCode | null;
+  readonly wasAutoApproved: boolean;
+  readonly factors: readonly RiskFactor[];
+  readonly reasoning: readonly string[];
+  readonly threatContext: ThreatLookup;
+  /** Seconds from the start of the resurrection to healthy (or to running, without a health check). */
+  readonly timeToHealthy: number | null;
+  readonly healthStatus: HealthStatus | null;
+  readonly containerId: string | null;
+  readonly error: ResurrectionError | null;
+  readonly errorMessage: string | null;
+  readonly approvedBy: string | null;
+  readonly approvedAt: string | null;
+  /** When the outcome became known, ISO 8601 UTC. */
+  readonly completedAt: string | null;
+  /** When a success outlived the re-kill window (DESIGN §7). */
+  readonly confirmedAt: string | null;
+  /** When Smith killed the module again inside the re-kill window. */
+  readonly reKilledAt: string | null;
+}
+
+/** The result of one resurrection attempt; produced by a Resurrector, never thrown. */
+export interface ResurrectionResult {
+  readonly outcome: 'success' | 'failure' | 'rollback';
+  /** What was done to the container. */
+  readonly action: 'start' | 'restart' | 'none';
+  readonly containerId: string | null;
+  readonly healthStatus: HealthStatus | null;
+  readonly timeToHealthy: number | null;
+  readonly error: ResurrectionError | null;
+  readonly message: string | null;
+}
+
+/** A rejected stream entry, kept for operators (DESIGN §3). */
+export interface Rejection {
+  readonly deliveryId: string;
+  readonly killId: string | null;
+  readonly field: string;
+  readonly rule: string;
+  readonly reason: string;
+  /** The raw entry's fields as received. */
+  readonly raw: Readonly<Record<string, string>>;
+  readonly rejectedAt: string;
+}
+
+/** Counts of labelled auto-approved resurrections that calibration learns from. */
+export interface CalibrationSample {
+  /** Labelled auto-approved resurrections in the window. */
+  readonly total: number;
+  /** Of those, the ones that held (confirmed successes). */
+  readonly successes: number;
+}
+
+/** One calibration run, stored with the statistics behind it (DESIGN §7). */
+export interface Calibration {
+  readonly calibratedAt: string;
+  readonly previousMaxScore: number;
+  readonly nextMaxScore: number;
+  readonly direction: 'up' | 'down' | 'none';
+  readonly samples: number;
+  readonly successes: number;
+  readonly successRate: number | null;
+  readonly wilsonLower: number | null;
+  readonly wilsonUpper: number | null;
+  readonly reason: string;
+}
+
+/** Aggregates for `/stats` (DESIGN §9), computed by the store. */
+export interface Stats {
+  readonly total: number;
+  readonly byDecision: Readonly<Record<DecisionOutcome, number>>;
+  readonly byOutcome: Readonly<Record<OutcomeType, number>>;
+  readonly rejections: number;
+  /** Mean time to healthy over successful resurrections, seconds; null without any. */
+  readonly averageTimeToHealthy: number | null;
+  /** Share of labelled auto-approved resurrections that held; null without any. */
+  readonly autoApproveAccuracy: number | null;
+  readonly autoApproveLabelled: number;
+}
+
+/** One dependency's state for `/health`. */
+export interface HealthCheck {
+  readonly status: 'up' | 'down' | 'disabled';
+  readonly detail?: string;
+}

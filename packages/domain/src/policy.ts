@@ -1,0 +1,61 @@
+import type { FactorName } from './model';
+
+/** Every number the decision policy uses (DESIGN §4, §7); `config/medic.yaml` mirrors these defaults. */
+export interface PolicyConfig {
+  /** Weights of the risk factors; renormalised over the factors that have data. */
+  readonly weights: Readonly<Record<FactorName, number>>;
+  readonly autoApprove: {
+    readonly enabled: boolean;
+    /** Minimum decision confidence for approve_auto. */
+    readonly minConfidence: number;
+    /** Initial ceiling on the risk score for approve_auto; calibration moves it. */
+    readonly maxScore: number;
+  };
+  /** Modules Medic must never bring back. */
+  readonly alwaysDenyModules: readonly string[];
+  /** Modules never auto-approved (they always go to review at best). */
+  readonly criticalModules: readonly string[];
+  /** Criticality in [0, 1] per module, for the module_criticality factor; critical modules count as 1. */
+  readonly moduleCriticality: Readonly<Record<string, number>>;
+  /** A threat_detected kill with confidence above this is denied outright. */
+  readonly threatDenyConfidence: number;
+  readonly budget: {
+    /** More than this many resurrections of one module within the window → deny. */
+    readonly maxRestarts: number;
+    readonly windowMinutes: number;
+  };
+  /** A kill this soon after Medic resurrected the module labels that resurrection re_killed. */
+  readonly rekillWindowMinutes: number;
+  /** How far back module history counts for the false-positive-history factor. */
+  readonly historyWindowDays: number;
+}
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  weights: {
+    smith_confidence: 0.3,
+    siem_risk_score: 0.25,
+    false_positive_history: 0.2,
+    module_criticality: 0.15,
+    severity: 0.1,
+    kill_reason: 0.1,
+  },
+  autoApprove: { enabled: false, minConfidence: 0.85, maxScore: 0.3 },
+  alwaysDenyModules: [],
+  criticalModules: [],
+  moduleCriticality: {},
+  threatDenyConfidence: 0.95,
+  budget: { maxRestarts: 3, windowMinutes: 60 },
+  rekillWindowMinutes: 30,
+  historyWindowDays: 30,
+};
+
+/** Calibration settings (DESIGN §7); the step and limits are fixed, the sample floor is configurable. */
+export interface CalibrationConfig {
+  readonly minSamples: number;
+  readonly windowDays: number;
+}
+
+export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDays: 30 };
+
+/** Fixed bounds within which calibration may move `auto_approve_max_score`. */
+export const CALIBRATION_LIMITS = { step: 0.05, min: 0.1, max: 0.4, raiseAtLower: 0.95, lowerBelowUpper: 0.8 } as const;

@@ -1,0 +1,130 @@
+import type {
+  Calibration,
+  CalibrationSample,
+  HealthCheck,
+  ModuleHistory,
+  OutcomeRecord,
+  OutcomeType,
+  Rejection,
+  ResurrectionResult,
+  Stats,
+  ThreatLookup,
+  HealthStatus,
+  ResurrectionError,
+} from './model';
+
+/** One stream entry as delivered: the source's id and the entry's raw fields. */
+export interface Delivery {
+  /** Source-specific delivery id (the Redis entry id), used to ack and dead-letter. */
+  readonly id: string;
+  /** The entry's fields exactly as received; `decodeKillEntry` reads the three framings of DESIGN §3. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** Delivers kill reports at least once (DESIGN §2, §6). */
+export interface KillSource {
+  /** Next deliveries, at most `max`: own pending entries first, then entries claimed from dead consumers, then new ones; waits briefly and returns [] when there are none. */
+  receive(max: number): Promise<Delivery[]>;
+  /** Marks deliveries as done; call only once their effect is durable. */
+  ack(ids: readonly string[]): Promise<void>;
+  /** Copies the raw entry to the dead-letter stream with the reason and its original id, then acknowledges it. */
+  deadLetter(delivery: Delivery, reason: string): Promise<void>;
+  /** Whether the source currently reaches its broker. */
+  health(): Promise<HealthCheck>;
+  /** Stops reading and releases connections; returns promptly even while a read is blocked. */
+  close(): Promise<void>;
+}
+
+/** The container a kill names (DESIGN §5). */
+export interface ResurrectionTarget {
+  readonly killId: string;
+  readonly module: string;
+  readonly instanceId: string;
+}
+
+export interface ResurrectOptions {
+  /** false: a running container is not restarted, only waited on (used when re-checking an interrupted resurrection). */
+  readonly restartIfRunning: boolean;
+}
+
+/** Brings killed containers back and proves they are healthy (DESIGN §5). */
+export interface Resurrector {
+  /** Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. */
+  resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult>;
+  /** Whether the container engine answers. */
+  health(): Promise<HealthCheck>;
+}
+
+/** What the store needs to finish a record once the resurrection is over. */
+export interface OutcomeUpdate {
+  readonly outcomeType: Extract<OutcomeType, 'success' | 'failure' | 'rollback'>;
+  readonly timeToHealthy: number | null;
+  readonly healthStatus: HealthStatus | null;
+  readonly containerId: string | null;
+  readonly error: ResurrectionError | null;
+  readonly errorMessage: string | null;
+  readonly completedAt: string;
+}
+
+/** Windows for a module-history query, as ISO 8601 UTC lower bounds. */
+export interface HistoryWindows {
+  /** Start of the false-positive-history window. */
+  readonly historySince: string;
+  /** Start of the restart-budget window. */
+  readonly budgetSince: string;
+  /** Start of the re-kill window: only a success completed after this can be re-killed. */
+  readonly rekillSince: string;
+}
+
+/** Durable decisions, outcomes, rejections and calibrations (DESIGN §10). */
+export interface OutcomeRepo {
+  /** Stores a new record; "duplicate" (and no change) when its kill_id is already stored. */
+  insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'>;
+  /** Finishes an executing record with its outcome and marks it done. */
+  complete(killId: string, update: OutcomeUpdate): Promise<void>;
+  /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */
+  markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean>;
+  /** The record of one kill, or null. */
+  get(killId: string): Promise<OutcomeRecord | null>;
+  /** The newest records first, at most `limit`. */
+  recent(limit: number): Promise<OutcomeRecord[]>;
+  /** Counts of the module's resurrections in the given windows, and its newest unlabelled success inside the re-kill window. */
+  moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory>;
+  /** Labels a successful resurrection as re-killed (Medic was wrong). */
+  markReKilled(killId: string, at: string): Promise<void>;
+  /** Confirms the successes completed before `completedBefore` that were not re-killed; returns how many. */
+  confirmSuccesses(completedBefore: string, at: string): Promise<number>;
+  /** Labelled auto-approved resurrections decided since `since`, for calibration. */
+  calibrationSample(since: string): Promise<CalibrationSample>;
+  /** Stores a rejected entry; storing the same delivery id again changes nothing. */
+  saveRejection(rejection: Rejection): Promise<void>;
+  /** Stores one calibration run. */
+  saveCalibration(calibration: Calibration): Promise<void>;
+  /** The newest calibration run, or null. */
+  latestCalibration(): Promise<Calibration | null>;
+  /** Aggregates over every record, computed by the store. */
+  stats(): Promise<Stats>;
+  /** Whether the store answers. */
+  health(): Promise<HealthCheck>;
+  /** Releases the store. */
+  close(): Promise<void>;
+}
+
+/** Threat context from a SIEM (DESIGN §8). */
+export interface ThreatIntel {
+  /** Context for the module over the configured look-back; never throws (an outage is status "unavailable"). */
+  lookup(module: string): Promise<ThreatLookup>;
+  /** Whether the SIEM answers. */
+  health(): Promise<HealthCheck>;
+}
+
+/** Time, handed to the core so it stays deterministic. */
+export interface Clock {
+  /** The current instant. */
+  now(): Date;
+  /** Resolves after `ms` milliseconds of this clock's time. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Unique ids for records, handed to the core. */
+export type IdGenerator = () => string;
