@@ -2,7 +2,8 @@
 # Makes the local services Medic's tests and demo need available on this machine (DESIGN §12):
 # Redis on 127.0.0.1:6379 without persistence, a Docker engine, and the test image
 # medic-test/busybox. Reuses what already runs; installs from Debian's packages what is missing.
-# Idempotent; prints what it did. Usage: scripts/services.sh [redis|docker|image ...] (default: all)
+# Idempotent; prints what it did. Usage: scripts/services.sh [redis|docker|image|tools ...]
+# (default: redis docker image; tools installs the sqlite3 and curl commands the demo uses).
 set -euo pipefail
 
 REDIS_PORT="${MEDIC_REDIS_PORT:-6379}"
@@ -83,6 +84,14 @@ ensure_image() {
   say "image: built"
 }
 
+ensure_tools() {
+  local pkgs=()
+  command -v sqlite3 >/dev/null 2>&1 || pkgs+=(sqlite3)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  say "tools: sqlite3 and curl present"
+}
+
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(redis docker image)
 for t in "${targets[@]}"; do
@@ -90,6 +99,7 @@ for t in "${targets[@]}"; do
     redis) ensure_redis ;;
     docker) ensure_docker ;;
     image) ensure_docker; ensure_image ;;
-    *) die "unknown service '$t' (expected redis, docker or image)" ;;
+    tools) ensure_tools ;;
+    *) die "unknown service '$t' (expected redis, docker, image or tools)" ;;
   esac
 done

@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { approveKill, err, handleDelivery, ok, restoreThresholds, runCalibration } from '@medic/domain';
+import type {
+  Clock,
+  HealthCheck,
+  IdGenerator,
+  KillSource,
+  MedicCore,
+  OutcomeRecord,
+  OutcomeRepo,
+  Resurrector,
+  ThreatIntel,
+} from '@medic/domain';
+import { createRedisKillSource } from '@medic/redis';
+import { createDockerClient, DockerResurrector } from '@medic/docker';
+import { SqliteOutcomeRepo } from '@medic/sqlite';
+import { createElasticThreatIntel } from '@medic/elasticsearch';
+import { createApi } from './api';
+import type { HealthReport } from './api';
+import type { AgentConfig } from './config';
+import { logEvents } from './log-events';
+import { createLogger } from './logger';
+import type { Logger } from './logger';
+import { SystemClock } from './system-clock';
+
+/** What createAgent builds by default; pass any of them to replace the real adapter (tests do). */
+export interface AgentDeps {
+  readonly config: AgentConfig;
+  readonly logger?: Logger;
+  readonly source?: KillSource;
+  readonly repo?: OutcomeRepo;
+  readonly resurrector?: Resurrector;
+  /** null: threat intel off regardless of config. */
+  readonly threatIntel?: ThreatIntel | null;
+  readonly clock?: Clock;
+  readonly newId?: IdGenerator;
+}
+
+export interface Agent {
+  readonly config: AgentConfig;
+  readonly core: MedicCore;
+  readonly api: Hono;
+  /** Calibrates, starts the loop and, when enabled, the HTTP server. */
+  start(): Promise<void>;
+  /** Stops reading, finishes the kill and approvals in flight, closes the API and connections. */
+  stop(): Promise<void>;
+  /** The bound API address once started (port 0 in config picks a free one). */
+  address(): { host: string; port: number } | null;
+  health(): Promise<HealthReport>;
+}
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5000;
+
+/** The composition root: real adapters unless overridden. */
+export async function createAgent(deps: AgentDeps): Promise<Agent> {
+  const { config } = deps;
+  const logger = deps.logger ?? createLogger(config.logging);
+  const clock = deps.clock ?? new SystemClock();
+  const source =
+    deps.source ??
+    createRedisKillSource({
+      url: config.redis.url,
+      stream: config.redis.stream,
+      group: config.redis.group,
+      consumer: config.redis.consumer,
+      claimIdleMs: config.redis.claimIdleMs,
+      blockMs: config.redis.blockMs,
+      logger: (level, message, meta) => logger.log(level, message, meta),
+    });
+  const resurrector =
+    deps.resurrector ??
+    new DockerResurrector({
+      docker: createDockerClient(config.docker.host),
+      requireLabel: config.docker.requireLabel,
+      stopTimeoutSeconds: config.docker.stopTimeoutSeconds,
+      healthCheckIntervalMs: config.docker.healthCheckIntervalMs,
+      healthCheckTimeoutMs: config.docker.healthCheckTimeoutMs,
+      stabilityWindowMs: config.docker.stabilityWindowMs,
+      maxRetryAttempts: config.docker.maxRetryAttempts,
+    });
+  const threatIntel =
+    deps.threatIntel !== undefined
+      ? deps.threatIntel
+      : config.siem.enabled
+        ? createElasticThreatIntel({
+            node: config.siem.node,
+            index: config.siem.index,
+            lookbackHours: config.siem.lookbackHours,
+            requestTimeoutMs: config.siem.timeoutMs,
+            ...(config.siem.apiKey ? { apiKey: config.siem.apiKey } : {}),
+            ...(config.siem.username ? { username: config.siem.username } : {}),
+            ...(config.siem.password ? { password: config.siem.password } : {}),
+            ...(config.siem.caFile ? { caFile: config.siem.caFile } : {}),
+          })
+        : null;
+  const repo = deps.repo ?? (await SqliteOutcomeRepo.open({ path: config.databasePath }));
+
+  const core: MedicCore = {
+    source,
+    repo,
+    resurrector,
+    threatIntel,
+    clock,
+    newId: deps.newId ?? randomUUID,
+    policy: config.policy,
+    mode: config.mode,
+    threatTimeoutMs: config.siem.timeoutMs,
+    approvalTtlMinutes: config.approvalTtlMinutes,
+    thresholds: { autoApproveMaxScore: config.policy.autoApprove.maxScore },
+    onEvent: logEvents(logger),
+  };
+
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let server: ServerType | null = null;
+  let bound: { host: string; port: number } | null = null;
+  let calibrationTimer: NodeJS.Timeout | null = null;
+  let sourceError: string | null = null;
+  let wakeLoop: (() => void) | null = null;
+  const executions = new Set<Promise<unknown>>();
+  const startedAt = Date.now();
+
+  const track = (execution: Promise<OutcomeRecord>, killId: string) => {
+    const tracked = execution.catch((error: unknown) => {
+      logger.error(`approved resurrection failed: ${message(error)}`, { kill_id: killId });
+    });
+    executions.add(tracked);
+    void tracked.finally(() => executions.delete(tracked));
+  };
+
+  const health = async (): Promise<HealthReport> => {
+    const [redis, docker, store, intel] = await Promise.all([
+      safeHealth(() => source.health()),
+      safeHealth(() => resurrector.health()),
+      safeHealth(() => repo.health()),
+      threatIntel ? safeHealth(() => threatIntel.health()) : Promise.resolve<HealthCheck>({ status: 'disabled' }),
+    ]);
+    const checks = { redis: sourceError && redis.status === 'up' ? { status: 'down' as const, detail: sourceError } : redis, docker, store, threat_intel: intel };
+    const degraded = Object.values(checks).some((check) => check.status === 'down');
+    return { status: degraded ? 'degraded' : 'ok', checks };
+  };
+
+  const api = createApi({
+    repo,
+    mode: config.mode,
+    version: VERSION,
+    token: config.api.token,
+    startedAt,
+    now: () => Date.now(),
+    health,
+    thresholds: () => core.thresholds,
+    approve: async (killId, approvedBy) => {
+      const result = await approveKill(core, killId, approvedBy);
+      if (!result.ok) return err(result.error);
+      track(result.value.execution, killId);
+      return ok(result.value.record);
+    },
+  });
+
+  /** Waits for `ms` unless the agent is stopping. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeLoop = null;
+        resolve();
+      }
+      wakeLoop = done;
+    });
+
+  const runLoop = async () => {
+    let backoff = RECONNECT_MIN_MS;
+    while (!stopping) {
+      try {
+        const deliveries = await source.receive(config.redis.batchSize);
+        if (sourceError) logger.info('kill source reachable again');
+        sourceError = null;
+        backoff = RECONNECT_MIN_MS;
+        for (const delivery of deliveries) {
+          // Entries of the batch not yet handled stay pending and are read again after a restart.
+          if (stopping) break;
+          await handleDelivery(core, delivery);
+        }
+      } catch (error) {
+        if (stopping) break;
+        // The failed delivery stays unacknowledged; the source hands it out again later.
+        sourceError = message(error);
+        logger.warn(`processing paused, retrying in ${backoff} ms: ${sourceError}`);
+        await pause(backoff);
+        backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+      }
+    }
+  };
+
+  const calibrate = async () => {
+    try {
+      await runCalibration(core, config.calibration);
+    } catch (error) {
+      logger.error(`calibration failed: ${message(error)}`);
+    }
+  };
+
+  return {
+    config,
+    core,
+    api,
+    health,
+    address: () => bound,
+    async start() {
+      const restored = await restoreThresholds(core);
+      if (restored) logger.info(`restored auto_approve_max_score ${restored.nextMaxScore} from calibration at ${restored.calibratedAt}`);
+      await calibrate();
+      calibrationTimer = setInterval(() => void calibrate(), config.calibration.intervalHours * 3_600_000);
+      calibrationTimer.unref();
+      if (config.api.enabled) {
+        await new Promise<void>((resolve, reject) => {
+          const s = serve({ fetch: api.fetch, hostname: config.api.host, port: config.api.port }, (info: AddressInfo) => {
+            bound = { host: info.address, port: info.port };
+            resolve();
+          });
+          s.once('error', reject);
+          server = s;
+        });
+        logger.info(`API listening on http://${bound!.host}:${bound!.port}`);
+      }
+      logger.info(`Medic ${VERSION} started in ${config.mode} mode`, {
+        stream: config.redis.stream,
+        consumer: config.redis.consumer,
+        database: config.databasePath,
+        threat_intel: threatIntel ? 'enabled' : 'disabled',
+      });
+      loop = runLoop();
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      logger.info('stopping: finishing the kill in flight');
+      if (calibrationTimer) clearInterval(calibrationTimer);
+      wakeLoop?.();
+      // A blocked read returns within block_ms; the kill in flight finishes before the loop ends.
+      await loop;
+      await Promise.all(executions);
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      await source.close();
+      await repo.close();
+      logger.info('stopped');
+    },
+  };
+}
+
+async function safeHealth(check: () => Promise<HealthCheck>): Promise<HealthCheck> {
+  try {
+    return await check();
+  } catch (error) {
+    return { status: 'down', detail: message(error) };
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const VERSION: string = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;

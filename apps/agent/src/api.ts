@@ -1,0 +1,154 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ApprovalRefusal, Calibration, HealthCheck, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
+import { toApiRecord } from './api-records';
+
+const KILL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_LIMIT = 200;
+
+export interface HealthReport {
+  readonly status: 'ok' | 'degraded';
+  readonly checks: Readonly<Record<'redis' | 'docker' | 'store' | 'threat_intel', HealthCheck>>;
+}
+
+/** What the API needs from the running agent. */
+export interface ApiDeps {
+  readonly repo: OutcomeRepo;
+  readonly mode: Mode;
+  readonly version: string;
+  /** API token for POST /approve; undefined disables approvals (403). */
+  readonly token: string | undefined;
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly health: () => Promise<HealthReport>;
+  readonly thresholds: () => { autoApproveMaxScore: number };
+  readonly approve: (killId: string, approvedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
+}
+
+/** Every error code the API answers with, and its HTTP status: the one place HTTP mapping lives. */
+const STATUS: Record<string, ContentfulStatusCode> = {
+  bad_request: 400,
+  unauthorized: 401,
+  approvals_disabled: 403,
+  not_found: 404,
+  not_pending: 409,
+  observer_mode: 409,
+  expired: 410,
+  internal: 500,
+};
+
+class ApiError extends Error {
+  constructor(
+    readonly code: keyof typeof STATUS,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The operators' API (DESIGN §9). */
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono();
+
+  app.get('/health', async (c) => {
+    const report = await deps.health();
+    return c.json({
+      status: report.status,
+      mode: deps.mode,
+      uptime_seconds: Math.round((deps.now() - deps.startedAt) / 1000),
+      version: deps.version,
+      checks: report.checks,
+    });
+  });
+
+  app.get('/decisions/recent', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const records = await deps.repo.recent(limit);
+    return c.json({ count: records.length, decisions: records.map(toApiRecord) });
+  });
+
+  app.get('/decisions/:killId', async (c) => {
+    const killId = parseKillId(c.req.param('killId'));
+    const record = await deps.repo.get(killId);
+    if (!record) throw new ApiError('not_found', `no decision for kill ${killId}`);
+    return c.json(toApiRecord(record));
+  });
+
+  app.get('/stats', async (c) => {
+    const [stats, calibration] = await Promise.all([deps.repo.stats(), deps.repo.latestCalibration()]);
+    return c.json({
+      total: stats.total,
+      by_decision: stats.byDecision,
+      by_outcome: stats.byOutcome,
+      rejections: stats.rejections,
+      average_time_to_healthy: stats.averageTimeToHealthy,
+      auto_approve_accuracy: stats.autoApproveAccuracy,
+      auto_approve_labelled: stats.autoApproveLabelled,
+      thresholds: { auto_approve_max_score: deps.thresholds().autoApproveMaxScore },
+      calibration: calibration ? calibrationJson(calibration) : null,
+    });
+  });
+
+  app.post('/approve/:killId', async (c) => {
+    if (deps.token === undefined) throw new ApiError('approvals_disabled', 'approvals are disabled: MEDIC_API_TOKEN is not set');
+    if (!tokenMatches(c.req.header('authorization'), deps.token)) throw new ApiError('unauthorized', 'missing or wrong bearer token');
+    const killId = parseKillId(c.req.param('killId'));
+    const result = await deps.approve(killId, 'api');
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return c.json({ kill_id: killId, status: 'executing', approved_by: result.value.approvedBy, approved_at: result.value.approvedAt }, 202);
+  });
+
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => errorResponse(c, error));
+  return app;
+}
+
+function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof ApiError) {
+    return c.json({ error: { code: error.code, message: error.message } }, STATUS[error.code] ?? 500);
+  }
+  // Hono raises its own HTTPException for malformed requests (e.g. a bad URI); those are the client's fault.
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return c.json({ error: { code: 'bad_request', message: (error as Error).message || 'malformed request' } }, 400);
+  }
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 20;
+  if (!/^\d{1,6}$/.test(raw)) throw new ApiError('bad_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+  const limit = Number(raw);
+  if (limit < 1 || limit > MAX_LIMIT) throw new ApiError('bad_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+  return limit;
+}
+
+function parseKillId(raw: string): string {
+  if (!KILL_ID.test(raw)) throw new ApiError('bad_request', 'killId: must be 1-128 characters of [A-Za-z0-9._:-]');
+  return raw;
+}
+
+/** Constant-time comparison of the bearer token (hashes first, so lengths never leak). */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  if (!match?.[1]) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(match[1]), digest(token));
+}
+
+function calibrationJson(c: Calibration) {
+  return {
+    calibrated_at: c.calibratedAt,
+    previous_max_score: c.previousMaxScore,
+    next_max_score: c.nextMaxScore,
+    direction: c.direction,
+    samples: c.samples,
+    successes: c.successes,
+    success_rate: c.successRate,
+    wilson_lower: c.wilsonLower,
+    wilson_upper: c.wilsonUpper,
+    reason: c.reason,
+  };
+}

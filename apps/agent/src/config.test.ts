@@ -1,0 +1,152 @@
+import { join, resolve } from 'node:path';
+import { decide, EMPTY_HISTORY, MedicError, parseKillReport } from '@medic/domain';
+import type { KillReport } from '@medic/domain';
+import { buildConfig, loadConfig } from './config';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+const medicYaml = join(repoRoot, 'config', 'medic.yaml');
+const demoYaml = join(repoRoot, 'config', 'demo.yaml');
+const env = {};
+
+function report(raw: Record<string, unknown>): KillReport {
+  const parsed = parseKillReport(raw);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.value;
+}
+
+const demoReport = report({
+  kill_id: 'demo-1',
+  timestamp: '2026-02-11T12:00:00Z',
+  target_module: 'nginx-test',
+  target_instance_id: 'inst-001',
+  kill_reason: 'anomaly_behavior',
+  severity: 'low',
+  confidence_score: 0.4,
+  evidence: ['unusual_traffic'],
+  dependencies: [],
+  source_agent: 'smith',
+});
+const highRiskReport = report({ ...demoReportWire(), kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
+
+function demoReportWire() {
+  return {
+    kill_id: 'demo-1',
+    timestamp: '2026-02-11T12:00:00Z',
+    target_module: 'nginx-test',
+    target_instance_id: 'inst-001',
+    kill_reason: 'anomaly_behavior',
+    severity: 'low',
+    confidence_score: 0.4,
+    evidence: ['unusual_traffic'],
+    dependencies: [],
+    source_agent: 'smith',
+  };
+}
+
+function configError(run: () => unknown): MedicError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MedicError);
+    expect((error as MedicError).code).toBe('config_invalid');
+    return error as MedicError;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('config/medic.yaml documents exactly the built-in defaults', () => {
+    const fromFile = loadConfig({ path: medicYaml, env, cwd: repoRoot });
+    const builtIn = buildConfig({}, { env, cwd: repoRoot, file: medicYaml });
+    expect(fromFile).toEqual(builtIn);
+    expect(fromFile.mode).toBe('observer');
+    expect(fromFile.policy.autoApprove.enabled).toBe(false);
+    expect(fromFile.api).toEqual({ enabled: true, host: '127.0.0.1', port: 8000, token: undefined });
+  });
+
+  it('config/demo.yaml is live with auto-approve on', () => {
+    const demo = loadConfig({ path: demoYaml, env, cwd: repoRoot });
+    expect(demo.mode).toBe('live');
+    expect(demo.policy.autoApprove.enabled).toBe(true);
+  });
+
+  it('the plan demo report is approve_auto under demo.yaml; the high-risk report is deny under both', () => {
+    const demo = loadConfig({ path: demoYaml, env, cwd: repoRoot });
+    const safe = loadConfig({ path: medicYaml, env, cwd: repoRoot });
+    const input = (r: KillReport, maxScore: number) => ({
+      report: r,
+      history: EMPTY_HISTORY,
+      threat: { status: 'disabled' } as const,
+      reKilledAfterResurrection: false,
+      autoApproveMaxScore: maxScore,
+    });
+    expect(decide(input(demoReport, demo.policy.autoApprove.maxScore), demo.policy).outcome).toBe('approve_auto');
+    expect(decide(input(demoReport, safe.policy.autoApprove.maxScore), safe.policy).outcome).toBe('pending_review');
+    for (const config of [demo, safe]) {
+      const decision = decide(input(highRiskReport, config.policy.autoApprove.maxScore), config.policy);
+      expect(decision.outcome).toBe('deny');
+      expect(decision.guard).toBe('high_confidence_threat');
+    }
+  });
+
+  it('an unknown key stops start-up naming the key path', () => {
+    const error = configError(() => buildConfig({ decision: { auto_aprove: { enabled: true } } }, { env, cwd: repoRoot, file: null }));
+    expect(error.message).toContain('decision.auto_aprove');
+  });
+
+  it('a bad value names the key path', () => {
+    const error = configError(() => buildConfig({ decision: { auto_approve: { min_confidence: 1.5 } } }, { env, cwd: repoRoot, file: null }));
+    expect(error.message).toContain('decision.auto_approve.min_confidence');
+    expect(configError(() => buildConfig({ mode: 'yolo' }, { env, cwd: repoRoot, file: null })).message).toContain('mode');
+    expect(configError(() => buildConfig({ api: { port: 70000 } }, { env, cwd: repoRoot, file: null })).message).toContain('api.port');
+  });
+
+  it('no configuration can select an in-memory adapter', () => {
+    expect(configError(() => buildConfig({ smith: { event_bus: { type: 'mock' } } }, { env, cwd: repoRoot, file: null })).message).toContain(
+      'smith.event_bus.type',
+    );
+    expect(configError(() => buildConfig({ resurrection: { executor: 'mock' } }, { env, cwd: repoRoot, file: null })).message).toContain(
+      'resurrection.executor',
+    );
+  });
+
+  it('environment overrides win over the file', () => {
+    const config = buildConfig(
+      { mode: 'observer' },
+      {
+        env: {
+          MEDIC_MODE: 'live',
+          MEDIC_API_TOKEN: 's3cret',
+          REDIS_URL: 'rediss://:pw@redis.example:6380/0',
+          DOCKER_HOST: 'unix:///tmp/docker.sock',
+          ELASTICSEARCH_URL: 'http://es.example:9200',
+        },
+        cwd: repoRoot,
+        file: null,
+      },
+    );
+    expect(config.mode).toBe('live');
+    expect(config.api.token).toBe('s3cret');
+    expect(config.redis.url).toBe('rediss://:pw@redis.example:6380/0');
+    expect(config.docker.host).toBe('unix:///tmp/docker.sock');
+    expect(config.siem.node).toBe('http://es.example:9200');
+  });
+
+  it('--mode wins over MEDIC_MODE, and a bad one is named', () => {
+    expect(buildConfig({}, { env: { MEDIC_MODE: 'live' }, cwd: repoRoot, file: null, mode: 'observer' }).mode).toBe('observer');
+    expect(configError(() => buildConfig({}, { env: { MEDIC_MODE: 'chaos' }, cwd: repoRoot, file: null })).message).toContain('MEDIC_MODE');
+  });
+
+  it('relative paths resolve against the directory the command started in', () => {
+    const config = loadConfig({ path: 'config/medic.yaml', env, cwd: repoRoot });
+    expect(config.file).toBe(medicYaml);
+    expect(config.databasePath).toBe(join(repoRoot, 'data', 'outcomes.db'));
+    const elsewhere = buildConfig({}, { env, cwd: '/srv/medic', file: null });
+    expect(elsewhere.databasePath).toBe('/srv/medic/data/outcomes.db');
+  });
+
+  it('MEDIC_CONFIG_PATH selects the file; a missing file and bad YAML are clear errors', () => {
+    expect(loadConfig({ env: { MEDIC_CONFIG_PATH: demoYaml }, cwd: repoRoot }).mode).toBe('live');
+    expect(configError(() => loadConfig({ path: 'nope.yaml', env, cwd: repoRoot })).message).toContain('nope.yaml');
+  });
+});

@@ -1,0 +1,284 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CALIBRATION, DEFAULT_POLICY, MedicError } from '@medic/domain';
+import type { CalibrationConfig, Mode, PolicyConfig } from '@medic/domain';
+
+const unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
+const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const text = v.pipe(v.string(), v.minLength(1));
+const moduleName = v.pipe(v.string(), v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container name'));
+const modeSchema = v.picklist(['observer', 'live']);
+
+/** Fills the defaults of an object section when the section is absent. */
+const section = <T extends v.ObjectEntries>(entries: T) =>
+  // Every key of a section is optional, so an empty object is a valid input.
+  v.optional(v.strictObject(entries), () => ({}) as v.InferInput<v.StrictObjectSchema<T, undefined>>);
+
+const w = DEFAULT_POLICY.weights;
+
+/** The whole configuration file (DESIGN §11); every key is optional and defaults as in config/medic.yaml. */
+const ConfigSchema = v.strictObject({
+  version: v.optional(v.string(), '1.0'),
+  mode: v.optional(modeSchema, 'observer'),
+  smith: section({
+    event_bus: section({
+      // Only Redis: no configuration can select an in-memory source.
+      type: v.optional(v.literal('redis'), 'redis'),
+      host: v.optional(text, '127.0.0.1'),
+      port: v.optional(port, 6379),
+      topic: v.optional(text, 'smith.events.kill_notifications'),
+      consumer_group: v.optional(text, 'medic-agent'),
+      consumer_name: v.optional(text),
+      claim_idle_ms: v.optional(positive, 60_000),
+      block_ms: v.optional(positive, 500),
+      batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
+    }),
+  }),
+  decision: section({
+    auto_approve: section({
+      enabled: v.optional(v.boolean(), DEFAULT_POLICY.autoApprove.enabled),
+      min_confidence: v.optional(unit, DEFAULT_POLICY.autoApprove.minConfidence),
+      max_score: v.optional(unit, DEFAULT_POLICY.autoApprove.maxScore),
+    }),
+    always_deny_modules: v.optional(v.array(moduleName), []),
+    critical_modules: v.optional(v.array(moduleName), []),
+    threat_deny_confidence: v.optional(unit, DEFAULT_POLICY.threatDenyConfidence),
+    approval_ttl_minutes: v.optional(positive, 60),
+  }),
+  risk: section({
+    weights: section({
+      smith_confidence: v.optional(unit, w.smith_confidence),
+      siem_risk_score: v.optional(unit, w.siem_risk_score),
+      false_positive_history: v.optional(unit, w.false_positive_history),
+      module_criticality: v.optional(unit, w.module_criticality),
+      severity: v.optional(unit, w.severity),
+      kill_reason: v.optional(unit, w.kill_reason),
+    }),
+    module_criticality: v.optional(v.record(moduleName, unit), {}),
+  }),
+  resurrection: section({
+    // Only Docker: no configuration can select an in-memory fleet.
+    executor: v.optional(v.literal('docker'), 'docker'),
+    require_label: v.optional(v.boolean(), false),
+    health_check_interval_seconds: v.optional(positive, 0.5),
+    health_check_timeout_seconds: v.optional(positive, 60),
+    stability_window_seconds: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0)), 1),
+    stop_timeout_seconds: v.optional(count, 10),
+    max_retry_attempts: v.optional(count, 2),
+    budget: section({
+      max_restarts: v.optional(count, DEFAULT_POLICY.budget.maxRestarts),
+      window_minutes: v.optional(positive, DEFAULT_POLICY.budget.windowMinutes),
+    }),
+  }),
+  learning: section({
+    database: section({
+      type: v.optional(v.literal('sqlite'), 'sqlite'),
+      path: v.optional(text, 'data/outcomes.db'),
+    }),
+    rekill_window_minutes: v.optional(positive, DEFAULT_POLICY.rekillWindowMinutes),
+    history_window_days: v.optional(positive, DEFAULT_POLICY.historyWindowDays),
+    min_samples: v.optional(v.pipe(count, v.minValue(1)), DEFAULT_CALIBRATION.minSamples),
+    calibration_window_days: v.optional(positive, DEFAULT_CALIBRATION.windowDays),
+    calibration_interval_hours: v.optional(positive, 24),
+  }),
+  siem: section({
+    enabled: v.optional(v.boolean(), false),
+    node: v.optional(v.pipe(v.string(), v.url()), 'http://127.0.0.1:9200'),
+    index: v.optional(text, '.alerts-security.alerts-*'),
+    lookback_hours: v.optional(positive, 24),
+    timeout_ms: v.optional(positive, 2000),
+    api_key: v.optional(text),
+    username: v.optional(text),
+    password: v.optional(text),
+    ca_file: v.optional(text),
+  }),
+  api: section({
+    enabled: v.optional(v.boolean(), true),
+    host: v.optional(text, '127.0.0.1'),
+    port: v.optional(port, 8000),
+  }),
+  logging: section({
+    level: v.optional(v.picklist(['error', 'warn', 'info', 'debug']), 'info'),
+    format: v.optional(v.picklist(['text', 'json']), 'text'),
+  }),
+});
+
+type ConfigFile = v.InferOutput<typeof ConfigSchema>;
+
+/** The validated configuration with environment overrides applied and paths made absolute. */
+export interface AgentConfig {
+  readonly file: string | null;
+  readonly mode: Mode;
+  readonly redis: {
+    readonly url: string;
+    readonly stream: string;
+    readonly group: string;
+    readonly consumer: string;
+    readonly claimIdleMs: number;
+    readonly blockMs: number;
+    readonly batchSize: number;
+  };
+  readonly policy: PolicyConfig;
+  readonly calibration: CalibrationConfig & { readonly intervalHours: number };
+  readonly approvalTtlMinutes: number;
+  readonly docker: {
+    readonly host: string | undefined;
+    readonly requireLabel: boolean;
+    readonly healthCheckIntervalMs: number;
+    readonly healthCheckTimeoutMs: number;
+    readonly stabilityWindowMs: number;
+    readonly stopTimeoutSeconds: number;
+    readonly maxRetryAttempts: number;
+  };
+  readonly databasePath: string;
+  readonly siem: {
+    readonly enabled: boolean;
+    readonly node: string;
+    readonly index: string;
+    readonly lookbackHours: number;
+    readonly timeoutMs: number;
+    readonly apiKey?: string;
+    readonly username?: string;
+    readonly password?: string;
+    readonly caFile?: string;
+  };
+  readonly api: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly token: string | undefined };
+  readonly logging: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
+}
+
+export interface LoadConfigOptions {
+  /** Config file; falls back to MEDIC_CONFIG_PATH, else the built-in defaults (the same as config/medic.yaml). */
+  readonly path?: string;
+  /** --mode from the command line; wins over MEDIC_MODE and the file. */
+  readonly mode?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Directory relative paths are resolved against (the one the user started the command in). */
+  readonly cwd?: string;
+}
+
+/** Reads, overrides and validates the configuration; throws MedicError('config_invalid') naming the key. */
+export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const requested = options.path ?? env.MEDIC_CONFIG_PATH;
+  const file = requested ? resolvePath(cwd, requested) : null;
+  let raw: unknown = {};
+  if (file) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new MedicError('config_invalid', `cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    try {
+      raw = parseYaml(source) ?? {};
+    } catch (error) {
+      throw new MedicError('config_invalid', `config file ${file} is not valid YAML: ${(error as Error).message}`);
+    }
+  }
+  return buildConfig(raw, { env, cwd, file, mode: options.mode });
+}
+
+/** Validates an already-parsed config document (used by loadConfig and tests). */
+export function buildConfig(
+  raw: unknown,
+  context: { env: NodeJS.ProcessEnv; cwd: string; file: string | null; mode?: string | undefined },
+): AgentConfig {
+  const { env, cwd, file } = context;
+  const parsed = v.safeParse(ConfigSchema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const key = v.getDotPath(issue) ?? '(root)';
+    throw new MedicError('config_invalid', `invalid configuration${file ? ` in ${file}` : ''}: ${key}: ${issue.message}`);
+  }
+  const c: ConfigFile = parsed.output;
+  const mode = pickMode(context.mode, env.MEDIC_MODE, c.mode);
+  const bus = c.smith.event_bus;
+  const redisUrl = env.REDIS_URL && env.REDIS_URL.length > 0 ? env.REDIS_URL : `redis://${bus.host}:${bus.port}`;
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    throw new MedicError('config_invalid', `invalid configuration: REDIS_URL: must start with redis:// or rediss:// (got "${redisUrl.slice(0, 40)}")`);
+  }
+  const siemNode = env.ELASTICSEARCH_URL && env.ELASTICSEARCH_URL.length > 0 ? env.ELASTICSEARCH_URL : c.siem.node;
+  const token = env.MEDIC_API_TOKEN && env.MEDIC_API_TOKEN.length > 0 ? env.MEDIC_API_TOKEN : undefined;
+  const r = c.resurrection;
+  return {
+    file,
+    mode,
+    redis: {
+      url: redisUrl,
+      stream: bus.topic,
+      group: bus.consumer_group,
+      consumer: bus.consumer_name ?? hostname(),
+      claimIdleMs: bus.claim_idle_ms,
+      blockMs: bus.block_ms,
+      batchSize: bus.batch_size,
+    },
+    policy: {
+      weights: { ...c.risk.weights },
+      autoApprove: {
+        enabled: c.decision.auto_approve.enabled,
+        minConfidence: c.decision.auto_approve.min_confidence,
+        maxScore: c.decision.auto_approve.max_score,
+      },
+      alwaysDenyModules: c.decision.always_deny_modules,
+      criticalModules: c.decision.critical_modules,
+      moduleCriticality: c.risk.module_criticality,
+      threatDenyConfidence: c.decision.threat_deny_confidence,
+      budget: { maxRestarts: r.budget.max_restarts, windowMinutes: r.budget.window_minutes },
+      rekillWindowMinutes: c.learning.rekill_window_minutes,
+      historyWindowDays: c.learning.history_window_days,
+    },
+    calibration: {
+      minSamples: c.learning.min_samples,
+      windowDays: c.learning.calibration_window_days,
+      intervalHours: c.learning.calibration_interval_hours,
+    },
+    approvalTtlMinutes: c.decision.approval_ttl_minutes,
+    docker: {
+      host: env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : undefined,
+      requireLabel: r.require_label,
+      healthCheckIntervalMs: r.health_check_interval_seconds * 1000,
+      healthCheckTimeoutMs: r.health_check_timeout_seconds * 1000,
+      stabilityWindowMs: r.stability_window_seconds * 1000,
+      stopTimeoutSeconds: r.stop_timeout_seconds,
+      maxRetryAttempts: r.max_retry_attempts,
+    },
+    databasePath: resolvePath(cwd, c.learning.database.path),
+    siem: {
+      enabled: c.siem.enabled,
+      node: siemNode,
+      index: c.siem.index,
+      lookbackHours: c.siem.lookback_hours,
+      timeoutMs: c.siem.timeout_ms,
+      ...(c.siem.api_key ? { apiKey: c.siem.api_key } : {}),
+      ...(c.siem.username ? { username: c.siem.username } : {}),
+      ...(c.siem.password ? { password: c.siem.password } : {}),
+      ...(c.siem.ca_file ? { caFile: resolvePath(cwd, c.siem.ca_file) } : {}),
+    },
+    api: { enabled: c.api.enabled, host: c.api.host, port: c.api.port, token },
+    logging: { level: c.logging.level, format: c.logging.format },
+  };
+}
+
+function pickMode(flag: string | undefined, fromEnv: string | undefined, fromFile: Mode): Mode {
+  for (const [source, value] of [
+    ['--mode', flag],
+    ['MEDIC_MODE', fromEnv],
+  ] as const) {
+    if (value === undefined || value === '') continue;
+    if (value !== 'observer' && value !== 'live') {
+      throw new MedicError('config_invalid', `invalid configuration: ${source}: expected observer or live (got "${value.slice(0, 40)}")`);
+    }
+    return value;
+  }
+  return fromFile;
+}
+
+function resolvePath(cwd: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

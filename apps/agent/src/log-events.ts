@@ -1,0 +1,77 @@
+import type { DomainEvent, EventSink } from '@medic/domain';
+import type { Logger } from './logger';
+
+/** Turns the core's events into log lines; every line about a kill carries its kill_id. */
+export function logEvents(logger: Logger): EventSink {
+  return (event: DomainEvent) => {
+    switch (event.type) {
+      case 'rejected':
+        logger.warn(`kill report rejected and dead-lettered: ${event.rejection.message}`, {
+          kill_id: event.killId ?? undefined,
+          delivery_id: event.deliveryId,
+          field: event.rejection.field,
+          rule: event.rejection.rule,
+        });
+        return;
+      case 'duplicate':
+        logger.info('duplicate kill acknowledged without a second decision', { kill_id: event.killId, state: event.state });
+        return;
+      case 're_killed':
+        logger.warn(`module killed again soon after Medic resurrected it; kill ${event.previousKillId} labelled re_killed`, {
+          kill_id: event.killId,
+          previous_kill_id: event.previousKillId,
+        });
+        return;
+      case 'threat_intel':
+        if (event.lookup.status === 'unavailable') {
+          logger.warn(`threat intel unavailable: ${event.lookup.reason}`, { kill_id: event.killId });
+        } else if (event.lookup.status === 'answered') {
+          logger.debug('threat intel answered', { kill_id: event.killId, risk: event.lookup.context.riskScore, alerts: event.lookup.context.alertCount });
+        }
+        return;
+      case 'decided': {
+        const d = event.decision;
+        logger.info(`decision ${d.outcome}: ${d.reasoning[0] ?? ''}`, {
+          kill_id: event.killId,
+          module: event.module,
+          outcome: d.outcome,
+          score: round(d.riskScore),
+          level: d.riskLevel,
+          confidence: round(d.confidence),
+          guard: d.guard ?? undefined,
+          executing: event.executing,
+        });
+        return;
+      }
+      case 'resurrecting':
+        logger.info(event.resumed ? 're-checking an interrupted resurrection' : 'resurrecting', { kill_id: event.killId, module: event.module });
+        return;
+      case 'resurrected': {
+        const r = event.result;
+        const meta = {
+          kill_id: event.killId,
+          module: event.module,
+          outcome: r.outcome,
+          action: r.action,
+          health: r.healthStatus ?? undefined,
+          time_to_healthy: r.timeToHealthy ?? undefined,
+          container_id: r.containerId?.slice(0, 12),
+          error: r.error ?? undefined,
+        };
+        if (r.outcome === 'success') logger.info('resurrection succeeded', meta);
+        else logger.warn(`resurrection ${r.outcome}: ${r.message ?? r.error ?? ''}`, meta);
+        return;
+      }
+      case 'approved':
+        logger.info('manual approval accepted', { kill_id: event.killId, approved_by: event.approvedBy });
+        return;
+      case 'calibrated': {
+        const c = event.calibration;
+        logger.info(`calibration ${c.direction}: ${c.reason}`, { previous: c.previousMaxScore, next: c.nextMaxScore, samples: c.samples });
+        return;
+      }
+    }
+  };
+}
+
+const round = (n: number): number => Math.round(n * 1000) / 1000;

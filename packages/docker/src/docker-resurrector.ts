@@ -1,0 +1,236 @@
+import { performance } from 'node:perf_hooks';
+import type {
+  HealthCheck,
+  HealthStatus,
+  ResurrectionError,
+  ResurrectionResult,
+  ResurrectionTarget,
+  ResurrectOptions,
+  Resurrector,
+} from '@medic/domain';
+import type { DockerClient, DockerContainerDetails, DockerContainerHandle } from './docker-client';
+import { classifyDockerError, describeError } from './docker-errors';
+import { hasHealthCheck, readHealth } from './health-state';
+import { locateContainer } from './locate';
+
+export interface DockerResurrectorOptions {
+  readonly docker: DockerClient;
+  /** Only touch containers labelled medic.enable=true (DESIGN §5 opt-in). */
+  readonly requireLabel?: boolean;
+  /** Seconds Docker waits after SIGTERM before SIGKILL, for restart and rollback. */
+  readonly stopTimeoutSeconds?: number;
+  /** Pause between two looks at a starting container's health. */
+  readonly healthCheckIntervalMs?: number;
+  /** How long a container with a health check may take to become healthy before it is rolled back. */
+  readonly healthCheckTimeoutMs?: number;
+  /** How long a container without a health check must keep running to count as up. */
+  readonly stabilityWindowMs?: number;
+  /** Further attempts after a start (or restart) call the engine refused. */
+  readonly maxRetryAttempts?: number;
+  /** How long the engine may take to answer a ping before it counts as unavailable. */
+  readonly pingTimeoutMs?: number;
+  /** Monotonic milliseconds, for time_to_healthy and the health deadline. */
+  readonly now?: () => number;
+}
+
+type Settings = Required<Omit<DockerResurrectorOptions, 'docker'>>;
+
+const DEFAULTS: Settings = {
+  requireLabel: false,
+  stopTimeoutSeconds: 10,
+  healthCheckIntervalMs: 500,
+  healthCheckTimeoutMs: 60_000,
+  stabilityWindowMs: 1000,
+  maxRetryAttempts: 2,
+  pingTimeoutMs: 1500,
+  now: () => performance.now(),
+};
+
+/** What one resurrection has done so far, for the result whichever way it ends. */
+interface Progress {
+  readonly startedAt: number;
+  action: ResurrectionResult['action'];
+  containerId: string | null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Resurrects containers through the Docker Engine API (DESIGN §5). */
+export class DockerResurrector implements Resurrector {
+  private readonly docker: DockerClient;
+  private readonly settings: Settings;
+
+  constructor(options: DockerResurrectorOptions) {
+    this.docker = options.docker;
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    this.settings = { ...DEFAULTS, ...given };
+  }
+
+  async resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult> {
+    const progress: Progress = { startedAt: this.settings.now(), action: 'none', containerId: null };
+    let result: ResurrectionResult;
+    try {
+      result = await this.run(target, options?.restartIfRunning ?? true, progress);
+    } catch (error) {
+      result = fromDockerError(error);
+    }
+    return { ...result, action: progress.action, containerId: result.containerId ?? progress.containerId };
+  }
+
+  private async run(target: ResurrectionTarget, restartIfRunning: boolean, progress: Progress): Promise<ResurrectionResult> {
+    const ping = await this.ping();
+    if (ping !== null) return failure('docker_unavailable', `Docker engine not reachable: ${ping}`);
+    const located = await locateContainer(this.docker, target, this.settings.requireLabel);
+    if (!located.ok) return failure(located.error.error, located.error.message);
+    const { id, name } = located.value;
+    progress.containerId = id;
+    const container = this.docker.getContainer(id);
+    const before = await container.inspect();
+    progress.action = before.State.Running ? (restartIfRunning ? 'restart' : 'none') : 'start';
+    const refused = await this.bringUp(container, progress.action, name);
+    return refused ?? this.prove(container, progress.action, name, before, progress.startedAt);
+  }
+
+  async health(): Promise<HealthCheck> {
+    const problem = await this.ping();
+    return problem === null ? { status: 'up', detail: 'Docker engine answers' } : { status: 'down', detail: `Docker engine not reachable: ${problem}` };
+  }
+
+  /** null when the engine answers within pingTimeoutMs, else why not. */
+  private async ping(): Promise<string | null> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(`no answer to ping within ${this.settings.pingTimeoutMs} ms`);
+      }, this.settings.pingTimeoutMs);
+    });
+    const answer = this.docker.ping({ abortSignal: controller.signal }).then(
+      () => null,
+      (error: unknown) => describeError(error),
+    );
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Starts or restarts the container, retrying a refused call up to maxRetryAttempts times; a failure result when it never went through. */
+  private async bringUp(container: DockerContainerHandle, action: ResurrectionResult['action'], name: string): Promise<ResurrectionResult | null> {
+    if (action === 'none') return null;
+    const attempts = 1 + this.settings.maxRetryAttempts;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        // A retry after a failed restart starts the container: the restart's stop has usually happened.
+        if (action === 'restart' && attempt === 1) await container.restart({ t: this.settings.stopTimeoutSeconds });
+        else await container.start();
+        return null;
+      } catch (error) {
+        const kind = classifyDockerError(error);
+        if (kind === 'not_modified') return null; // already running
+        if (kind !== 'rejected') throw error;
+        lastError = error;
+        if (attempt < attempts) await sleep(this.settings.healthCheckIntervalMs);
+      }
+    }
+    return failure('start_failed', `${action} of ${name} failed after ${attempts} attempt(s): ${describeError(lastError)}`);
+  }
+
+  /** Proves the container came up: healthy within the timeout, or still running after the stability window. */
+  private async prove(
+    container: DockerContainerHandle,
+    action: ResurrectionResult['action'],
+    name: string,
+    before: DockerContainerDetails,
+    startedAt: number,
+  ): Promise<ResurrectionResult> {
+    const first = await container.inspect();
+    const id = first.Id;
+    if (!first.State.Running || first.State.Restarting) {
+      return { ...failure('start_failed', `${name} is not running after ${action}: ${describeState(first)}`), containerId: id };
+    }
+    if (action === 'restart' && first.State.StartedAt === before.State.StartedAt) {
+      return { ...failure('start_failed', `${name} was not restarted (its start time did not change)`), containerId: id };
+    }
+    if (!hasHealthCheck(first) && !hasHealthCheck(before)) return this.awaitStable(container, name, first, startedAt);
+    return this.awaitHealthy(container, name, id, startedAt);
+  }
+
+  private async awaitStable(container: DockerContainerHandle, name: string, first: DockerContainerDetails, startedAt: number): Promise<ResurrectionResult> {
+    const runningAfter = this.elapsedSeconds(startedAt);
+    await sleep(this.settings.stabilityWindowMs);
+    const later = await container.inspect();
+    if (!later.State.Running || later.State.Restarting || later.State.StartedAt !== first.State.StartedAt) {
+      return {
+        ...failure('start_failed', `${name} did not stay up for the ${this.settings.stabilityWindowMs} ms stability window: ${describeState(later)}`),
+        containerId: first.Id,
+      };
+    }
+    return { outcome: 'success', action: 'none', containerId: first.Id, healthStatus: 'none', timeToHealthy: runningAfter, error: null, message: null };
+  }
+
+  private async awaitHealthy(container: DockerContainerHandle, name: string, id: string, startedAt: number): Promise<ResurrectionResult> {
+    const { healthCheckIntervalMs, healthCheckTimeoutMs } = this.settings;
+    const deadline = this.settings.now() + healthCheckTimeoutMs;
+    for (;;) {
+      const details = await container.inspect();
+      if (!details.State.Running) {
+        return { ...failure('start_failed', `${name} stopped while waiting for health: ${describeState(details)}`), containerId: id };
+      }
+      const reading = readHealth(details);
+      if (reading === 'healthy') {
+        return { outcome: 'success', action: 'none', containerId: id, healthStatus: 'healthy', timeToHealthy: this.elapsedSeconds(startedAt), error: null, message: null };
+      }
+      if (reading === 'unhealthy') return this.rollback(container, id, 'unhealthy', 'unhealthy', `${name} reported unhealthy`);
+      const remaining = deadline - this.settings.now();
+      if (remaining <= 0) {
+        return this.rollback(container, id, 'health_timeout', 'starting', `${name} was not healthy within ${healthCheckTimeoutMs} ms`);
+      }
+      await sleep(Math.min(healthCheckIntervalMs, remaining));
+    }
+  }
+
+  /** Stops a container that came back unhealthy; outcome rollback either way, the message says if stopping failed. */
+  private async rollback(
+    container: DockerContainerHandle,
+    id: string,
+    error: Extract<ResurrectionError, 'unhealthy' | 'health_timeout'>,
+    healthStatus: HealthStatus,
+    why: string,
+  ): Promise<ResurrectionResult> {
+    let message = `${why}; stopped it again`;
+    try {
+      await container.stop({ t: this.settings.stopTimeoutSeconds });
+    } catch (stopError) {
+      if (classifyDockerError(stopError) !== 'not_modified') message = `${why}; stopping it failed: ${describeError(stopError)}`;
+    }
+    return { outcome: 'rollback', action: 'none', containerId: id, healthStatus, timeToHealthy: null, error, message };
+  }
+
+  private elapsedSeconds(since: number): number {
+    return Math.max(0, Math.round(this.settings.now() - since)) / 1000;
+  }
+}
+
+function failure(error: ResurrectionError, message: string): ResurrectionResult {
+  return { outcome: 'failure', action: 'none', containerId: null, healthStatus: null, timeToHealthy: null, error, message };
+}
+
+function fromDockerError(error: unknown): ResurrectionResult {
+  switch (classifyDockerError(error)) {
+    case 'unreachable':
+      return failure('docker_unavailable', `Docker engine not reachable: ${describeError(error)}`);
+    case 'not_found':
+      return failure('container_not_found', `the container disappeared: ${describeError(error)}`);
+    default:
+      return failure('start_failed', `Docker refused: ${describeError(error)}`);
+  }
+}
+
+function describeState(details: DockerContainerDetails): string {
+  const { Status, ExitCode } = details.State;
+  return Status === 'exited' ? `exited with code ${ExitCode}` : Status;
+}

@@ -1,0 +1,249 @@
+import { FACTOR_NAMES } from './model';
+import type {
+  Decision,
+  DecisionOutcome,
+  GuardCode,
+  KillReason,
+  KillReport,
+  ModuleHistory,
+  RiskFactor,
+  RiskLevel,
+  Severity,
+  ThreatLookup,
+} from './model';
+import type { PolicyConfig } from './policy';
+
+/** Everything the policy needs to decide one kill; gathered by the caller, so deciding stays pure. */
+export interface DecisionInput {
+  readonly report: KillReport;
+  readonly history: ModuleHistory;
+  readonly threat: ThreatLookup;
+  /** The module was killed again inside the re-kill window after Medic resurrected it. */
+  readonly reKilledAfterResurrection: boolean;
+  /** The calibrated auto-approve ceiling in force. */
+  readonly autoApproveMaxScore: number;
+}
+
+export interface RiskAssessment {
+  readonly score: number;
+  readonly level: RiskLevel;
+  readonly confidence: number;
+  readonly factors: RiskFactor[];
+}
+
+const SEVERITY_RISK: Readonly<Record<Severity, number>> = { critical: 1, high: 0.8, medium: 0.5, low: 0.25, info: 0.1 };
+
+const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
+  threat_detected: 1,
+  manual_override: 0.9,
+  policy_violation: 0.7,
+  anomaly_behavior: 0.4,
+  resource_exhaustion: 0.2,
+  dependency_cascade: 0.1,
+};
+
+const BASE_CONFIDENCE = 0.6;
+const THREAT_INTEL_CONFIDENCE = 0.2;
+const HISTORY_CONFIDENCE = 0.2;
+/** Labelled resurrections after which history adds its full share of confidence. */
+const FULL_HISTORY = 10;
+/** How many factors the reasoning names. */
+const FACTORS_IN_REASONING = 3;
+
+/** Level of a risk score: < .2 minimal, < .4 low, < .6 medium, < .8 high, else critical. */
+export function riskLevelOf(score: number): RiskLevel {
+  if (score < 0.2) return 'minimal';
+  if (score < 0.4) return 'low';
+  if (score < 0.6) return 'medium';
+  if (score < 0.8) return 'high';
+  return 'critical';
+}
+
+/** Weighted mean of the factors that have data, with weights renormalised over them (DESIGN §4). */
+export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAssessment {
+  const raw = rawFactors(input, policy);
+  const weights = raw.map((factor) => usableWeight(policy.weights[factor.name]));
+  const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
+  // All-zero weights would leave the mean undefined; count every present factor equally instead.
+  const normalized = weights.map((weight) => (totalWeight > 0 ? weight / totalWeight : 1 / raw.length));
+  const factors = raw.map((factor, i): RiskFactor => {
+    const normalizedWeight = normalized[i] ?? 0;
+    return { ...factor, weight: weights[i] ?? 0, normalizedWeight, contribution: normalizedWeight * factor.value };
+  });
+  const score = clamp01(factors.reduce((sum, factor) => sum + factor.contribution, 0));
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(input), factors };
+}
+
+/** The verdict for one kill: guards first, then the risk level and the auto-approve conditions (DESIGN §4). Pure and deterministic. */
+export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
+  const assessment = assessRisk(input, policy);
+  const verdict = guardVerdict(input, policy, assessment) ?? levelVerdict(input, policy, assessment);
+  return {
+    outcome: verdict.outcome,
+    riskScore: assessment.score,
+    riskLevel: assessment.level,
+    confidence: assessment.confidence,
+    factors: assessment.factors,
+    reasoning: [verdict.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input)],
+    guard: verdict.guard,
+    autoApproveMaxScore: input.autoApproveMaxScore,
+  };
+}
+
+type RawFactor = Pick<RiskFactor, 'name' | 'value' | 'detail'>;
+
+interface Verdict {
+  readonly outcome: DecisionOutcome;
+  readonly guard: GuardCode | null;
+  readonly sentence: string;
+}
+
+function rawFactors({ report, history, threat }: DecisionInput, policy: PolicyConfig): RawFactor[] {
+  const module = report.targetModule;
+  const factors: RawFactor[] = [
+    { name: 'smith_confidence', value: clamp01(report.confidenceScore), detail: `Smith's confidence in the kill is ${fmt(report.confidenceScore)}` },
+    { name: 'severity', value: SEVERITY_RISK[report.severity], detail: `severity ${report.severity}` },
+    { name: 'kill_reason', value: KILL_REASON_RISK[report.killReason], detail: `kill reason ${report.killReason}` },
+  ];
+  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
+  const configured = Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  if (policy.criticalModules.includes(module)) {
+    factors.push({ name: 'module_criticality', value: 1, detail: `${module} is on critical_modules` });
+  } else if (configured !== undefined && Number.isFinite(configured)) {
+    factors.push({ name: 'module_criticality', value: clamp01(configured), detail: `${module} has configured criticality ${fmt(configured)}` });
+  }
+  if (threat.status === 'answered') {
+    const context = threat.context;
+    factors.push({
+      name: 'siem_risk_score',
+      value: clamp01(context.riskScore),
+      detail: `threat intel risk ${fmt(context.riskScore)} from ${context.alertCount} alert(s) in ${context.lookbackHours} h`,
+    });
+  }
+  const labelled = labelledOf(history);
+  if (labelled > 0) {
+    const wrong = history.reKilled + history.rolledBack;
+    factors.push({
+      name: 'false_positive_history',
+      value: clamp01(wrong / labelled),
+      detail: `${wrong} of ${labelled} labelled resurrection(s) of ${module} were re-killed or rolled back`,
+    });
+  }
+  // Keep the canonical factor order whatever order they were found in.
+  return factors.sort((a, b) => FACTOR_NAMES.indexOf(a.name) - FACTOR_NAMES.indexOf(b.name));
+}
+
+/** Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the module's labelled history. */
+function confidenceOf({ threat, history }: DecisionInput): number {
+  const threatShare = threat.status === 'answered' ? THREAT_INTEL_CONFIDENCE : 0;
+  const historyShare = HISTORY_CONFIDENCE * Math.min(1, labelledOf(history) / FULL_HISTORY);
+  return clamp01(BASE_CONFIDENCE + threatShare + historyShare);
+}
+
+function labelledOf(history: ModuleHistory): number {
+  return Math.max(0, history.held) + Math.max(0, history.reKilled) + Math.max(0, history.rolledBack);
+}
+
+function guardVerdict({ report, history, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict | null {
+  const module = report.targetModule;
+  if (policy.alwaysDenyModules.includes(module)) {
+    return { outcome: 'deny', guard: 'always_deny_module', sentence: `Denied: ${module} is on always_deny_modules, so Medic never brings it back.` };
+  }
+  if (report.killReason === 'threat_detected' && report.confidenceScore > policy.threatDenyConfidence) {
+    return {
+      outcome: 'deny',
+      guard: 'high_confidence_threat',
+      sentence: `Denied: Smith detected a threat with confidence ${fmt(report.confidenceScore)}, above the ${fmt(policy.threatDenyConfidence)} that is denied outright.`,
+    };
+  }
+  if (history.recentResurrections >= policy.budget.maxRestarts) {
+    return {
+      outcome: 'deny',
+      guard: 'restart_budget_spent',
+      sentence: `Denied: restart budget spent, ${module} was already resurrected ${history.recentResurrections} time(s) in the last ${policy.budget.windowMinutes} minutes (at most ${policy.budget.maxRestarts}).`,
+    };
+  }
+  if (reKilledAfterResurrection) {
+    const deny = risk.level === 'high' || risk.level === 'critical';
+    return {
+      outcome: deny ? 'deny' : 'pending_review',
+      guard: 'rekilled_after_resurrection',
+      sentence: `${deny ? 'Denied' : 'Sent to review'}: Smith killed ${module} again soon after Medic resurrected it, so it is never auto-approved${deny ? ` and its risk is ${risk.level}` : ''}.`,
+    };
+  }
+  return null;
+}
+
+function levelVerdict(input: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict {
+  const score = fmt(risk.score);
+  if (risk.level === 'high' || risk.level === 'critical') {
+    return { outcome: 'deny', guard: null, sentence: `Denied: risk ${score} is ${risk.level}.` };
+  }
+  if (risk.level === 'medium') {
+    return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is medium.` };
+  }
+  const failed = failedAutoApproveConditions(input, policy, risk);
+  if (failed.length === 0) {
+    return {
+      outcome: 'approve_auto',
+      guard: null,
+      sentence: `Auto-approved: risk ${score} is ${risk.level}, within the auto-approve ceiling ${fmt(input.autoApproveMaxScore)}, with confidence ${fmt(risk.confidence)} (at least ${fmt(policy.autoApprove.minConfidence)}).`,
+    };
+  }
+  return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is ${risk.level}, but ${failed.join(', and ')}.` };
+}
+
+function failedAutoApproveConditions({ report, autoApproveMaxScore }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): string[] {
+  const failed: string[] = [];
+  if (!policy.autoApprove.enabled) failed.push('auto-approve is disabled');
+  if (risk.confidence < policy.autoApprove.minConfidence) {
+    failed.push(`confidence ${fmt(risk.confidence)} is below the required ${fmt(policy.autoApprove.minConfidence)}`);
+  }
+  if (risk.score > autoApproveMaxScore) failed.push(`risk ${fmt(risk.score)} is above the auto-approve ceiling ${fmt(autoApproveMaxScore)}`);
+  if (policy.criticalModules.includes(report.targetModule)) failed.push(`${report.targetModule} is on critical_modules`);
+  return failed;
+}
+
+function scoreSentence(risk: RiskAssessment): string {
+  return `Risk score ${fmt(risk.score)} (${risk.level}) with confidence ${fmt(risk.confidence)}.`;
+}
+
+function factorsSentence(factors: readonly RiskFactor[]): string {
+  // Stable sort: ties keep the canonical factor order, so the text is deterministic.
+  const top = [...factors].sort((a, b) => b.contribution - a.contribution).slice(0, FACTORS_IN_REASONING);
+  const parts = top.map((f) => `${f.name} ${fmt(f.value)} × weight ${fmt(f.normalizedWeight)} = ${fmt(f.contribution)} (${f.detail})`);
+  return `Main factors: ${parts.join('; ')}.`;
+}
+
+function threatSentence(threat: ThreatLookup): string {
+  switch (threat.status) {
+    case 'answered': {
+      const c = threat.context;
+      return `Threat intel answered: risk ${fmt(c.riskScore)} from ${c.alertCount} alert(s) (${c.openCount} open, ${c.falsePositiveCount} closed as false positive) over ${c.lookbackHours} h, recommends ${c.recommendation}.`;
+    }
+    case 'unavailable':
+      return `Threat intel was unavailable (${threat.reason}), so siem_risk_score was left out.`;
+    case 'disabled':
+      return 'Threat intel is disabled, so siem_risk_score was left out.';
+  }
+}
+
+function historySentence({ report, history }: DecisionInput): string {
+  const labelled = labelledOf(history);
+  if (labelled === 0) return `No labelled resurrections of ${report.targetModule} yet, so false_positive_history was left out.`;
+  return `History of ${report.targetModule}: ${history.held} held, ${history.reKilled} re-killed, ${history.rolledBack} rolled back; ${history.recentResurrections} resurrection(s) in the restart-budget window.`;
+}
+
+function usableWeight(weight: number): number {
+  return Number.isFinite(weight) && weight > 0 ? weight : 0;
+}
+
+function clamp01(value: number): number {
+  if (Number.isNaN(value)) return 0;
+  return Math.min(1, Math.max(0, value));
+}
+
+/** Numbers in reasoning text: at most 3 decimals. */
+function fmt(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}

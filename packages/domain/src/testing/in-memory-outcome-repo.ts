@@ -1,0 +1,160 @@
+import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
+import { DECISION_OUTCOMES, OUTCOME_TYPES } from '../model';
+import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Outcome types of an executed resurrection. */
+const EXECUTED: readonly OutcomeType[] = ['success', 'failure', 'rollback', 're_killed'];
+
+const ms = (iso: string): number => Date.parse(iso);
+const onOrAfter = (iso: string | null, since: string): boolean => iso !== null && ms(iso) >= ms(since);
+const isExecuted = (r: OutcomeRecord): boolean => r.state === 'done' && EXECUTED.includes(r.outcomeType);
+/** An auto-approved resurrection whose outcome says whether Medic was right (DESIGN §7). */
+const isLabelled = (r: OutcomeRecord): boolean =>
+  r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
+const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
+
+/** OutcomeRepo in memory, with the exact semantics documented on the port (the SQLite store must match it through the shared contract). */
+export class InMemoryOutcomeRepo implements OutcomeRepo {
+  /** Records in insertion order. */
+  readonly #records: Array<Mutable<OutcomeRecord>> = [];
+  readonly #byKillId = new Map<string, Mutable<OutcomeRecord>>();
+  readonly #rejections = new Map<string, Rejection>();
+  readonly #calibrations: Calibration[] = [];
+  /** While true, every call rejects as if the store were gone. */
+  down = false;
+
+  async insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
+    this.#ensureUp();
+    if (this.#byKillId.has(record.killId)) return 'duplicate';
+    const copy = structuredClone(record) as Mutable<OutcomeRecord>;
+    this.#records.push(copy);
+    this.#byKillId.set(record.killId, copy);
+    return 'inserted';
+  }
+
+  async complete(killId: string, update: OutcomeUpdate): Promise<void> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    if (!r || r.state !== 'executing') return;
+    Object.assign(r, structuredClone(update), { state: 'done' });
+  }
+
+  async markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    if (!r || r.state !== 'decided' || r.originalDecision !== 'pending_review') return false;
+    Object.assign(r, { state: 'executing', approvedBy, approvedAt });
+    return true;
+  }
+
+  async get(killId: string): Promise<OutcomeRecord | null> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    return r ? structuredClone(r) : null;
+  }
+
+  async recent(limit: number): Promise<OutcomeRecord[]> {
+    this.#ensureUp();
+    const order = this.#records.map((r, i) => ({ r, i }));
+    order.sort((a, b) => ms(b.r.timestamp) - ms(a.r.timestamp) || b.i - a.i);
+    return order.slice(0, Math.max(0, limit)).map(({ r }) => structuredClone(r));
+  }
+
+  async moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory> {
+    this.#ensureUp();
+    const mine = this.#records.filter((r) => r.targetModule === module);
+    const inHistory = mine.filter((r) => isExecuted(r) && onOrAfter(r.completedAt, windows.historySince));
+    const count = (type: OutcomeType): number => inHistory.filter((r) => r.outcomeType === type).length;
+    const recent = mine.filter((r) => (r.state === 'executing' || isExecuted(r)) && onOrAfter(r.timestamp, windows.budgetSince));
+    const candidates = mine
+      .filter((r) => r.state === 'done' && r.outcomeType === 'success' && r.reKilledAt === null && r.confirmedAt === null && onOrAfter(r.completedAt, windows.rekillSince))
+      .sort((a, b) => ms(b.completedAt ?? '') - ms(a.completedAt ?? ''));
+    const last = candidates[0];
+    return {
+      resurrections: inHistory.length,
+      held: count('success'),
+      reKilled: count('re_killed'),
+      rolledBack: count('rollback'),
+      recentResurrections: recent.length,
+      lastSuccess: last?.completedAt ? { killId: last.killId, completedAt: last.completedAt } : null,
+    };
+  }
+
+  async markReKilled(killId: string, at: string): Promise<void> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    if (!r || r.outcomeType !== 'success' || r.confirmedAt !== null) return;
+    Object.assign(r, { outcomeType: 're_killed', reKilledAt: at });
+  }
+
+  async confirmSuccesses(completedBefore: string, at: string): Promise<number> {
+    this.#ensureUp();
+    const due = this.#records.filter(
+      (r) => r.outcomeType === 'success' && r.confirmedAt === null && r.completedAt !== null && ms(r.completedAt) < ms(completedBefore),
+    );
+    for (const r of due) r.confirmedAt = at;
+    return due.length;
+  }
+
+  async calibrationSample(since: string): Promise<CalibrationSample> {
+    this.#ensureUp();
+    const labelled = this.#records.filter((r) => isLabelled(r) && onOrAfter(r.timestamp, since));
+    return { total: labelled.length, successes: labelled.filter(isConfirmedSuccess).length };
+  }
+
+  async saveRejection(rejection: Rejection): Promise<void> {
+    this.#ensureUp();
+    if (!this.#rejections.has(rejection.deliveryId)) this.#rejections.set(rejection.deliveryId, structuredClone(rejection));
+  }
+
+  /** Stored rejections in the order they were first saved (not part of the port; for tests). */
+  rejections(): Rejection[] {
+    return [...this.#rejections.values()].map((r) => structuredClone(r));
+  }
+
+  async saveCalibration(calibration: Calibration): Promise<void> {
+    this.#ensureUp();
+    this.#calibrations.push(structuredClone(calibration));
+  }
+
+  async latestCalibration(): Promise<Calibration | null> {
+    this.#ensureUp();
+    const newest = this.#calibrations
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => ms(b.c.calibratedAt) - ms(a.c.calibratedAt) || b.i - a.i)[0];
+    return newest ? structuredClone(newest.c) : null;
+  }
+
+  async stats(): Promise<Stats> {
+    this.#ensureUp();
+    const byDecision = Object.fromEntries(DECISION_OUTCOMES.map((d) => [d, 0])) as Record<DecisionOutcome, number>;
+    const byOutcome = Object.fromEntries(OUTCOME_TYPES.map((o) => [o, 0])) as Record<OutcomeType, number>;
+    for (const r of this.#records) {
+      byDecision[r.originalDecision] += 1;
+      byOutcome[r.outcomeType] += 1;
+    }
+    const timed = this.#records.filter((r) => r.timeToHealthy !== null && (r.outcomeType === 'success' || r.outcomeType === 're_killed'));
+    const labelled = this.#records.filter(isLabelled);
+    return {
+      total: this.#records.length,
+      byDecision,
+      byOutcome,
+      rejections: this.#rejections.size,
+      averageTimeToHealthy: timed.length === 0 ? null : timed.reduce((sum, r) => sum + (r.timeToHealthy ?? 0), 0) / timed.length,
+      autoApproveAccuracy: labelled.length === 0 ? null : labelled.filter(isConfirmedSuccess).length / labelled.length,
+      autoApproveLabelled: labelled.length,
+    };
+  }
+
+  async health(): Promise<HealthCheck> {
+    return this.down ? { status: 'down', detail: 'in-memory store is down' } : { status: 'up' };
+  }
+
+  async close(): Promise<void> {}
+
+  #ensureUp(): void {
+    if (this.down) throw new Error('in-memory store is down');
+  }
+}

@@ -1,0 +1,118 @@
+import type { Delivery, KillSource } from '../ports';
+import { harnessPool } from './contract-support';
+
+/** What a KillSource implementation provides to run the shared contract. */
+export interface KillSourceHarness {
+  readonly source: KillSource;
+  /** Appends an entry to the kill stream; returns its id. */
+  publish(fields: Record<string, string>): Promise<string>;
+  /** Everything on the dead-letter stream, oldest first. */
+  deadLetters(): Promise<Array<{ id: string; fields: Record<string, string> }>>;
+  /** A new source with the same consumer identity, as after a crash. */
+  reopen(): Promise<KillSource>;
+  /** Closes every source it made and removes what it created. */
+  cleanup(): Promise<void>;
+}
+
+/** Loose upper bound (ms) for calls the port promises to be prompt. */
+const PROMPT_MS = 5_000;
+
+/** Receives until a read comes back empty (at most `rounds` reads); the distinct deliveries, in order. */
+async function drain(source: KillSource, rounds = 5): Promise<Delivery[]> {
+  const seen = new Map<string, Delivery>();
+  for (let i = 0; i < rounds; i++) {
+    const batch = await source.receive(10);
+    if (batch.length === 0) break;
+    for (const d of batch) if (!seen.has(d.id)) seen.set(d.id, d);
+  }
+  return [...seen.values()];
+}
+
+/** The shared KillSource contract (DESIGN §2, §6), run by every implementation's own test file. */
+export function killSourceContract(name: string, makeHarness: () => Promise<KillSourceHarness>): void {
+  describe(`${name} (KillSource contract)`, () => {
+    const open = harnessPool(makeHarness);
+
+    it('receives published entries with their ids and fields, in order', async () => {
+      const h = await open();
+      const a = await h.publish({ payload: '{"kill_id":"a"}' });
+      const b = await h.publish({ kill_id: 'b', severity: 'low' });
+      const got = await drain(h.source);
+      expect(got).toEqual([
+        { id: a, fields: { payload: '{"kill_id":"a"}' } },
+        { id: b, fields: { kill_id: 'b', severity: 'low' } },
+      ]);
+    });
+
+    it('respects the batch size', async () => {
+      const h = await open();
+      for (let i = 0; i < 3; i++) await h.publish({ n: String(i) });
+      const first = await h.source.receive(2);
+      expect(first.length).toBeLessThanOrEqual(2);
+      expect(first.length).toBeGreaterThan(0);
+    });
+
+    it(
+      'returns [] promptly when there is nothing to read',
+      async () => {
+        const h = await open();
+        await expect(h.source.receive(10)).resolves.toEqual([]);
+      },
+      PROMPT_MS,
+    );
+
+    it('does not redeliver acknowledged entries after a reopen', async () => {
+      const h = await open();
+      const a = await h.publish({ n: 'a' });
+      const b = await h.publish({ n: 'b' });
+      expect((await drain(h.source)).map((d) => d.id)).toEqual([a, b]);
+      await h.source.ack([a, b]);
+      const again = await h.reopen();
+      expect(await drain(again)).toEqual([]);
+    });
+
+    it('redelivers unacknowledged entries to the same consumer after a reopen', async () => {
+      const h = await open();
+      const a = await h.publish({ n: 'a' });
+      const b = await h.publish({ n: 'b' });
+      expect((await drain(h.source)).map((d) => d.id)).toEqual([a, b]);
+      await h.source.ack([a]);
+      const again = await h.reopen();
+      expect(await drain(again)).toEqual([{ id: b, fields: { n: 'b' } }]);
+    });
+
+    it('dead-letters an entry with its original fields, reason and id, and acknowledges it', async () => {
+      const h = await open();
+      const id = await h.publish({ payload: 'not json', extra: 'x' });
+      const [delivery] = await drain(h.source);
+      expect(delivery?.id).toBe(id);
+      await h.source.deadLetter(delivery as Delivery, 'payload: not valid JSON');
+      const dead = (await h.deadLetters()).filter((d) => d.fields['original_id'] === id);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]?.fields).toEqual(
+        expect.objectContaining({ payload: 'not json', extra: 'x', reason: 'payload: not valid JSON', original_id: id }),
+      );
+      const again = await h.reopen();
+      expect((await drain(again)).map((d) => d.id)).not.toContain(id);
+    });
+
+    it(
+      'closes promptly while a receive is waiting',
+      async () => {
+        const h = await open();
+        const waiting = h.source.receive(10).then(
+          () => 'resolved',
+          () => 'rejected',
+        );
+        await h.source.close();
+        await expect(waiting).resolves.toMatch(/resolved|rejected/);
+      },
+      PROMPT_MS,
+    );
+
+    it('reports health up while connected', async () => {
+      const h = await open();
+      await expect(h.source.health()).resolves.toEqual(expect.objectContaining({ status: 'up' }));
+    });
+  });
+}

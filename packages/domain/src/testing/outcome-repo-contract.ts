@@ -1,0 +1,316 @@
+import type { Calibration, OutcomeRecord, Rejection } from '../model';
+import { EMPTY_HISTORY } from '../model';
+import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
+import { harnessPool } from './contract-support';
+import { FIXTURE_TIME, HOT_CONTEXT, minutesFrom, sampleRecord, sampleReport } from './fixtures';
+
+/** What an OutcomeRepo implementation provides to run the shared contract: an empty store. */
+export interface OutcomeRepoHarness {
+  readonly repo: OutcomeRepo;
+  /** Closes the store and removes what it created. */
+  cleanup(): Promise<void>;
+}
+
+const DAY = 24 * 60;
+const T = FIXTURE_TIME;
+const at = (minutes: number): string => minutesFrom(minutes, T);
+
+/** A finished resurrection of `module` decided at `decidedAt` and completed at `completedAt` (minutes from T). */
+function done(killId: string, outcomeType: OutcomeRecord['outcomeType'], decidedAt: number, completedAt: number, extra: Partial<OutcomeRecord> = {}): OutcomeRecord {
+  return sampleRecord({
+    killId,
+    timestamp: at(decidedAt),
+    state: 'done',
+    outcomeType,
+    originalDecision: 'approve_auto',
+    wasAutoApproved: true,
+    completedAt: at(completedAt),
+    timeToHealthy: outcomeType === 'success' || outcomeType === 're_killed' ? 1.5 : null,
+    ...extra,
+  });
+}
+
+const rejection = (deliveryId: string, reason = 'kill_id: required'): Rejection => ({
+  deliveryId,
+  killId: null,
+  field: 'kill_id',
+  rule: 'required',
+  reason,
+  raw: { payload: '{}' },
+  rejectedAt: T,
+});
+
+const calibration = (calibratedAt: string, nextMaxScore: number): Calibration => ({
+  calibratedAt,
+  previousMaxScore: 0.3,
+  nextMaxScore,
+  direction: nextMaxScore > 0.3 ? 'up' : nextMaxScore < 0.3 ? 'down' : 'none',
+  samples: 25,
+  successes: 24,
+  successRate: 0.96,
+  wilsonLower: 0.8046,
+  wilsonUpper: 0.9929,
+  reason: 'lower bound 0.80 is between the limits',
+});
+
+/** The shared OutcomeRepo contract (DESIGN §10 and the port docs in ports.ts), run by every implementation's own test file. */
+export function outcomeRepoContract(name: string, makeHarness: () => Promise<OutcomeRepoHarness>): void {
+  describe(`${name} (OutcomeRepo contract)`, () => {
+    const open = harnessPool(makeHarness);
+    const insertAll = async (repo: OutcomeRepo, records: OutcomeRecord[]): Promise<void> => {
+      for (const r of records) expect(await repo.insert(r)).toBe('inserted');
+    };
+
+    it('returns every field of a stored record as it was inserted', async () => {
+      const { repo } = await open();
+      const full = sampleRecord({
+        killId: 'kill:full.1',
+        targetModule: 'payments',
+        targetInstanceId: 'payments-7f3a',
+        timestamp: '2025-03-01T12:00:00.123Z',
+        report: sampleReport({
+          killId: 'kill:full.1',
+          targetModule: 'payments',
+          targetInstanceId: 'payments-7f3a',
+          timestamp: '2025-03-01T13:00:00+01:00',
+          killReason: 'threat_detected',
+          severity: 'critical',
+          confidenceScore: 0.123456789,
+          evidence: ['outbound to 198.51.100.7', 'ünïcödé ✓'],
+          dependencies: ['db', 'cache'],
+          metadata: { region: 'eu', nested: { list: [1, 'two', null, true], depth: { n: 2.5 } } },
+        }),
+        mode: 'live',
+        state: 'done',
+        outcomeType: 'success',
+        originalDecision: 'approve_auto',
+        originalRiskScore: 0.1234567890123,
+        originalConfidence: 0.87,
+        riskLevel: 'minimal',
+        guard: 'restart_budget_spent',
+        wasAutoApproved: true,
+        reasoning: ['First "quoted" sentence.', 'Second sentence.'],
+        threatContext: { status: 'answered', context: HOT_CONTEXT },
+        timeToHealthy: 1.337,
+        healthStatus: 'healthy',
+        containerId: 'c0ffee',
+        error: 'start_failed',
+        errorMessage: 'first start failed, second worked',
+        approvedBy: 'alice',
+        approvedAt: '2025-03-01T12:01:00.000Z',
+        completedAt: '2025-03-01T12:02:00.000Z',
+        confirmedAt: '2025-03-01T13:00:00.000Z',
+        reKilledAt: '2025-03-01T12:10:00.000Z',
+      });
+      const sparse = sampleRecord({ killId: 'kill-sparse', mode: 'observer', originalDecision: 'deny', guard: null, factors: [], reasoning: [] });
+      const unavailable = sampleRecord({ killId: 'kill-unavailable', threatContext: { status: 'unavailable', reason: 'timed out after 2000 ms' } });
+      await insertAll(repo, [full, sparse, unavailable]);
+      expect(await repo.get(full.killId)).toEqual(full);
+      expect(await repo.get(sparse.killId)).toEqual(sparse);
+      expect(await repo.get(unavailable.killId)).toEqual(unavailable);
+      expect(await repo.get('kill-unknown')).toBeNull();
+    });
+
+    it('refuses a second record with the same kill id and keeps the first', async () => {
+      const { repo } = await open();
+      const first = sampleRecord({ killId: 'kill-dup' });
+      await insertAll(repo, [first]);
+      const second = sampleRecord({ killId: 'kill-dup', outcomeId: 'other', decisionId: 'other', targetModule: 'api', originalDecision: 'deny' });
+      expect(await repo.insert(second)).toBe('duplicate');
+      expect(await repo.get('kill-dup')).toEqual(first);
+      expect(await repo.recent(10)).toHaveLength(1);
+    });
+
+    it('completes an executing record and marks it done', async () => {
+      const { repo } = await open();
+      const executing = sampleRecord({ killId: 'kill-exec', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true });
+      await insertAll(repo, [executing]);
+      const update: OutcomeUpdate = {
+        outcomeType: 'rollback',
+        timeToHealthy: null,
+        healthStatus: 'unhealthy',
+        containerId: 'abc123',
+        error: 'unhealthy',
+        errorMessage: 'health check failed',
+        completedAt: at(2),
+      };
+      await repo.complete('kill-exec', update);
+      expect(await repo.get('kill-exec')).toEqual({ ...executing, ...update, state: 'done' });
+    });
+
+    it('leaves a record that is not executing unchanged on complete', async () => {
+      const { repo } = await open();
+      const decided = sampleRecord({ killId: 'kill-decided' });
+      await insertAll(repo, [decided]);
+      await repo.complete('kill-decided', { outcomeType: 'success', timeToHealthy: 1, healthStatus: 'healthy', containerId: 'x', error: null, errorMessage: null, completedAt: at(1) });
+      await repo.complete('kill-unknown', { outcomeType: 'success', timeToHealthy: 1, healthStatus: 'healthy', containerId: 'x', error: null, errorMessage: null, completedAt: at(1) });
+      expect(await repo.get('kill-decided')).toEqual(decided);
+      expect(await repo.get('kill-unknown')).toBeNull();
+    });
+
+    it('approves only a decided pending_review record, once', async () => {
+      const { repo } = await open();
+      const pending = sampleRecord({ killId: 'kill-pending' });
+      const denied = sampleRecord({ killId: 'kill-denied', originalDecision: 'deny' });
+      const observed = sampleRecord({ killId: 'kill-observed', originalDecision: 'approve_auto', mode: 'observer' });
+      await insertAll(repo, [pending, denied, observed]);
+      expect(await repo.markApproved('kill-pending', 'alice', at(5))).toBe(true);
+      expect(await repo.get('kill-pending')).toEqual({ ...pending, state: 'executing', approvedBy: 'alice', approvedAt: at(5) });
+      expect(await repo.markApproved('kill-pending', 'bob', at(6))).toBe(false);
+      expect((await repo.get('kill-pending'))?.approvedBy).toBe('alice');
+      expect(await repo.markApproved('kill-denied', 'alice', at(5))).toBe(false);
+      expect(await repo.markApproved('kill-observed', 'alice', at(5))).toBe(false);
+      expect(await repo.markApproved('kill-unknown', 'alice', at(5))).toBe(false);
+      expect(await repo.get('kill-denied')).toEqual(denied);
+      expect(await repo.get('kill-observed')).toEqual(observed);
+    });
+
+    it('lists the newest records first, at most limit', async () => {
+      const { repo } = await open();
+      await insertAll(repo, [
+        sampleRecord({ killId: 'kill-b', timestamp: at(2) }),
+        sampleRecord({ killId: 'kill-c', timestamp: at(3) }),
+        sampleRecord({ killId: 'kill-a', timestamp: at(1) }),
+      ]);
+      expect((await repo.recent(2)).map((r) => r.killId)).toEqual(['kill-c', 'kill-b']);
+      expect((await repo.recent(10)).map((r) => r.killId)).toEqual(['kill-c', 'kill-b', 'kill-a']);
+      expect(await repo.recent(0)).toEqual([]);
+    });
+
+    it('counts a module history within its windows', async () => {
+      const { repo } = await open();
+      const windows: HistoryWindows = { historySince: at(-30 * DAY), budgetSince: at(-60), rekillSince: at(-30) };
+      await insertAll(repo, [
+        done('h-old-success', 'success', -10 * DAY, -10 * DAY, { confirmedAt: at(-10 * DAY + 30) }),
+        done('h-rekilled', 're_killed', -5 * DAY, -5 * DAY, { reKilledAt: at(-5 * DAY + 10) }),
+        done('h-rollback', 'rollback', -2 * DAY, -2 * DAY),
+        done('h-failure', 'failure', -DAY, -DAY),
+        done('h-too-old', 'failure', -40 * DAY, -40 * DAY),
+        done('h-before-rekill', 'success', -46, -45),
+        sampleRecord({ killId: 'h-executing', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true, timestamp: at(-20) }),
+        done('h-recent', 'success', -11, -10),
+        done('h-newest', 'success', -3, -2),
+        sampleRecord({ killId: 'h-pending', timestamp: at(-5) }),
+        sampleRecord({ killId: 'h-denied', originalDecision: 'deny', timestamp: at(-4) }),
+        done('h-other-module', 'success', -2, -1, { targetModule: 'web-2' }),
+      ]);
+      expect(await repo.moduleHistory('web', windows)).toEqual({
+        resurrections: 7,
+        held: 4,
+        reKilled: 1,
+        rolledBack: 1,
+        recentResurrections: 4,
+        lastSuccess: { killId: 'h-newest', completedAt: at(-2) },
+      });
+      expect(await repo.moduleHistory('we', windows)).toEqual(EMPTY_HISTORY);
+      expect(await repo.moduleHistory('web-2', windows)).toEqual({ ...EMPTY_HISTORY, resurrections: 1, held: 1, recentResurrections: 1, lastSuccess: { killId: 'h-other-module', completedAt: at(-1) } });
+    });
+
+    it('labels a success re-killed and no longer offers it as the last success', async () => {
+      const { repo } = await open();
+      const windows: HistoryWindows = { historySince: at(-30 * DAY), budgetSince: at(-60), rekillSince: at(-30) };
+      const success = done('k-success', 'success', -11, -10);
+      const failure = done('k-failure', 'failure', -6, -5);
+      await insertAll(repo, [success, failure]);
+      await repo.markReKilled('k-success', at(0));
+      await repo.markReKilled('k-failure', at(0));
+      expect(await repo.get('k-success')).toEqual({ ...success, outcomeType: 're_killed', reKilledAt: at(0) });
+      expect(await repo.get('k-failure')).toEqual(failure);
+      expect(await repo.moduleHistory('web', windows)).toEqual({ ...EMPTY_HISTORY, resurrections: 2, reKilled: 1, recentResurrections: 2 });
+    });
+
+    it('confirms the successes completed before the cut-off that were not re-killed', async () => {
+      const { repo } = await open();
+      const early = done('c-early', 'success', -41, -40);
+      const edge = done('c-edge', 'success', -31, -30);
+      const late = done('c-late', 'success', -11, -10);
+      const rekilled = done('c-rekilled', 're_killed', -51, -50, { reKilledAt: at(-20) });
+      const failure = done('c-failure', 'failure', -46, -45);
+      const confirmed = done('c-confirmed', 'success', -61, -60, { confirmedAt: at(-5) });
+      await insertAll(repo, [early, edge, late, rekilled, failure, confirmed]);
+      expect(await repo.confirmSuccesses(at(-30), at(0))).toBe(1);
+      expect(await repo.get('c-early')).toEqual({ ...early, confirmedAt: at(0) });
+      for (const r of [edge, late, rekilled, failure, confirmed]) expect(await repo.get(r.killId)).toEqual(r);
+      expect(await repo.confirmSuccesses(at(-30), at(1))).toBe(0);
+    });
+
+    it('samples labelled auto-approved resurrections decided since the given instant', async () => {
+      const { repo } = await open();
+      const confirmedAt = { confirmedAt: at(0) };
+      await insertAll(repo, [
+        done('s-held-1', 'success', -DAY, -DAY, confirmedAt),
+        done('s-held-2', 'success', -2 * DAY, -2 * DAY, confirmedAt),
+        done('s-unlabelled', 'success', -10, -9),
+        done('s-rekilled', 're_killed', -3 * DAY, -3 * DAY, { reKilledAt: at(-3 * DAY + 5) }),
+        done('s-rollback', 'rollback', -4 * DAY, -4 * DAY),
+        done('s-failure', 'failure', -DAY, -DAY),
+        done('s-too-old', 'success', -31 * DAY, -31 * DAY, confirmedAt),
+        done('s-approved-by-hand', 'success', -DAY, -DAY, { ...confirmedAt, wasAutoApproved: false, originalDecision: 'pending_review' }),
+      ]);
+      expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2 });
+      expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0 });
+    });
+
+    it('stores a rejection once per delivery id', async () => {
+      const { repo } = await open();
+      await repo.saveRejection(rejection('1-0'));
+      await repo.saveRejection(rejection('1-0', 'a different reason'));
+      expect((await repo.stats()).rejections).toBe(1);
+      await repo.saveRejection({ ...rejection('2-0'), killId: 'kill-hint', raw: { kill_id: 'kill-hint', severity: 'loud' } });
+      expect((await repo.stats()).rejections).toBe(2);
+    });
+
+    it('returns the newest calibration run', async () => {
+      const { repo } = await open();
+      expect(await repo.latestCalibration()).toBeNull();
+      const newer = calibration(at(0), 0.35);
+      const older = calibration(at(-DAY), 0.25);
+      await repo.saveCalibration(newer);
+      await repo.saveCalibration(older);
+      expect(await repo.latestCalibration()).toEqual(newer);
+      const newest: Calibration = { ...calibration(at(DAY), 0.3), successRate: null, wilsonLower: null, wilsonUpper: null, samples: 3, successes: 3, direction: 'none', reason: 'too few samples' };
+      await repo.saveCalibration(newest);
+      expect(await repo.latestCalibration()).toEqual(newest);
+    });
+
+    it('computes statistics over every record', async () => {
+      const { repo } = await open();
+      const empty = await repo.stats();
+      expect(empty).toEqual({
+        total: 0,
+        byDecision: { approve_auto: 0, pending_review: 0, deny: 0 },
+        byOutcome: { success: 0, failure: 0, rollback: 0, undetermined: 0, re_killed: 0 },
+        rejections: 0,
+        averageTimeToHealthy: null,
+        autoApproveAccuracy: null,
+        autoApproveLabelled: 0,
+      });
+      await insertAll(repo, [
+        done('st-held', 'success', -50, -49, { timeToHealthy: 2, confirmedAt: at(-10) }),
+        done('st-rekilled', 're_killed', -40, -39, { timeToHealthy: 4, reKilledAt: at(-30) }),
+        done('st-rollback', 'rollback', -30, -29),
+        done('st-unlabelled', 'success', -20, -19, { timeToHealthy: 3 }),
+        done('st-failure', 'failure', -15, -14),
+        done('st-by-hand', 'success', -10, -9, { timeToHealthy: 1, confirmedAt: at(-1), wasAutoApproved: false, originalDecision: 'pending_review', approvedBy: 'alice', approvedAt: at(-10) }),
+        sampleRecord({ killId: 'st-denied', originalDecision: 'deny' }),
+        sampleRecord({ killId: 'st-pending' }),
+      ]);
+      await repo.saveRejection(rejection('9-0'));
+      const stats = await repo.stats();
+      expect(stats).toEqual({
+        total: 8,
+        byDecision: { approve_auto: 5, pending_review: 2, deny: 1 },
+        byOutcome: { success: 3, failure: 1, rollback: 1, undetermined: 2, re_killed: 1 },
+        rejections: 1,
+        averageTimeToHealthy: expect.closeTo(2.5, 9),
+        autoApproveAccuracy: expect.closeTo(1 / 3, 9),
+        autoApproveLabelled: 3,
+      });
+    });
+
+    it('reports health up', async () => {
+      const { repo } = await open();
+      await expect(repo.health()).resolves.toEqual(expect.objectContaining({ status: 'up' }));
+    });
+  });
+}

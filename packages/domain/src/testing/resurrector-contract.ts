@@ -1,0 +1,138 @@
+import type { Resurrector, ResurrectionTarget } from '../ports';
+import { harnessPool } from './contract-support';
+
+/** What a Resurrector implementation provides to run the shared contract. */
+export interface ResurrectorHarness {
+  readonly resurrector: Resurrector;
+  /** Prefix of every container name the contract creates (e.g. "medic-test-<run>-"), so runs never collide. */
+  readonly prefix: string;
+  /** Creates a container; names are chosen by the contract with the `prefix`. Health checks should pass or fail fast. */
+  addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'none'; labels?: Record<string, string> }): Promise<void>;
+  isRunning(name: string): Promise<boolean>;
+  /** How many times it has been started, e.g. from StartedAt changes — the harness may compute it however it likes. */
+  startCount(name: string): Promise<number>;
+  /** Removes every container it created. */
+  cleanup(): Promise<void>;
+}
+
+/** The shared Resurrector contract (DESIGN §5), run by every implementation's own test file. */
+export function resurrectorContract(name: string, makeHarness: () => Promise<ResurrectorHarness>): void {
+  describe(`${name} (Resurrector contract)`, () => {
+    const open = harnessPool(makeHarness);
+    const target = (module: string, instanceId: string = module): ResurrectionTarget => ({ killId: `kill-${module}`, module, instanceId });
+
+    it('starts an exited container and reports it healthy', async () => {
+      const h = await open();
+      const app = `${h.prefix}app`;
+      await h.addContainer({ name: app, running: false, health: 'passing' });
+      const r = await h.resurrector.resurrect(target(app));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'healthy', error: null }));
+      expect(typeof r.containerId).toBe('string');
+      expect(r.timeToHealthy).toBeGreaterThanOrEqual(0);
+      expect(await h.isRunning(app)).toBe(true);
+    });
+
+    it('restarts a running container', async () => {
+      const h = await open();
+      const app = `${h.prefix}busy`;
+      await h.addContainer({ name: app, running: true, health: 'none' });
+      const before = await h.startCount(app);
+      const r = await h.resurrector.resurrect(target(app), { restartIfRunning: true });
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'restart' }));
+      expect(await h.startCount(app)).toBeGreaterThan(before);
+      expect(await h.isRunning(app)).toBe(true);
+    });
+
+    it('only re-checks a running container when restartIfRunning is false', async () => {
+      const h = await open();
+      const app = `${h.prefix}steady`;
+      await h.addContainer({ name: app, running: true, health: 'none' });
+      const before = await h.startCount(app);
+      const r = await h.resurrector.resurrect(target(app), { restartIfRunning: false });
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'none', healthStatus: 'none' }));
+      expect(await h.startCount(app)).toBe(before);
+      expect(await h.isRunning(app)).toBe(true);
+    });
+
+    it('rolls back a container whose health check fails', async () => {
+      const h = await open();
+      const app = `${h.prefix}sick`;
+      await h.addContainer({ name: app, running: false, health: 'failing' });
+      const r = await h.resurrector.resurrect(target(app));
+      expect(r.outcome).toBe('rollback');
+      expect(['unhealthy', 'health_timeout']).toContain(r.error);
+      expect(r.timeToHealthy).toBeNull();
+      expect(await h.isRunning(app)).toBe(false);
+    });
+
+    it('reports health "none" for a container without a health check that stays up', async () => {
+      const h = await open();
+      const app = `${h.prefix}plain`;
+      await h.addContainer({ name: app, running: false, health: 'none' });
+      const r = await h.resurrector.resurrect(target(app));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'none', error: null }));
+      expect(await h.isRunning(app)).toBe(true);
+    });
+
+    it('fails with container_not_found when nothing matches', async () => {
+      const h = await open();
+      const r = await h.resurrector.resurrect(target(`${h.prefix}ghost`, `${h.prefix}ghost-1`));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'container_not_found', containerId: null }));
+    });
+
+    it('prefers the container named like the instance over the one named like the module', async () => {
+      const h = await open();
+      const mod = `${h.prefix}mod`;
+      const inst = `${h.prefix}mod-7`;
+      await h.addContainer({ name: mod, running: false, health: 'none' });
+      await h.addContainer({ name: inst, running: false, health: 'none' });
+      const r = await h.resurrector.resurrect(target(mod, inst));
+      expect(r.outcome).toBe('success');
+      expect(await h.isRunning(inst)).toBe(true);
+      expect(await h.isRunning(mod)).toBe(false);
+    });
+
+    it('falls back to the container named like the module', async () => {
+      const h = await open();
+      const mod = `${h.prefix}solo`;
+      await h.addContainer({ name: mod, running: false, health: 'none' });
+      const r = await h.resurrector.resurrect(target(mod, `${h.prefix}solo-gone`));
+      expect(r.outcome).toBe('success');
+      expect(await h.isRunning(mod)).toBe(true);
+    });
+
+    it('finds the single container labelled medic.module=<module>', async () => {
+      const h = await open();
+      const labelled = `${h.prefix}replica-x`;
+      await h.addContainer({ name: labelled, running: false, health: 'none', labels: { 'medic.module': `${h.prefix}svc` } });
+      const r = await h.resurrector.resurrect(target(`${h.prefix}svc`, `${h.prefix}svc-1`));
+      expect(r.outcome).toBe('success');
+      expect(await h.isRunning(labelled)).toBe(true);
+    });
+
+    it('refuses with ambiguous_target when several containers carry the module label', async () => {
+      const h = await open();
+      const labels = { 'medic.module': `${h.prefix}dup` };
+      await h.addContainer({ name: `${h.prefix}dup-a`, running: false, health: 'none', labels });
+      await h.addContainer({ name: `${h.prefix}dup-b`, running: false, health: 'none', labels });
+      const r = await h.resurrector.resurrect(target(`${h.prefix}dup`, `${h.prefix}dup-1`));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'ambiguous_target' }));
+      expect(await h.isRunning(`${h.prefix}dup-a`)).toBe(false);
+      expect(await h.isRunning(`${h.prefix}dup-b`)).toBe(false);
+    });
+
+    it('never matches a container whose name merely contains the module name', async () => {
+      const h = await open();
+      const other = `${h.prefix}web-2`;
+      await h.addContainer({ name: other, running: false, health: 'none' });
+      const r = await h.resurrector.resurrect(target(`${h.prefix}web`));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'container_not_found' }));
+      expect(await h.isRunning(other)).toBe(false);
+    });
+
+    it('reports health up when the engine answers', async () => {
+      const h = await open();
+      await expect(h.resurrector.health()).resolves.toEqual(expect.objectContaining({ status: 'up' }));
+    });
+  });
+}

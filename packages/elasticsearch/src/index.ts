@@ -1,0 +1,9 @@
+export { ElasticThreatIntel, DEFAULT_REQUEST_TIMEOUT_MS } from './elastic-threat-intel';
+export type { ElasticThreatIntelOptions } from './elastic-threat-intel';
+export { createElasticThreatIntel, createElasticClient } from './create-elastic-threat-intel';
+export type { ElasticConnectionOptions, ElasticThreatIntelConfig } from './create-elastic-threat-intel';
+export type { ElasticSearchClient, ElasticRequestOptions } from './elastic-client';
+export { buildAlertSearch, DEFAULT_ALERTS_INDEX, DEFAULT_LOOKBACK_HOURS } from './alert-query';
+export { toThreatContext, NO_ALERTS_RISK, UNSCORED_ALERTS_RISK, DENY_RISK, REVIEW_RISK } from './threat-context';
+export { sampleAlerts, loadSampleAlerts, ALERTS_MAPPING } from './sample-alerts';
+export type { SampleAlert, SampleAlertsClient, LoadedSampleAlerts } from './sample-alerts';

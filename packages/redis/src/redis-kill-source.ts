@@ -1,0 +1,311 @@
+import { MedicError } from '@medic/domain';
+import type { Delivery, HealthCheck, KillSource } from '@medic/domain';
+import type { RedisStreamClient } from './redis-stream-client';
+import { parseAutoClaimReply, parseReadReply } from './stream-reply';
+import type { StreamEntry } from './stream-reply';
+
+export type RedisLogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Where the source reports connection changes and recoveries; must not throw. */
+export type RedisLogger = (level: RedisLogLevel, message: string, meta?: Readonly<Record<string, unknown>>) => void;
+
+export interface RedisKillSourceOptions {
+  /** Connection for acks, dead letters and PING; the source duplicates it for its blocking reads and closes both. */
+  readonly client: RedisStreamClient;
+  readonly stream: string;
+  readonly group: string;
+  /** Stable name (default host name in createRedisKillSource) so a restarted agent resumes its own pending entries. */
+  readonly consumer: string;
+  /** How long one read waits for new entries (default 500 ms). */
+  readonly blockMs?: number;
+  /** Entries pending this long with another consumer are taken over (default 60 000 ms). */
+  readonly claimIdleMs?: number;
+  /** Default `<stream>.dead`. */
+  readonly deadLetterStream?: string;
+  /** How long receive() waits for a lost connection to come back before it throws redis_unavailable (default 2 000 ms). */
+  readonly unavailableWaitMs?: number;
+  /** How long health() waits for PING (default 1 000 ms). */
+  readonly healthTimeoutMs?: number;
+  readonly logger?: RedisLogger;
+}
+
+const DEFAULT_BLOCK_MS = 500;
+const DEFAULT_CLAIM_IDLE_MS = 60_000;
+const DEFAULT_UNAVAILABLE_WAIT_MS = 2_000;
+const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
+const QUIT_TIMEOUT_MS = 1_000;
+const SCAN_DONE = '0-0';
+
+/**
+ * KillSource on a Redis Streams consumer group (DESIGN §6): own pending entries first (at start and after every
+ * reconnect), then entries idle longer than claimIdleMs taken over from other consumers, then new entries.
+ */
+export class RedisKillSource implements KillSource {
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly deadLetterStream: string;
+  private readonly client: RedisStreamClient;
+  /** Dedicated connection so a blocked XREADGROUP never delays acks, and close() can cut it at once. */
+  private readonly reader: RedisStreamClient;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+  private readonly claimIntervalMs: number;
+  private readonly unavailableWaitMs: number;
+  private readonly healthTimeoutMs: number;
+  private readonly log: RedisLogger;
+  private groupReady: Promise<void> | null = null;
+  /** Cursor through our own pending entries; null once they are all handed out. */
+  private pendingCursor: string | null = '0';
+  private claimCursor = SCAN_DONE;
+  private nextClaimAt = 0;
+  /** Serialises receive() so cursors never race. */
+  private receiving: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly stopping = signal();
+  private readonly released = signal();
+
+  constructor(options: RedisKillSourceOptions) {
+    this.client = options.client;
+    this.stream = options.stream;
+    this.group = options.group;
+    this.consumer = options.consumer;
+    this.deadLetterStream = options.deadLetterStream ?? `${options.stream}.dead`;
+    this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
+    this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
+    this.claimIntervalMs = Math.max(50, Math.floor(this.claimIdleMs / 2));
+    this.unavailableWaitMs = options.unavailableWaitMs ?? DEFAULT_UNAVAILABLE_WAIT_MS;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    this.log = options.logger ?? (() => undefined);
+    this.reader = this.client.duplicate({ maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
+    this.watch(this.client, 'commands');
+    this.watch(this.reader, 'reader');
+    // A reply lost with the connection may have moved entries into our pending list: read it again on every (re)connect.
+    this.reader.on('ready', () => {
+      this.pendingCursor = '0';
+    });
+  }
+
+  /**
+   * At most `max` deliveries; [] when none arrived within blockMs, and always [] once closed.
+   * While Redis is unreachable it waits up to unavailableWaitMs for the connection, then throws
+   * MedicError 'redis_unavailable' so the caller's loop retries (each call waits, so retrying cannot storm).
+   */
+  receive(max: number): Promise<Delivery[]> {
+    const next = this.receiving.then(() => this.receiveNow(max));
+    this.receiving = next.catch(() => undefined);
+    return next;
+  }
+
+  /** XACK of all ids in one command; waits across a Redis restart, rejects with 'redis_closed' after close(). */
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.command('ack', () => this.client.xack(this.stream, this.group, ...ids));
+  }
+
+  /** XADD to the dead-letter stream (original fields + reason, original_id, original_stream) and XACK in one MULTI. */
+  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    const copy = [
+      'xadd',
+      this.deadLetterStream,
+      '*',
+      ...Object.entries(delivery.fields).flat(),
+      'reason',
+      reason,
+      'original_id',
+      delivery.id,
+      'original_stream',
+      this.stream,
+    ];
+    const replies = await this.command('deadLetter', () => this.client.multi([copy, ['xack', this.stream, this.group, delivery.id]]).exec());
+    if (replies === null) throw new MedicError('redis_command_failed', `dead-lettering ${delivery.id} was aborted`);
+    const failed = replies.find(([error]) => error !== null)?.[0];
+    if (failed) throw new MedicError('redis_command_failed', `dead-lettering ${delivery.id} failed: ${failed.message}`, { cause: failed });
+  }
+
+  /** 'up' when PING answers within healthTimeoutMs. */
+  async health(): Promise<HealthCheck> {
+    if (this.closed) return { status: 'down', detail: 'source closed' };
+    if (this.client.status !== 'ready') return { status: 'down', detail: `Redis connection is ${this.client.status}` };
+    try {
+      const answer = await withTimeout(this.client.ping(), this.healthTimeoutMs);
+      return answer === 'timeout' ? { status: 'down', detail: `PING got no answer within ${this.healthTimeoutMs} ms` } : { status: 'up' };
+    } catch (error) {
+      return { status: 'down', detail: `PING failed: ${messageOf(error)}` };
+    }
+  }
+
+  /** Cuts the blocking connection at once (a blocked receive() resolves []), lets in-flight acks finish briefly, then closes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopping.fire();
+    this.reader.disconnect();
+    if (this.client.status === 'ready') await withTimeout(this.client.quit().catch(() => undefined), QUIT_TIMEOUT_MS);
+    this.client.disconnect();
+    // Commands queued while disconnected would otherwise wait forever.
+    this.released.fire();
+  }
+
+  private async receiveNow(max: number): Promise<Delivery[]> {
+    const count = Math.floor(max);
+    if (this.closed || count < 1) return [];
+    if (this.reader.status !== 'ready' && !(await this.readerReady())) {
+      if (this.closed) return [];
+      throw new MedicError('redis_unavailable', `Redis is unreachable (connection ${this.reader.status}); reconnecting with backoff`);
+    }
+    try {
+      await this.ensureGroup();
+      return await this.readBatch(count);
+    } catch (error) {
+      if (this.closed) return [];
+      if (error instanceof MedicError) throw error;
+      if (this.reader.status !== 'ready') {
+        throw new MedicError('redis_unavailable', `Redis connection lost while reading ${this.stream}: ${messageOf(error)}`, { cause: error });
+      }
+      if (messageOf(error).startsWith('NOGROUP')) {
+        // The stream or group vanished (e.g. a Redis without persistence restarted): recreate it on the next call.
+        this.groupReady = null;
+        this.log('warn', 'Redis consumer group missing; recreating it', { stream: this.stream, group: this.group });
+        return [];
+      }
+      throw new MedicError('redis_command_failed', `reading ${this.stream} failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  private async readBatch(count: number): Promise<Delivery[]> {
+    while (this.pendingCursor !== null) {
+      const entries = parseReadReply(
+        await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', count, 'STREAMS', this.stream, this.pendingCursor),
+      );
+      const last = entries.at(-1);
+      if (last === undefined) {
+        this.pendingCursor = null;
+        break;
+      }
+      this.pendingCursor = last.id;
+      const deliveries = await this.keepExisting(entries);
+      if (deliveries.length > 0) return deliveries;
+    }
+    if (Date.now() >= this.nextClaimAt) {
+      const claimed = await this.claimIdle(count);
+      if (claimed.length > 0) return claimed;
+    }
+    const reply = await this.reader.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', count, 'BLOCK', this.blockMs, 'STREAMS', this.stream, '>');
+    return this.keepExisting(parseReadReply(reply));
+  }
+
+  /** XAUTOCLAIM through the pending list, resuming at the last cursor; a full scan at most every claimIdleMs/2. */
+  private async claimIdle(count: number): Promise<Delivery[]> {
+    do {
+      const reply = parseAutoClaimReply(
+        await this.reader.xautoclaim(this.stream, this.group, this.consumer, this.claimIdleMs, this.claimCursor, 'COUNT', count),
+      );
+      this.claimCursor = reply.cursor;
+      if (reply.cursor === SCAN_DONE) this.nextClaimAt = Date.now() + this.claimIntervalMs;
+      const deliveries = await this.keepExisting(reply.entries);
+      if (deliveries.length > 0) {
+        this.log('info', 'claimed idle Redis entries from another consumer', { stream: this.stream, consumer: this.consumer, ids: deliveries.map((d) => d.id) });
+        return deliveries;
+      }
+    } while (this.claimCursor !== SCAN_DONE);
+    return [];
+  }
+
+  /** Entries deleted from the stream while pending cannot be handled: acknowledge and skip them. */
+  private async keepExisting(entries: readonly StreamEntry[]): Promise<Delivery[]> {
+    const deliveries: Delivery[] = [];
+    const gone: string[] = [];
+    for (const entry of entries) {
+      if (entry.fields === null) gone.push(entry.id);
+      else deliveries.push({ id: entry.id, fields: entry.fields });
+    }
+    if (gone.length > 0) {
+      await this.reader.xack(this.stream, this.group, ...gone);
+      this.log('warn', 'acknowledged pending Redis entries that no longer exist', { stream: this.stream, ids: gone });
+    }
+    return deliveries;
+  }
+
+  /** Consumer group from the start of the stream, so entries written before Medic first ran are not skipped. */
+  private ensureGroup(): Promise<void> {
+    this.groupReady ??= this.reader.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM').then(
+      () => this.log('info', 'created Redis consumer group', { stream: this.stream, group: this.group }),
+      (error: unknown) => {
+        if (messageOf(error).startsWith('BUSYGROUP')) return;
+        this.groupReady = null;
+        throw error;
+      },
+    );
+    return this.groupReady;
+  }
+
+  /** Resolves true once the reader is ready, false after unavailableWaitMs or on close. */
+  private readerReady(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (ready: boolean) => {
+        clearTimeout(timer);
+        this.reader.removeListener('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = () => finish(true);
+      const timer = setTimeout(() => finish(false), this.unavailableWaitMs);
+      this.reader.on('ready', onReady);
+      void this.stopping.fired.then(() => finish(false));
+    });
+  }
+
+  /** Runs a command on the command connection; after close() it fails instead of waiting for a reconnect. */
+  private async command<T>(name: string, run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new MedicError('redis_closed', `${name} after the Redis kill source was closed`);
+    let result: T | undefined;
+    try {
+      const outcome = await Promise.race([run().then((value) => ((result = value), 'done' as const)), this.released.fired.then(() => 'closed' as const)]);
+      if (outcome === 'closed') throw new MedicError('redis_closed', `${name} abandoned: the Redis kill source was closed before Redis answered`);
+      return result as T;
+    } catch (error) {
+      if (error instanceof MedicError) throw error;
+      throw new MedicError('redis_command_failed', `${name} on ${this.stream} failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** One warning per outage and one notice per recovery, not one per retry. */
+  private watch(connection: RedisStreamClient, name: 'commands' | 'reader'): void {
+    let down = false;
+    const lost = (detail: string) => {
+      if (this.closed) return;
+      if (!down) this.log('warn', 'Redis connection lost; reconnecting with backoff', { connection: name, stream: this.stream, detail });
+      else this.log('debug', 'Redis still unreachable', { connection: name, detail });
+      down = true;
+    };
+    connection.on('error', (error) => lost(error.message));
+    connection.on('reconnecting', () => lost('reconnecting'));
+    connection.on('ready', () => {
+      if (down && !this.closed) this.log('info', 'Redis connection restored', { connection: name, stream: this.stream });
+      down = false;
+    });
+  }
+}
+
+interface Signal {
+  readonly fired: Promise<void>;
+  fire(): void;
+}
+
+function signal(): Signal {
+  let fire = () => undefined as void;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fired, fire };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

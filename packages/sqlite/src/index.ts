@@ -1,0 +1,3 @@
+export { SqliteOutcomeRepo } from './sqlite-outcome-repo';
+export type { SqliteDatabase, SqliteOutcomeRepoOptions } from './sqlite-outcome-repo';
+export type { Database } from './schema';

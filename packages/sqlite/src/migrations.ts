@@ -1,0 +1,125 @@
+import { Migrator, sql } from 'kysely';
+import type { Kysely, Migration, MigrationResultSet, RawBuilder } from 'kysely';
+import { MedicError } from '@medic/domain';
+
+/**
+ * The enum values the CHECK constraints of migration 001 allow, frozen as of that migration: a migration must never
+ * change once it has run somewhere. A test compares them with the domain's constants, so a new domain value fails
+ * it until a migration widens the constraint.
+ */
+export const MIGRATION_001_ENUMS = {
+  outcome_type: ['success', 'failure', 'rollback', 'undetermined', 're_killed'],
+  original_decision: ['approve_auto', 'pending_review', 'deny'],
+  risk_level: ['minimal', 'low', 'medium', 'high', 'critical'],
+  guard: ['always_deny_module', 'high_confidence_threat', 'restart_budget_spent', 'rekilled_after_resurrection'],
+  health_status: ['healthy', 'none', 'unhealthy', 'starting'],
+  error: ['container_not_found', 'ambiguous_target', 'not_enabled', 'docker_unavailable', 'start_failed', 'unhealthy', 'health_timeout'],
+  state: ['decided', 'executing', 'done'],
+  mode: ['observer', 'live'],
+  direction: ['up', 'down', 'none'],
+} as const;
+
+/** `column IN ('a', 'b')` with inlined literals (DDL takes no bound parameters). */
+const oneOf = (column: string, values: readonly string[]): RawBuilder<unknown> =>
+  sql`${sql.ref(column)} in (${sql.join(values.map((v) => sql.lit(v)))})`;
+
+const nullOrOneOf = (column: string, values: readonly string[]): RawBuilder<unknown> =>
+  sql`${sql.ref(column)} is null or ${oneOf(column, values)}`;
+
+const isJson = (column: string): RawBuilder<unknown> => sql`json_valid(${sql.ref(column)})`;
+
+const e = MIGRATION_001_ENUMS;
+
+// Migrations get an untyped Kysely on purpose: they describe the schema as it was, not as `Database` says it is now.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const migration001: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('outcomes')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('outcome_id', 'text', (c) => c.notNull().unique())
+      .addColumn('decision_id', 'text', (c) => c.notNull())
+      .addColumn('kill_id', 'text', (c) => c.notNull().unique())
+      .addColumn('target_module', 'text', (c) => c.notNull())
+      .addColumn('target_instance_id', 'text', (c) => c.notNull())
+      .addColumn('timestamp', 'text', (c) => c.notNull())
+      .addColumn('outcome_type', 'text', (c) => c.notNull().check(oneOf('outcome_type', e.outcome_type)))
+      .addColumn('original_decision', 'text', (c) => c.notNull().check(oneOf('original_decision', e.original_decision)))
+      .addColumn('original_risk_score', 'real', (c) => c.notNull())
+      .addColumn('original_confidence', 'real', (c) => c.notNull())
+      .addColumn('risk_level', 'text', (c) => c.notNull().check(oneOf('risk_level', e.risk_level)))
+      .addColumn('guard', 'text', (c) => c.check(nullOrOneOf('guard', e.guard)))
+      .addColumn('was_auto_approved', 'integer', (c) => c.notNull().check(sql`was_auto_approved in (0, 1)`))
+      .addColumn('time_to_healthy', 'real')
+      .addColumn('health_status', 'text', (c) => c.check(nullOrOneOf('health_status', e.health_status)))
+      .addColumn('container_id', 'text')
+      .addColumn('error', 'text', (c) => c.check(nullOrOneOf('error', e.error)))
+      .addColumn('error_message', 'text')
+      .addColumn('state', 'text', (c) => c.notNull().check(oneOf('state', e.state)))
+      .addColumn('mode', 'text', (c) => c.notNull().check(oneOf('mode', e.mode)))
+      .addColumn('factors', 'text', (c) => c.notNull().check(isJson('factors')))
+      .addColumn('reasoning', 'text', (c) => c.notNull().check(isJson('reasoning')))
+      .addColumn('threat_context', 'text', (c) => c.notNull().check(isJson('threat_context')))
+      .addColumn('report', 'text', (c) => c.notNull().check(isJson('report')))
+      .addColumn('approved_by', 'text')
+      .addColumn('approved_at', 'text')
+      .addColumn('completed_at', 'text')
+      .addColumn('confirmed_at', 'text')
+      .addColumn('re_killed_at', 'text')
+      .execute();
+    await db.schema.createIndex('outcomes_module_timestamp').on('outcomes').columns(['target_module', 'timestamp']).execute();
+    await db.schema.createIndex('outcomes_timestamp').on('outcomes').column('timestamp').execute();
+    // Module history counts by completion time.
+    await db.schema.createIndex('outcomes_module_completed').on('outcomes').columns(['target_module', 'completed_at']).execute();
+    // confirmSuccesses only ever looks at unlabelled successes.
+    await db.schema
+      .createIndex('outcomes_unconfirmed_success')
+      .on('outcomes')
+      .column('completed_at')
+      .where(sql<boolean>`outcome_type = 'success' and confirmed_at is null`)
+      .execute();
+
+    await db.schema
+      .createTable('rejections')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('delivery_id', 'text', (c) => c.notNull().unique())
+      .addColumn('kill_id', 'text')
+      .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('rule', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('raw', 'text', (c) => c.notNull().check(isJson('raw')))
+      .addColumn('rejected_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('calibrations')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('calibrated_at', 'text', (c) => c.notNull())
+      .addColumn('previous_max_score', 'real', (c) => c.notNull())
+      .addColumn('next_max_score', 'real', (c) => c.notNull())
+      .addColumn('direction', 'text', (c) => c.notNull().check(oneOf('direction', e.direction)))
+      .addColumn('samples', 'integer', (c) => c.notNull())
+      .addColumn('successes', 'integer', (c) => c.notNull())
+      .addColumn('success_rate', 'real')
+      .addColumn('wilson_lower', 'real')
+      .addColumn('wilson_upper', 'real')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/** Every migration by name; names sort in the order they run. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001 };
+
+/** Brings the schema up to date; already-applied migrations are skipped. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+  const result = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const message = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new MedicError('store_migration_failed', `SQLite migration ${failed} failed: ${message}`, { cause: result.error });
+  }
+  return result;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -1,0 +1,132 @@
+import {
+  DECISION_OUTCOMES,
+  GUARD_CODES,
+  HEALTH_STATUSES,
+  OUTCOME_TYPES,
+  RECORD_STATES,
+  RESURRECTION_ERRORS,
+  RISK_LEVELS,
+} from '@medic/domain';
+import type { Calibration, KillReport, Mode, OutcomeRecord, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
+import type { Insertable } from 'kysely';
+import { killReport, riskFactors, textList, threatLookup } from './json-shapes';
+import { RowReader } from './row-reader';
+import type { CalibrationRow, CalibrationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
+
+const MODES: readonly Mode[] = ['observer', 'live'];
+const DIRECTIONS: readonly Calibration['direction'][] = ['up', 'down', 'none'];
+
+export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
+  return {
+    outcome_id: r.outcomeId,
+    decision_id: r.decisionId,
+    kill_id: r.killId,
+    target_module: r.targetModule,
+    target_instance_id: r.targetInstanceId,
+    timestamp: r.timestamp,
+    outcome_type: r.outcomeType,
+    original_decision: r.originalDecision,
+    original_risk_score: r.originalRiskScore,
+    original_confidence: r.originalConfidence,
+    risk_level: r.riskLevel,
+    guard: r.guard,
+    was_auto_approved: r.wasAutoApproved ? 1 : 0,
+    time_to_healthy: r.timeToHealthy,
+    health_status: r.healthStatus,
+    container_id: r.containerId,
+    error: r.error,
+    error_message: r.errorMessage,
+    state: r.state,
+    mode: r.mode,
+    factors: JSON.stringify(r.factors),
+    reasoning: JSON.stringify(r.reasoning),
+    threat_context: JSON.stringify(r.threatContext),
+    report: JSON.stringify(r.report),
+    approved_by: r.approvedBy,
+    approved_at: r.approvedAt,
+    completed_at: r.completedAt,
+    confirmed_at: r.confirmedAt,
+    re_killed_at: r.reKilledAt,
+  };
+}
+
+/** The record a stored row holds; throws MedicError "store_corrupt" naming the first bad column. */
+export function fromOutcomeRow(row: OutcomeRow): OutcomeRecord {
+  const killId = typeof row.kill_id === 'string' ? row.kill_id : String(row.id);
+  const c = new RowReader(row as unknown as Record<string, unknown>, `outcomes row for kill ${killId}`);
+  return {
+    outcomeId: c.text('outcome_id'),
+    decisionId: c.text('decision_id'),
+    killId: c.text('kill_id'),
+    targetModule: c.text('target_module'),
+    targetInstanceId: c.text('target_instance_id'),
+    timestamp: c.text('timestamp'),
+    report: c.json<KillReport>('report', killReport),
+    mode: c.oneOf('mode', MODES),
+    state: c.oneOf('state', RECORD_STATES),
+    outcomeType: c.oneOf('outcome_type', OUTCOME_TYPES),
+    originalDecision: c.oneOf('original_decision', DECISION_OUTCOMES),
+    originalRiskScore: c.number('original_risk_score'),
+    originalConfidence: c.number('original_confidence'),
+    riskLevel: c.oneOf('risk_level', RISK_LEVELS),
+    guard: c.oneOfOrNull('guard', GUARD_CODES),
+    wasAutoApproved: c.flag('was_auto_approved'),
+    factors: c.json<RiskFactor[]>('factors', riskFactors),
+    reasoning: c.json<string[]>('reasoning', textList),
+    threatContext: c.json<ThreatLookup>('threat_context', threatLookup),
+    timeToHealthy: c.numberOrNull('time_to_healthy'),
+    healthStatus: c.oneOfOrNull('health_status', HEALTH_STATUSES),
+    containerId: c.textOrNull('container_id'),
+    error: c.oneOfOrNull('error', RESURRECTION_ERRORS),
+    errorMessage: c.textOrNull('error_message'),
+    approvedBy: c.textOrNull('approved_by'),
+    approvedAt: c.textOrNull('approved_at'),
+    completedAt: c.textOrNull('completed_at'),
+    confirmedAt: c.textOrNull('confirmed_at'),
+    reKilledAt: c.textOrNull('re_killed_at'),
+  };
+}
+
+export function toRejectionRow(r: Rejection): Insertable<RejectionsTable> {
+  return {
+    delivery_id: r.deliveryId,
+    kill_id: r.killId,
+    field: r.field,
+    rule: r.rule,
+    reason: r.reason,
+    raw: JSON.stringify(r.raw),
+    rejected_at: r.rejectedAt,
+  };
+}
+
+export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> {
+  return {
+    calibrated_at: c.calibratedAt,
+    previous_max_score: c.previousMaxScore,
+    next_max_score: c.nextMaxScore,
+    direction: c.direction,
+    samples: c.samples,
+    successes: c.successes,
+    success_rate: c.successRate,
+    wilson_lower: c.wilsonLower,
+    wilson_upper: c.wilsonUpper,
+    reason: c.reason,
+  };
+}
+
+/** The calibration a stored row holds; throws MedicError "store_corrupt" naming the first bad column. */
+export function fromCalibrationRow(row: CalibrationRow): Calibration {
+  const c = new RowReader(row as unknown as Record<string, unknown>, `calibrations row ${String(row.id)}`);
+  return {
+    calibratedAt: c.text('calibrated_at'),
+    previousMaxScore: c.number('previous_max_score'),
+    nextMaxScore: c.number('next_max_score'),
+    direction: c.oneOf('direction', DIRECTIONS),
+    samples: c.number('samples'),
+    successes: c.number('successes'),
+    successRate: c.numberOrNull('success_rate'),
+    wilsonLower: c.numberOrNull('wilson_lower'),
+    wilsonUpper: c.numberOrNull('wilson_upper'),
+    reason: c.text('reason'),
+  };
+}

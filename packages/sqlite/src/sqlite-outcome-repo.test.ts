@@ -1,0 +1,267 @@
+import { existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  DECISION_OUTCOMES,
+  GUARD_CODES,
+  HEALTH_STATUSES,
+  MedicError,
+  OUTCOME_TYPES,
+  RECORD_STATES,
+  RESURRECTION_ERRORS,
+  RISK_LEVELS,
+} from '@medic/domain';
+import type { Calibration, OutcomeRecord, Rejection } from '@medic/domain';
+import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
+import { MIGRATION_001_ENUMS } from './migrations';
+import { SqliteOutcomeRepo } from './sqlite-outcome-repo';
+import { TempStores } from './testing/temp-stores';
+
+let stores: TempStores;
+beforeEach(() => {
+  stores = new TempStores();
+});
+afterEach(() => stores.cleanup());
+
+/** A raw better-sqlite3 connection on the store file, closed on cleanup. */
+function rawConnection(path: string, options: BetterSqlite3.Options = {}): BetterSqlite3.Database {
+  const db = new BetterSqlite3(path, options);
+  stores.onCleanup(() => db.close());
+  return db;
+}
+
+const doneSuccess = (killId: string, overrides: Partial<OutcomeRecord> = {}): OutcomeRecord =>
+  sampleRecord({
+    killId,
+    state: 'done',
+    outcomeType: 'success',
+    originalDecision: 'approve_auto',
+    wasAutoApproved: true,
+    timeToHealthy: 1.25,
+    healthStatus: 'healthy',
+    containerId: `c-${killId}`,
+    completedAt: minutesFrom(1),
+    threatContext: {
+      status: 'answered',
+      context: { riskScore: 0.1, alertCount: 2, openCount: 0, falsePositiveCount: 2, indicators: ['x'], recommendation: 'allow', lookbackHours: 24 },
+    },
+    ...overrides,
+  });
+
+const rejection = (deliveryId: string): Rejection => ({
+  deliveryId,
+  killId: null,
+  field: 'severity',
+  rule: 'enum',
+  reason: 'severity must be one of critical, high, medium, low, info',
+  raw: { payload: '{"severity":"spicy"}' },
+  rejectedAt: FIXTURE_TIME,
+});
+
+const calibration: Calibration = {
+  calibratedAt: FIXTURE_TIME,
+  previousMaxScore: 0.3,
+  nextMaxScore: 0.35,
+  direction: 'up',
+  samples: 80,
+  successes: 80,
+  successRate: 1,
+  wilsonLower: 0.9542,
+  wilsonUpper: 1,
+  reason: 'Wilson lower bound 0.954 is at least 0.95: one step up',
+};
+
+async function expectCorrupt(promise: Promise<unknown>, column: string): Promise<void> {
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MedicError);
+  expect((error as MedicError).code).toBe('store_corrupt');
+  expect((error as MedicError).message).toContain(`column ${column} `);
+}
+
+describe('SqliteOutcomeRepo', () => {
+  it('creates the file in a directory that does not exist yet, answering the plan\'s sqlite3 query', async () => {
+    const path = stores.path('not', 'yet', 'there', 'outcomes.db');
+    expect(existsSync(stores.path('not'))).toBe(false);
+    const repo = await stores.open({ path });
+    await repo.insert(doneSuccess('k-old', { timestamp: minutesFrom(-5), timeToHealthy: 9 }));
+    await repo.insert(doneSuccess('k-new', { timestamp: minutesFrom(5), timeToHealthy: 1.3 }));
+
+    expect(existsSync(path)).toBe(true);
+    const reader = rawConnection(path, { readonly: true });
+    const row = reader.prepare('SELECT outcome_type, original_risk_score, time_to_healthy FROM outcomes ORDER BY timestamp DESC LIMIT 1').get();
+    expect(row).toEqual({ outcome_type: 'success', original_risk_score: 0.45, time_to_healthy: 1.3 });
+  });
+
+  it('sets WAL, the busy timeout, synchronous FULL by default and foreign keys on the connection it uses', async () => {
+    const database = rawConnection(stores.path('injected.db'));
+    await SqliteOutcomeRepo.open({ path: stores.path('injected.db'), database });
+    expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(database.pragma('synchronous', { simple: true })).toBe(2);
+    expect(database.pragma('foreign_keys', { simple: true })).toBe(1);
+
+    const normal = rawConnection(stores.path('normal.db'));
+    await SqliteOutcomeRepo.open({ path: stores.path('normal.db'), database: normal, synchronous: 'NORMAL' });
+    expect(normal.pragma('synchronous', { simple: true })).toBe(1);
+  });
+
+  it('stores a kill once: a duplicate kill_id changes nothing', async () => {
+    const repo = await stores.open();
+    const first = sampleRecord({ killId: 'dup' });
+    expect(await repo.insert(first)).toBe('inserted');
+    expect(await repo.insert(sampleRecord({ killId: 'dup', outcomeId: 'other-outcome', decisionId: 'other-decision', originalRiskScore: 0.99 }))).toBe(
+      'duplicate',
+    );
+    expect(await repo.get('dup')).toEqual(first);
+    expect((await repo.stats()).total).toBe(1);
+  });
+
+  it('storing the same rejected delivery twice keeps one row', async () => {
+    const repo = await stores.open();
+    await repo.saveRejection(rejection('1-0'));
+    await repo.saveRejection(rejection('1-0'));
+    await repo.saveRejection(rejection('2-0'));
+    expect((await repo.stats()).rejections).toBe(2);
+  });
+
+  it('keeps everything across close and reopen of the same file', async () => {
+    const path = stores.path('keep.db');
+    const repo = await stores.open({ path });
+    await repo.insert(sampleRecord({ killId: 'pending' }));
+    await repo.insert(sampleRecord({ killId: 'running', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true }));
+    await repo.complete('running', {
+      outcomeType: 'rollback',
+      timeToHealthy: null,
+      healthStatus: 'unhealthy',
+      containerId: 'c-1',
+      error: 'unhealthy',
+      errorMessage: 'health check failed',
+      completedAt: minutesFrom(2),
+    });
+    await repo.insert(doneSuccess('held'));
+    expect(await repo.markApproved('pending', 'ops', minutesFrom(3))).toBe(true);
+    await repo.saveRejection(rejection('9-0'));
+    await repo.saveCalibration(calibration);
+    const before = { recent: await repo.recent(10), stats: await repo.stats(), calibration: await repo.latestCalibration() };
+    await repo.close();
+
+    const again = await stores.open({ path });
+    expect(await again.recent(10)).toEqual(before.recent);
+    expect(await again.stats()).toEqual(before.stats);
+    expect(await again.latestCalibration()).toEqual(calibration);
+    expect(await again.get('running')).toMatchObject({ state: 'done', outcomeType: 'rollback', error: 'unhealthy', completedAt: minutesFrom(2) });
+    expect(await again.get('pending')).toMatchObject({ state: 'executing', approvedBy: 'ops', approvedAt: minutesFrom(3) });
+    expect(await again.get('held')).toEqual(doneSuccess('held'));
+  });
+
+  it('runs each migration once, however often the store is opened', async () => {
+    const path = stores.path('migrate.db');
+    for (let i = 0; i < 3; i++) {
+      const repo = await stores.open({ path });
+      await repo.insert(sampleRecord({ killId: `k${i}` }));
+      await repo.close();
+    }
+    const raw = rawConnection(path, { readonly: true });
+    expect(raw.prepare('SELECT name FROM kysely_migration').all()).toEqual([{ name: '001_initial' }]);
+    expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
+    const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
+    expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
+      'outcomes_module_completed',
+      'outcomes_module_timestamp',
+      'outcomes_timestamp',
+      'outcomes_unconfirmed_success',
+    ]);
+  });
+
+  it('lets a second, read-only connection read a snapshot while the repo keeps writing (WAL)', async () => {
+    const path = stores.path('wal.db');
+    const repo = await stores.open({ path });
+    await repo.insert(sampleRecord({ killId: 'a' }));
+
+    const reader = rawConnection(path, { readonly: true });
+    const count = reader.prepare('SELECT count(*) AS n FROM outcomes');
+    reader.exec('BEGIN');
+    expect(count.get()).toEqual({ n: 1 });
+    // Under a rollback journal this commit would wait for the reader's lock and fail after the busy timeout.
+    await repo.insert(sampleRecord({ killId: 'b' }));
+    await repo.saveRejection(rejection('3-0'));
+    expect(count.get()).toEqual({ n: 1 });
+    reader.exec('COMMIT');
+    expect(count.get()).toEqual({ n: 2 });
+  });
+
+  describe('rows that fail their checks are reported as store_corrupt, naming the column', () => {
+    async function corrupted(update: string): Promise<SqliteOutcomeRepo> {
+      const path = stores.path('corrupt.db');
+      const repo = await stores.open({ path });
+      await repo.insert(doneSuccess('bad'));
+      const raw = rawConnection(path);
+      raw.pragma('ignore_check_constraints = ON');
+      raw.prepare(`UPDATE outcomes SET ${update} WHERE kill_id = 'bad'`).run();
+      return repo;
+    }
+
+    it('an unknown outcome_type', async () => {
+      const repo = await corrupted("outcome_type = 'exploded'");
+      await expectCorrupt(repo.get('bad'), 'outcome_type');
+      await expectCorrupt(repo.recent(5), 'outcome_type');
+      await expectCorrupt(repo.stats(), 'outcome_type');
+    });
+
+    it('factors that are JSON but not a list of factors', async () => {
+      const repo = await corrupted(`factors = '[{"name":"smith_confidence","value":"high"}]'`);
+      await expectCorrupt(repo.get('bad'), 'factors');
+    });
+
+    it('a report that is not JSON', async () => {
+      const repo = await corrupted("report = '{not json'");
+      await expectCorrupt(repo.get('bad'), 'report');
+    });
+
+    it('a threat context with an unknown status', async () => {
+      const repo = await corrupted(`threat_context = '{"status":"maybe"}'`);
+      await expectCorrupt(repo.get('bad'), 'threat_context');
+    });
+
+    it('a was_auto_approved that is not 0 or 1', async () => {
+      const repo = await corrupted('was_auto_approved = 7');
+      await expectCorrupt(repo.get('bad'), 'was_auto_approved');
+    });
+  });
+
+  it('rejects a row the CHECK constraints forbid, as a MedicError', async () => {
+    const repo = await stores.open();
+    const bad = { ...sampleRecord({ killId: 'x' }), outcomeType: 'exploded' } as unknown as OutcomeRecord;
+    await expect(repo.insert(bad)).rejects.toMatchObject({ name: 'MedicError', code: 'store_error' });
+    expect(await repo.get('x')).toBeNull();
+  });
+
+  it('allows exactly the domain\'s enum values in its CHECK constraints', () => {
+    expect(MIGRATION_001_ENUMS).toEqual({
+      outcome_type: [...OUTCOME_TYPES],
+      original_decision: [...DECISION_OUTCOMES],
+      risk_level: [...RISK_LEVELS],
+      guard: [...GUARD_CODES],
+      health_status: [...HEALTH_STATUSES],
+      error: [...RESURRECTION_ERRORS],
+      state: [...RECORD_STATES],
+      mode: ['observer', 'live'],
+      direction: ['up', 'down', 'none'],
+    });
+  });
+
+  it('reports health up while open and down once closed; close is idempotent', async () => {
+    const repo = await stores.open();
+    expect(await repo.health()).toEqual({ status: 'up' });
+    await repo.close();
+    await repo.close();
+    expect((await repo.health()).status).toBe('down');
+    await expect(repo.get('k')).rejects.toMatchObject({ code: 'store_closed' });
+  });
+
+  it('fails to open with store_unavailable when the path cannot hold a database', async () => {
+    await expect(SqliteOutcomeRepo.open({ path: stores.dir })).rejects.toMatchObject({ name: 'MedicError', code: 'store_unavailable' });
+  });
+});

@@ -1,0 +1,338 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Expression, SqliteDatabase as KyselySqliteDatabase, SqlBool } from 'kysely';
+import { DECISION_OUTCOMES, MedicError, OUTCOME_TYPES } from '@medic/domain';
+import type {
+  Calibration,
+  CalibrationSample,
+  DecisionOutcome,
+  HealthCheck,
+  HistoryWindows,
+  ModuleHistory,
+  OutcomeRecord,
+  OutcomeRepo,
+  OutcomeType,
+  OutcomeUpdate,
+  Rejection,
+  Stats,
+} from '@medic/domain';
+import { migrateToLatest } from './migrations';
+import { RowReader } from './row-reader';
+import { fromCalibrationRow, fromOutcomeRow, toCalibrationRow, toOutcomeRow, toRejectionRow } from './rows';
+import type { Database } from './schema';
+
+/** The slice of a better-sqlite3 `Database` that Kysely drives; inject one to run the repo on a connection you own. */
+export type SqliteDatabase = KyselySqliteDatabase;
+
+export interface SqliteOutcomeRepoOptions {
+  /** The database file; its parent directory is created when missing. Ignored when `database` is given. */
+  readonly path: string;
+  /** An open database to use instead of opening `path`; the repo closes it on close(). */
+  readonly database?: SqliteDatabase;
+  /**
+   * FULL (default) syncs the WAL on every commit, so a kill acknowledged after its record is stored survives a power
+   * cut (DESIGN §6). NORMAL is about 3× faster per commit (DESIGN §13) but may lose the newest commits on power loss.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+/** Outcome types of an executed resurrection. */
+const RESURRECTED = ['success', 'failure', 'rollback', 're_killed'] as const;
+
+/** OutcomeRepo on one SQLite file through Kysely and better-sqlite3 (DESIGN §10). */
+export class SqliteOutcomeRepo implements OutcomeRepo {
+  private closed = false;
+
+  private constructor(private readonly db: Kysely<Database>) {}
+
+  /** Opens (creating when needed) the store, sets WAL, busy timeout, synchronous and foreign keys, and migrates it. */
+  static async open(options: SqliteOutcomeRepoOptions): Promise<SqliteOutcomeRepo> {
+    const synchronous = options.synchronous ?? 'FULL';
+    if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+      throw new MedicError('store_config', `synchronous must be FULL or NORMAL, got ${String(synchronous)}`);
+    }
+    let db: Kysely<Database> | undefined;
+    try {
+      const database = options.database ?? openFile(options.path);
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+      await sql`pragma journal_mode = wal`.execute(db);
+      await sql`pragma busy_timeout = 5000`.execute(db);
+      await sql.raw(`pragma synchronous = ${synchronous}`).execute(db);
+      await sql`pragma foreign_keys = on`.execute(db);
+      await migrateToLatest(db);
+      return new SqliteOutcomeRepo(db);
+    } catch (e) {
+      await db?.destroy();
+      if (e instanceof MedicError) throw e;
+      throw new MedicError('store_unavailable', `Cannot open the SQLite store at ${options.path}: ${messageOf(e)}`, { cause: e });
+    }
+  }
+
+  insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
+    return this.run('insert', async () => {
+      const result = await this.db
+        .insertInto('outcomes')
+        .values(toOutcomeRow(record))
+        .onConflict((oc) => oc.column('kill_id').doNothing())
+        .executeTakeFirst();
+      return result.numInsertedOrUpdatedRows === 1n ? 'inserted' : 'duplicate';
+    });
+  }
+
+  complete(killId: string, update: OutcomeUpdate): Promise<void> {
+    return this.run('complete', async () => {
+      await this.db
+        .updateTable('outcomes')
+        .set({
+          state: 'done',
+          outcome_type: update.outcomeType,
+          time_to_healthy: update.timeToHealthy,
+          health_status: update.healthStatus,
+          container_id: update.containerId,
+          error: update.error,
+          error_message: update.errorMessage,
+          completed_at: update.completedAt,
+        })
+        .where('kill_id', '=', killId)
+        .where('state', '=', 'executing')
+        .execute();
+    });
+  }
+
+  markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean> {
+    return this.run('markApproved', async () => {
+      const result = await this.db
+        .updateTable('outcomes')
+        .set({ state: 'executing', approved_by: approvedBy, approved_at: approvedAt })
+        .where('kill_id', '=', killId)
+        .where('state', '=', 'decided')
+        .where('original_decision', '=', 'pending_review')
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    });
+  }
+
+  get(killId: string): Promise<OutcomeRecord | null> {
+    return this.run('get', async () => {
+      const row = await this.db.selectFrom('outcomes').selectAll().where('kill_id', '=', killId).executeTakeFirst();
+      return row === undefined ? null : fromOutcomeRow(row);
+    });
+  }
+
+  recent(limit: number): Promise<OutcomeRecord[]> {
+    return this.run('recent', async () => {
+      // SQLite reads a negative LIMIT as "no limit".
+      const n = Math.max(0, Math.floor(limit));
+      if (n === 0) return [];
+      const rows = await this.db.selectFrom('outcomes').selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(n).execute();
+      return rows.map(fromOutcomeRow);
+    });
+  }
+
+  moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory> {
+    return this.run('moduleHistory', () =>
+      // One transaction so the counts and the last success come from the same snapshot.
+      this.db.transaction().execute(async (trx) => {
+        const counts = await trx
+          .selectFrom('outcomes')
+          .where('target_module', '=', module)
+          .where((eb) => eb.or([eb('completed_at', '>=', windows.historySince), eb('timestamp', '>=', windows.budgetSince)]))
+          .select((eb) => {
+            const inHistory = (...more: Expression<SqlBool>[]) =>
+              eb.and([eb('state', '=', 'done'), eb('completed_at', '>=', windows.historySince), ...more]);
+            const executed = eb.or([eb('state', '=', 'executing'), eb.and([eb('state', '=', 'done'), eb('outcome_type', 'in', RESURRECTED)])]);
+            return [
+              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', 'in', RESURRECTED))).as('resurrections'),
+              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 'success'))).as('held'),
+              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 're_killed'))).as('re_killed'),
+              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 'rollback'))).as('rolled_back'),
+              eb.fn.countAll<number>().filterWhere(eb.and([executed, eb('timestamp', '>=', windows.budgetSince)])).as('recent'),
+            ];
+          })
+          .executeTakeFirstOrThrow();
+        const last = await trx
+          .selectFrom('outcomes')
+          .select(['kill_id', 'completed_at'])
+          .where('target_module', '=', module)
+          .where('outcome_type', '=', 'success')
+          .where('re_killed_at', 'is', null)
+          .where('confirmed_at', 'is', null)
+          .where('completed_at', '>=', windows.rekillSince)
+          .orderBy('completed_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        return {
+          resurrections: counts.resurrections,
+          held: counts.held,
+          reKilled: counts.re_killed,
+          rolledBack: counts.rolled_back,
+          recentResurrections: counts.recent,
+          lastSuccess:
+            last === undefined || last.completed_at === null ? null : { killId: last.kill_id, completedAt: last.completed_at },
+        };
+      }),
+    );
+  }
+
+  markReKilled(killId: string, at: string): Promise<void> {
+    return this.run('markReKilled', async () => {
+      await this.db
+        .updateTable('outcomes')
+        .set({ outcome_type: 're_killed', re_killed_at: at })
+        .where('kill_id', '=', killId)
+        .where('outcome_type', '=', 'success')
+        .execute();
+    });
+  }
+
+  confirmSuccesses(completedBefore: string, at: string): Promise<number> {
+    return this.run('confirmSuccesses', async () => {
+      const result = await this.db
+        .updateTable('outcomes')
+        .set({ confirmed_at: at })
+        .where('outcome_type', '=', 'success')
+        .where('confirmed_at', 'is', null)
+        .where('completed_at', '<', completedBefore)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  calibrationSample(since: string): Promise<CalibrationSample> {
+    return this.run('calibrationSample', async () => {
+      const row = await this.db
+        .selectFrom('outcomes')
+        .where('was_auto_approved', '=', 1)
+        .where('timestamp', '>=', since)
+        .select((eb) => {
+          const confirmed = eb.and([eb('outcome_type', '=', 'success'), eb('confirmed_at', 'is not', null)]);
+          return [
+            eb.fn.countAll<number>().filterWhere(eb.or([confirmed, eb('outcome_type', 'in', ['re_killed', 'rollback'])])).as('total'),
+            eb.fn.countAll<number>().filterWhere(confirmed).as('successes'),
+          ];
+        })
+        .executeTakeFirstOrThrow();
+      return { total: row.total, successes: row.successes };
+    });
+  }
+
+  saveRejection(rejection: Rejection): Promise<void> {
+    return this.run('saveRejection', async () => {
+      await this.db
+        .insertInto('rejections')
+        .values(toRejectionRow(rejection))
+        .onConflict((oc) => oc.column('delivery_id').doNothing())
+        .execute();
+    });
+  }
+
+  saveCalibration(calibration: Calibration): Promise<void> {
+    return this.run('saveCalibration', async () => {
+      await this.db.insertInto('calibrations').values(toCalibrationRow(calibration)).execute();
+    });
+  }
+
+  latestCalibration(): Promise<Calibration | null> {
+    return this.run('latestCalibration', async () => {
+      const row = await this.db.selectFrom('calibrations').selectAll().orderBy('calibrated_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row === undefined ? null : fromCalibrationRow(row);
+    });
+  }
+
+  stats(): Promise<Stats> {
+    return this.run('stats', () =>
+      // One transaction so every figure comes from the same snapshot.
+      this.db.transaction().execute(async (trx) => {
+        const totals = await trx
+          .selectFrom('outcomes')
+          .select((eb) => {
+            const confirmed = eb.and([eb('outcome_type', '=', 'success'), eb('confirmed_at', 'is not', null)]);
+            const autoApproved = (e: Expression<SqlBool>) => eb.and([eb('was_auto_approved', '=', 1), e]);
+            return [
+              eb.fn.countAll<number>().as('total'),
+              eb.fn.avg<number | null>('time_to_healthy').filterWhere('outcome_type', 'in', ['success', 're_killed']).as('average_time_to_healthy'),
+              eb.fn.countAll<number>().filterWhere(autoApproved(confirmed)).as('auto_held'),
+              eb.fn
+                .countAll<number>()
+                .filterWhere(autoApproved(eb.or([confirmed, eb('outcome_type', 'in', ['re_killed', 'rollback'])])))
+                .as('auto_labelled'),
+            ];
+          })
+          .executeTakeFirstOrThrow();
+        const decisions = await trx
+          .selectFrom('outcomes')
+          .select((eb) => ['original_decision', eb.fn.countAll<number>().as('n')])
+          .groupBy('original_decision')
+          .execute();
+        const outcomes = await trx
+          .selectFrom('outcomes')
+          .select((eb) => ['outcome_type', eb.fn.countAll<number>().as('n')])
+          .groupBy('outcome_type')
+          .execute();
+        const rejections = await trx.selectFrom('rejections').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        return {
+          total: totals.total,
+          byDecision: countsBy<DecisionOutcome>(DECISION_OUTCOMES, decisions, 'original_decision'),
+          byOutcome: countsBy<OutcomeType>(OUTCOME_TYPES, outcomes, 'outcome_type'),
+          rejections: rejections.n,
+          averageTimeToHealthy: totals.average_time_to_healthy,
+          autoApproveAccuracy: totals.auto_labelled === 0 ? null : totals.auto_held / totals.auto_labelled,
+          autoApproveLabelled: totals.auto_labelled,
+        };
+      }),
+    );
+  }
+
+  async health(): Promise<HealthCheck> {
+    if (this.closed) return { status: 'down', detail: 'store closed' };
+    try {
+      await sql`select 1`.execute(this.db);
+      return { status: 'up' };
+    } catch (e) {
+      return { status: 'down', detail: messageOf(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+
+  /** Runs one store operation; driver failures become MedicError "store_error", so callers see one error type. */
+  private async run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new MedicError('store_closed', `SQLite store is closed (${operation})`);
+    try {
+      return await body();
+    } catch (e) {
+      if (e instanceof MedicError) throw e;
+      throw new MedicError('store_error', `SQLite ${operation} failed: ${messageOf(e)}`, { cause: e });
+    }
+  }
+}
+
+function openFile(path: string): SqliteDatabase {
+  mkdirSync(dirname(path), { recursive: true });
+  return new BetterSqlite3(path);
+}
+
+/** A full count per enum value (zeros included) from GROUP BY rows; an unknown value is a corrupt row. */
+function countsBy<K extends string>(
+  keys: readonly K[],
+  rows: readonly Record<string, unknown>[],
+  column: string,
+): Record<K, number> {
+  const counts = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const row of rows) {
+    const reader = new RowReader(row, `outcomes group by ${column}`);
+    counts[reader.oneOf(column, keys)] = reader.number('n');
+  }
+  return counts;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
