@@ -184,6 +184,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         if (sourceError) logger.info('kill source reachable again');
         sourceError = null;
         backoff = RECONNECT_MIN_MS;
+        // An empty read from a source that does not block must still let timers and sockets run.
+        if (deliveries.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         for (const delivery of deliveries) {
           // Entries of the batch not yet handled stay pending and are read again after a restart.
           if (stopping) break;

@@ -61,9 +61,10 @@ export class DockerResurrector implements Resurrector {
   private readonly settings: Settings;
 
   constructor(options: DockerResurrectorOptions) {
-    this.docker = options.docker;
-    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-    this.settings = { ...DEFAULTS, ...given };
+    const { docker, ...given } = options;
+    this.docker = docker;
+    // An option passed as undefined (e.g. unset in the configuration) keeps its default.
+    this.settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
   }
 
   async resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult> {
@@ -225,8 +226,10 @@ function fromDockerError(error: unknown): ResurrectionResult {
       return failure('docker_unavailable', `Docker engine not reachable: ${describeError(error)}`);
     case 'not_found':
       return failure('container_not_found', `the container disappeared: ${describeError(error)}`);
-    default:
-      return failure('start_failed', `Docker refused: ${describeError(error)}`);
+    default: {
+      const fromEngine = typeof (error as { statusCode?: unknown } | null)?.statusCode === 'number';
+      return failure('start_failed', `${fromEngine ? 'Docker refused' : 'unexpected error'}: ${describeError(error)}`);
+    }
   }
 }
 

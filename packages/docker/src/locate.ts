@@ -22,9 +22,9 @@ export interface LocateFailure {
 /** Escapes regular-expression metacharacters (Docker's name filter is a Go regular expression). */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Containers named exactly `name`: anchored filter on the engine, exact comparison here. */
+/** Containers named exactly `name`: anchored filter on the engine (with or without Docker's leading slash), exact comparison here. */
 async function byExactName(docker: DockerClient, name: string): Promise<DockerContainerSummary[]> {
-  const listed = await docker.listContainers({ all: true, filters: { name: [`^/${escapeRegExp(name)}$`] } });
+  const listed = await docker.listContainers({ all: true, filters: { name: [`^/?${escapeRegExp(name)}$`] } });
   return listed.filter((c) => c.Names.includes(`/${name}`));
 }
 

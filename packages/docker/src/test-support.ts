@@ -37,12 +37,13 @@ export async function requireDockerAndImage(docker: Dockerode): Promise<void> {
   } catch (error) {
     throw new Error(
       `Docker engine not reachable at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'} (${String(error)}); run scripts/services.sh`,
+      { cause: error },
     );
   }
   try {
     await docker.getImage(TEST_IMAGE).inspect();
   } catch (error) {
-    throw new Error(`test image ${TEST_IMAGE} missing (${String(error)}); run scripts/services.sh`);
+    throw new Error(`test image ${TEST_IMAGE} missing (${String(error)}); run scripts/services.sh`, { cause: error });
   }
 }
 

@@ -130,11 +130,12 @@ describe('parseKillReport', () => {
     });
   });
 
-  describe.each(['target_module', 'target_instance_id'])('%s', (field) => {
-    it('accepts lengths 1 and 128', () => {
-      expect(valueOf(parseKillReport(withField(field, 'a'))).targetModule).toBeDefined();
-      expect(valueOf(parseKillReport(withField(field, `a${'b'.repeat(127)}`)))).toBeDefined();
-      expect(valueOf(parseKillReport(withField(field, 'web_1.prod-a')))).toBeDefined();
+  describe.each([
+    ['target_module', 'targetModule'],
+    ['target_instance_id', 'targetInstanceId'],
+  ] as const)('%s', (field, key) => {
+    it.each(['a', `a${'b'.repeat(127)}`, 'web_1.prod-a', '0.9'])('accepts %j', (name) => {
+      expect(valueOf(parseKillReport(withField(field, name)))[key]).toBe(name);
     });
     it('rejects lengths 0 and 129', () => {
       expectRejected(withField(field, ''), field, 'min_length');
@@ -245,8 +246,8 @@ describe('parseKillReport', () => {
       expectRejected(withField('metadata', nested(6)), 'metadata', 'max_depth');
     });
     it('counts arrays as nesting levels', () => {
-      expect(valueOf(parseKillReport(withField('metadata', { a: [[[{ b: 1 }]]] })))).toBeDefined();
-      expectRejected(withField('metadata', { a: [[[[1]]]] }), 'metadata', 'max_depth');
+      expect(valueOf(parseKillReport(withField('metadata', { a: [[[{ b: 1 }]]] }))).metadata).toEqual({ a: [[[{ b: 1 }]]] });
+      expectRejected(withField('metadata', { a: [[[[[1]]]]] }), 'metadata', 'max_depth');
     });
     it('accepts exactly 16 KiB serialized and rejects one byte more', () => {
       // {"k":"…"} is 8 bytes of framing.
@@ -258,7 +259,7 @@ describe('parseKillReport', () => {
     });
     it('measures the size in UTF-8 bytes', () => {
       // "é" is 2 bytes: 8 framing bytes + 2 × 8188 = 16384.
-      expect(valueOf(parseKillReport(withField('metadata', { k: 'é'.repeat(8188) })))).toBeDefined();
+      expect(valueOf(parseKillReport(withField('metadata', { k: 'é'.repeat(8188) }))).metadata).toEqual({ k: 'é'.repeat(8188) });
       expectRejected(withField('metadata', { k: 'é'.repeat(8189) }), 'metadata', 'max_size');
     });
     it.each([[null], [[1, 2]], ['{}'], [3]])('rejects %j as type', (metadata) => {

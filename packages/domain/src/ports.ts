@@ -76,33 +76,49 @@ export interface HistoryWindows {
   readonly rekillSince: string;
 }
 
-/** Durable decisions, outcomes, rejections and calibrations (DESIGN §10). */
+/**
+ * Durable decisions, outcomes, rejections and calibrations (DESIGN §10).
+ * Exact semantics, shared by every implementation through `outcomeRepoContract` (@medic/domain/testing):
+ * instants are ISO 8601 UTC and compared as instants; "since" bounds are inclusive, "before" bounds exclusive.
+ * An executed resurrection is a record in state done with outcome success, failure, rollback or re_killed.
+ * A labelled auto-approval is a wasAutoApproved record that is a confirmed success, re_killed or rollback.
+ */
 export interface OutcomeRepo {
   /** Stores a new record; "duplicate" (and no change) when its kill_id is already stored. */
   insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'>;
-  /** Finishes an executing record with its outcome and marks it done. */
+  /** Finishes an executing record with its outcome and marks it done; a record in any other state (or none) is left unchanged. */
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
   /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */
   markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean>;
   /** The record of one kill, or null. */
   get(killId: string): Promise<OutcomeRecord | null>;
-  /** The newest records first, at most `limit`. */
+  /** The newest records first (by timestamp; ties: last inserted first), at most `limit`. */
   recent(limit: number): Promise<OutcomeRecord[]>;
-  /** Counts of the module's resurrections in the given windows, and its newest unlabelled success inside the re-kill window. */
+  /**
+   * Counts of the module's resurrections in the given windows, and its newest unlabelled success inside the re-kill window:
+   * resurrections = executed resurrections with completedAt ≥ historySince; held / reKilled / rolledBack = those with outcome
+   * success / re_killed / rollback; recentResurrections = records in state executing or executed resurrections, with
+   * timestamp ≥ budgetSince; lastSuccess = the success with the newest completedAt ≥ rekillSince that has neither
+   * reKilledAt nor confirmedAt. Exact module name match only.
+   */
   moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory>;
-  /** Labels a successful resurrection as re-killed (Medic was wrong). */
+  /** Labels a successful resurrection as re-killed (Medic was wrong): outcome re_killed, reKilledAt = at; only an unconfirmed success changes. */
   markReKilled(killId: string, at: string): Promise<void>;
-  /** Confirms the successes completed before `completedBefore` that were not re-killed; returns how many. */
+  /** Confirms the successes completed before `completedBefore` (exclusive) that are not yet confirmed (confirmedAt = at); returns how many. */
   confirmSuccesses(completedBefore: string, at: string): Promise<number>;
-  /** Labelled auto-approved resurrections decided since `since`, for calibration. */
+  /** Labelled auto-approvals with timestamp ≥ `since`, for calibration: total = all of them, successes = the confirmed successes. */
   calibrationSample(since: string): Promise<CalibrationSample>;
   /** Stores a rejected entry; storing the same delivery id again changes nothing. */
   saveRejection(rejection: Rejection): Promise<void>;
   /** Stores one calibration run. */
   saveCalibration(calibration: Calibration): Promise<void>;
-  /** The newest calibration run, or null. */
+  /** The newest calibration run by calibratedAt (ties: last saved), or null. */
   latestCalibration(): Promise<Calibration | null>;
-  /** Aggregates over every record, computed by the store. */
+  /**
+   * Aggregates over every record, computed by the store: total, counts by originalDecision and outcomeType (every key present),
+   * distinct rejections; averageTimeToHealthy = mean timeToHealthy over records with one and outcome success or re_killed;
+   * autoApproveLabelled = labelled auto-approvals; autoApproveAccuracy = their confirmed successes / autoApproveLabelled (null when 0).
+   */
   stats(): Promise<Stats>;
   /** Whether the store answers. */
   health(): Promise<HealthCheck>;

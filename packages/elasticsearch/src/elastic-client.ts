@@ -4,6 +4,7 @@ import type { estypes } from '@elastic/elasticsearch';
 export interface ElasticRequestOptions {
   readonly requestTimeout?: number;
   readonly maxRetries?: number;
+  readonly signal?: AbortSignal;
 }
 
 /** The slice of the @elastic/elasticsearch Client that ElasticThreatIntel uses, so a client can be injected. */

@@ -21,6 +21,7 @@ describe('ElasticThreatIntel request', () => {
     cluster.onSearch(() => alertsAnswer());
     await answered(cluster.intel(), 'nginx-test');
     expect(cluster.searches).toHaveLength(1);
+    expect(cluster.searches[0]).toMatchObject({ method: 'POST', path: '/.alerts-security.alerts-*/_search', querystring: {} });
     expect(cluster.searches[0]?.body).toEqual({
       size: 0,
       track_total_hits: true,

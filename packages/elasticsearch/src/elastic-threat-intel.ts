@@ -1,4 +1,4 @@
-import type { HealthCheck, ThreatIntel, ThreatLookup } from '@medic/domain';
+import type { HealthCheck, Result, ThreatIntel, ThreatLookup } from '@medic/domain';
 import { buildAlertSearch, DEFAULT_ALERTS_INDEX, DEFAULT_LOOKBACK_HOURS } from './alert-query';
 import { readAlertSummary } from './alert-summary';
 import { describeFailure } from './describe-failure';
@@ -23,36 +23,51 @@ export class ElasticThreatIntel implements ThreatIntel {
   private readonly index: string;
   private readonly lookbackHours: number;
   private readonly requestTimeoutMs: number;
-  /** Set on every request so a slow or absent cluster costs one timeout, whatever client was injected. */
-  private readonly requestOptions: ElasticRequestOptions;
 
   constructor(options: ElasticThreatIntelOptions) {
     this.client = options.client;
     this.index = options.index ?? DEFAULT_ALERTS_INDEX;
     this.lookbackHours = options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.requestOptions = { requestTimeout: this.requestTimeoutMs, maxRetries: 0 };
+  }
+
+  /**
+   * Runs one request with no retries under a deadline over the whole request, whatever client was injected. The client's
+   * own timeout covers only the wait for the answer and fires up to a second late; connecting can take undici 10 s, and an
+   * abort does not cut that short, so the answer is raced against the deadline and the request aborted behind it.
+   */
+  private async request<T>(run: (options: ElasticRequestOptions) => Promise<T>): Promise<Result<T, string>> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error('deadline'));
+      }, this.requestTimeoutMs);
+    });
+    try {
+      const value = await Promise.race([run({ requestTimeout: this.requestTimeoutMs, maxRetries: 0, signal: controller.signal }), deadline]);
+      return { ok: true, value };
+    } catch (error) {
+      const reason = controller.signal.aborted ? `Elasticsearch did not answer within ${this.requestTimeoutMs} ms` : describeFailure(error, this.requestTimeoutMs);
+      return { ok: false, error: reason };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async lookup(module: string): Promise<ThreatLookup> {
-    let body: unknown;
-    try {
-      body = await this.client.search(buildAlertSearch(module, this.index, this.lookbackHours), this.requestOptions);
-    } catch (error) {
-      return { status: 'unavailable', reason: describeFailure(error, this.requestTimeoutMs) };
-    }
-    const summary = readAlertSummary(body);
+    const answer = await this.request((options) => this.client.search(buildAlertSearch(module, this.index, this.lookbackHours), options));
+    if (!answer.ok) return { status: 'unavailable', reason: answer.error };
+    const summary = readAlertSummary(answer.value);
     if (!summary.ok) return { status: 'unavailable', reason: `Elasticsearch answer unreadable: ${summary.error}` };
     return { status: 'answered', context: toThreatContext(summary.value, this.lookbackHours) };
   }
 
   async health(): Promise<HealthCheck> {
-    try {
-      const up = await this.client.ping(undefined, this.requestOptions);
-      return up ? { status: 'up' } : { status: 'down', detail: 'Elasticsearch did not answer the ping' };
-    } catch (error) {
-      return { status: 'down', detail: describeFailure(error, this.requestTimeoutMs) };
-    }
+    const answer = await this.request((options) => this.client.ping(undefined, options));
+    if (!answer.ok) return { status: 'down', detail: answer.error };
+    return answer.value ? { status: 'up' } : { status: 'down', detail: 'Elasticsearch did not answer the ping' };
   }
 
   /** Releases the client's connections (not part of the port: the composition root calls it on shutdown). */

@@ -1,5 +1,6 @@
 import { MedicError } from '@medic/domain';
 import type { Delivery, HealthCheck, KillSource } from '@medic/domain';
+import { messageOf } from './error-message';
 import type { RedisStreamClient } from './redis-stream-client';
 import { parseAutoClaimReply, parseReadReply } from './stream-reply';
 import type { StreamEntry } from './stream-reply';
@@ -61,8 +62,10 @@ export class RedisKillSource implements KillSource {
   /** Serialises receive() so cursors never race. */
   private receiving: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly stopping = signal();
-  private readonly released = signal();
+  /** Wake-ups of receive() calls waiting for the reader to reconnect; fired at close(). */
+  private readonly readerWaits = new Set<() => void>();
+  /** Rejections of commands still waiting for Redis; fired at the end of close(). */
+  private readonly pendingCommands = new Set<(error: MedicError) => void>();
 
   constructor(options: RedisKillSourceOptions) {
     this.client = options.client;
@@ -122,10 +125,11 @@ export class RedisKillSource implements KillSource {
     if (failed) throw new MedicError('redis_command_failed', `dead-lettering ${delivery.id} failed: ${failed.message}`, { cause: failed });
   }
 
-  /** 'up' when PING answers within healthTimeoutMs. */
+  /** 'up' when PING answers within healthTimeoutMs; 'down' at once while reconnecting. */
   async health(): Promise<HealthCheck> {
     if (this.closed) return { status: 'down', detail: 'source closed' };
-    if (this.client.status !== 'ready') return { status: 'down', detail: `Redis connection is ${this.client.status}` };
+    // While reconnecting a PING would only queue up; a first connect still in progress gets the timeout to finish.
+    if (['reconnecting', 'close', 'end'].includes(this.client.status)) return { status: 'down', detail: `Redis connection is ${this.client.status}` };
     try {
       const answer = await withTimeout(this.client.ping(), this.healthTimeoutMs);
       return answer === 'timeout' ? { status: 'down', detail: `PING got no answer within ${this.healthTimeoutMs} ms` } : { status: 'up' };
@@ -138,12 +142,13 @@ export class RedisKillSource implements KillSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopping.fire();
+    for (const wake of this.readerWaits) wake();
     this.reader.disconnect();
     if (this.client.status === 'ready') await withTimeout(this.client.quit().catch(() => undefined), QUIT_TIMEOUT_MS);
-    this.client.disconnect();
+    if (this.client.status !== 'end') this.client.disconnect();
     // Commands queued while disconnected would otherwise wait forever.
-    this.released.fire();
+    const closed = new MedicError('redis_closed', 'the Redis kill source was closed before Redis answered');
+    for (const reject of this.pendingCommands) reject(closed);
   }
 
   private async receiveNow(max: number): Promise<Delivery[]> {
@@ -204,7 +209,7 @@ export class RedisKillSource implements KillSource {
       if (reply.cursor === SCAN_DONE) this.nextClaimAt = Date.now() + this.claimIntervalMs;
       const deliveries = await this.keepExisting(reply.entries);
       if (deliveries.length > 0) {
-        this.log('info', 'claimed idle Redis entries from another consumer', { stream: this.stream, consumer: this.consumer, ids: deliveries.map((d) => d.id) });
+        this.log('info', 'claimed Redis entries left idle past claimIdleMs', { stream: this.stream, consumer: this.consumer, ids: deliveries.map((d) => d.id) });
         return deliveries;
       }
     } while (this.claimCursor !== SCAN_DONE);
@@ -245,27 +250,26 @@ export class RedisKillSource implements KillSource {
       const finish = (ready: boolean) => {
         clearTimeout(timer);
         this.reader.removeListener('ready', onReady);
+        this.readerWaits.delete(onStop);
         resolve(ready);
       };
       const onReady = () => finish(true);
-      const timer = setTimeout(() => finish(false), this.unavailableWaitMs);
+      const onStop = () => finish(false);
+      const timer = setTimeout(onStop, this.unavailableWaitMs);
       this.reader.on('ready', onReady);
-      void this.stopping.fired.then(() => finish(false));
+      this.readerWaits.add(onStop);
     });
   }
 
   /** Runs a command on the command connection; after close() it fails instead of waiting for a reconnect. */
-  private async command<T>(name: string, run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new MedicError('redis_closed', `${name} after the Redis kill source was closed`);
-    let result: T | undefined;
-    try {
-      const outcome = await Promise.race([run().then((value) => ((result = value), 'done' as const)), this.released.fired.then(() => 'closed' as const)]);
-      if (outcome === 'closed') throw new MedicError('redis_closed', `${name} abandoned: the Redis kill source was closed before Redis answered`);
-      return result as T;
-    } catch (error) {
-      if (error instanceof MedicError) throw error;
-      throw new MedicError('redis_command_failed', `${name} on ${this.stream} failed: ${messageOf(error)}`, { cause: error });
-    }
+  private command<T>(name: string, run: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new MedicError('redis_closed', `${name} after the Redis kill source was closed`));
+    return new Promise<T>((resolve, reject) => {
+      this.pendingCommands.add(reject);
+      run()
+        .then(resolve, (error: unknown) => reject(new MedicError('redis_command_failed', `${name} on ${this.stream} failed: ${messageOf(error)}`, { cause: error })))
+        .finally(() => this.pendingCommands.delete(reject));
+    });
   }
 
   /** One warning per outage and one notice per recovery, not one per retry. */
@@ -286,17 +290,6 @@ export class RedisKillSource implements KillSource {
   }
 }
 
-interface Signal {
-  readonly fired: Promise<void>;
-  fire(): void;
-}
-
-function signal(): Signal {
-  let fire = () => undefined as void;
-  const fired = new Promise<void>((resolve) => (fire = resolve));
-  return { fired, fire };
-}
-
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -304,8 +297,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
   } finally {
     clearTimeout(timer);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

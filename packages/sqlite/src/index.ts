@@ -1,3 +1,2 @@
 export { SqliteOutcomeRepo } from './sqlite-outcome-repo';
 export type { SqliteDatabase, SqliteOutcomeRepoOptions } from './sqlite-outcome-repo';
-export type { Database } from './schema';

@@ -10,12 +10,14 @@ import {
 import type { Calibration, KillReport, Mode, OutcomeRecord, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
 import type { Insertable } from 'kysely';
 import { killReport, riskFactors, textList, threatLookup } from './json-shapes';
+import { utc, utcOrNull } from './instants';
 import { RowReader } from './row-reader';
 import type { CalibrationRow, CalibrationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
 
 const MODES: readonly Mode[] = ['observer', 'live'];
 const DIRECTIONS: readonly Calibration['direction'][] = ['up', 'down', 'none'];
 
+/** The row for a record; instants are stored in canonical UTC form. */
 export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
   return {
     outcome_id: r.outcomeId,
@@ -23,7 +25,7 @@ export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
     kill_id: r.killId,
     target_module: r.targetModule,
     target_instance_id: r.targetInstanceId,
-    timestamp: r.timestamp,
+    timestamp: utc(r.timestamp, 'timestamp'),
     outcome_type: r.outcomeType,
     original_decision: r.originalDecision,
     original_risk_score: r.originalRiskScore,
@@ -43,17 +45,17 @@ export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
     threat_context: JSON.stringify(r.threatContext),
     report: JSON.stringify(r.report),
     approved_by: r.approvedBy,
-    approved_at: r.approvedAt,
-    completed_at: r.completedAt,
-    confirmed_at: r.confirmedAt,
-    re_killed_at: r.reKilledAt,
+    approved_at: utcOrNull(r.approvedAt, 'approvedAt'),
+    completed_at: utcOrNull(r.completedAt, 'completedAt'),
+    confirmed_at: utcOrNull(r.confirmedAt, 'confirmedAt'),
+    re_killed_at: utcOrNull(r.reKilledAt, 'reKilledAt'),
   };
 }
 
 /** The record a stored row holds; throws MedicError "store_corrupt" naming the first bad column. */
 export function fromOutcomeRow(row: OutcomeRow): OutcomeRecord {
   const killId = typeof row.kill_id === 'string' ? row.kill_id : String(row.id);
-  const c = new RowReader(row as unknown as Record<string, unknown>, `outcomes row for kill ${killId}`);
+  const c = new RowReader(row, `outcomes row for kill ${killId}`);
   return {
     outcomeId: c.text('outcome_id'),
     decisionId: c.text('decision_id'),
@@ -95,13 +97,13 @@ export function toRejectionRow(r: Rejection): Insertable<RejectionsTable> {
     rule: r.rule,
     reason: r.reason,
     raw: JSON.stringify(r.raw),
-    rejected_at: r.rejectedAt,
+    rejected_at: utc(r.rejectedAt, 'rejectedAt'),
   };
 }
 
 export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> {
   return {
-    calibrated_at: c.calibratedAt,
+    calibrated_at: utc(c.calibratedAt, 'calibratedAt'),
     previous_max_score: c.previousMaxScore,
     next_max_score: c.nextMaxScore,
     direction: c.direction,
@@ -116,7 +118,7 @@ export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> 
 
 /** The calibration a stored row holds; throws MedicError "store_corrupt" naming the first bad column. */
 export function fromCalibrationRow(row: CalibrationRow): Calibration {
-  const c = new RowReader(row as unknown as Record<string, unknown>, `calibrations row ${String(row.id)}`);
+  const c = new RowReader(row, `calibrations row ${String(row.id)}`);
   return {
     calibratedAt: c.text('calibrated_at'),
     previousMaxScore: c.number('previous_max_score'),

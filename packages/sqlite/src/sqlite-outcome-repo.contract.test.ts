@@ -3,5 +3,10 @@ import { TempStores } from './testing/temp-stores';
 
 outcomeRepoContract('SqliteOutcomeRepo', async () => {
   const stores = new TempStores();
-  return { repo: await stores.open(), cleanup: () => stores.cleanup() };
+  try {
+    return { repo: await stores.open(), cleanup: () => stores.cleanup() };
+  } catch (e) {
+    await stores.cleanup();
+    throw e;
+  }
 });

@@ -18,6 +18,7 @@ import type {
   Rejection,
   Stats,
 } from '@medic/domain';
+import { utc } from './instants';
 import { migrateToLatest } from './migrations';
 import { RowReader } from './row-reader';
 import { fromCalibrationRow, fromOutcomeRow, toCalibrationRow, toOutcomeRow, toRejectionRow } from './rows';
@@ -57,7 +58,10 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     try {
       const database = options.database ?? openFile(options.path);
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-      await sql`pragma journal_mode = wal`.execute(db);
+      const journal = await sql<{ journal_mode: string }>`pragma journal_mode = wal`.execute(db);
+      const mode = journal.rows[0]?.journal_mode;
+      // An in-memory database reports "memory": it has no readers to keep apart.
+      if (mode !== 'wal' && mode !== 'memory') throw new Error(`journal_mode stayed ${String(mode)} instead of wal`);
       await sql`pragma busy_timeout = 5000`.execute(db);
       await sql.raw(`pragma synchronous = ${synchronous}`).execute(db);
       await sql`pragma foreign_keys = on`.execute(db);
@@ -93,7 +97,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           container_id: update.containerId,
           error: update.error,
           error_message: update.errorMessage,
-          completed_at: update.completedAt,
+          completed_at: utc(update.completedAt, 'completedAt'),
         })
         .where('kill_id', '=', killId)
         .where('state', '=', 'executing')
@@ -105,7 +109,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     return this.run('markApproved', async () => {
       const result = await this.db
         .updateTable('outcomes')
-        .set({ state: 'executing', approved_by: approvedBy, approved_at: approvedAt })
+        .set({ state: 'executing', approved_by: approvedBy, approved_at: utc(approvedAt, 'approvedAt') })
         .where('kill_id', '=', killId)
         .where('state', '=', 'decided')
         .where('original_decision', '=', 'pending_review')
@@ -123,18 +127,23 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
 
   recent(limit: number): Promise<OutcomeRecord[]> {
     return this.run('recent', async () => {
-      // SQLite reads a negative LIMIT as "no limit".
-      const n = Math.max(0, Math.floor(limit));
+      // SQLite reads a negative LIMIT as "no limit"; NaN asks for nothing, as slice() would.
+      const n = Number.isNaN(limit) ? 0 : Math.min(Math.max(0, Math.floor(limit)), Number.MAX_SAFE_INTEGER);
       if (n === 0) return [];
       const rows = await this.db.selectFrom('outcomes').selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(n).execute();
       return rows.map(fromOutcomeRow);
     });
   }
 
-  moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory> {
-    return this.run('moduleHistory', () =>
+  moduleHistory(module: string, given: HistoryWindows): Promise<ModuleHistory> {
+    return this.run('moduleHistory', () => {
+      const windows = {
+        historySince: utc(given.historySince, 'historySince'),
+        budgetSince: utc(given.budgetSince, 'budgetSince'),
+        rekillSince: utc(given.rekillSince, 'rekillSince'),
+      };
       // One transaction so the counts and the last success come from the same snapshot.
-      this.db.transaction().execute(async (trx) => {
+      return this.db.transaction().execute(async (trx) => {
         const counts = await trx
           .selectFrom('outcomes')
           .where('target_module', '=', module)
@@ -156,12 +165,14 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           .selectFrom('outcomes')
           .select(['kill_id', 'completed_at'])
           .where('target_module', '=', module)
+          .where('state', '=', 'done')
           .where('outcome_type', '=', 'success')
           .where('re_killed_at', 'is', null)
           .where('confirmed_at', 'is', null)
           .where('completed_at', '>=', windows.rekillSince)
           .orderBy('completed_at', 'desc')
-          .orderBy('id', 'desc')
+          // Equal completion times: the first stored wins, as in InMemoryOutcomeRepo.
+          .orderBy('id', 'asc')
           .limit(1)
           .executeTakeFirst();
         return {
@@ -173,17 +184,18 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           lastSuccess:
             last === undefined || last.completed_at === null ? null : { killId: last.kill_id, completedAt: last.completed_at },
         };
-      }),
-    );
+      });
+    });
   }
 
   markReKilled(killId: string, at: string): Promise<void> {
     return this.run('markReKilled', async () => {
       await this.db
         .updateTable('outcomes')
-        .set({ outcome_type: 're_killed', re_killed_at: at })
+        .set({ outcome_type: 're_killed', re_killed_at: utc(at, 'at') })
         .where('kill_id', '=', killId)
         .where('outcome_type', '=', 'success')
+        .where('confirmed_at', 'is', null)
         .execute();
     });
   }
@@ -192,10 +204,11 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     return this.run('confirmSuccesses', async () => {
       const result = await this.db
         .updateTable('outcomes')
-        .set({ confirmed_at: at })
-        .where('outcome_type', '=', 'success')
+        .set({ confirmed_at: utc(at, 'at') })
+        // A literal, not a parameter, so SQLite can use the partial index outcomes_unconfirmed_success.
+        .where('outcome_type', '=', sql.lit('success'))
         .where('confirmed_at', 'is', null)
-        .where('completed_at', '<', completedBefore)
+        .where('completed_at', '<', utc(completedBefore, 'completedBefore'))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     });
@@ -206,7 +219,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       const row = await this.db
         .selectFrom('outcomes')
         .where('was_auto_approved', '=', 1)
-        .where('timestamp', '>=', since)
+        .where('timestamp', '>=', utc(since, 'since'))
         .select((eb) => {
           const confirmed = eb.and([eb('outcome_type', '=', 'success'), eb('confirmed_at', 'is not', null)]);
           return [

@@ -1,4 +1,5 @@
 import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
+import { MedicError } from '../errors';
 import { DECISION_OUTCOMES, OUTCOME_TYPES } from '../model';
 import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
 
@@ -155,6 +156,6 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   async close(): Promise<void> {}
 
   #ensureUp(): void {
-    if (this.down) throw new Error('in-memory store is down');
+    if (this.down) throw new MedicError('store_unavailable', 'in-memory store is down');
   }
 }

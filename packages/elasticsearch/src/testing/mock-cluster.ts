@@ -42,7 +42,7 @@ export class MockCluster {
 
   /** Answers the ping (HEAD /) with success, or with `failure`. */
   onPing(failure?: errors.ElasticsearchClientError): this {
-    this.mock.add({ method: 'HEAD', path: '/' }, () => (failure ?? '') as Record<string, unknown>);
+    this.mock.add({ method: 'HEAD', path: '/' }, () => (failure ?? '') as unknown as Record<string, unknown>);
     return this;
   }
 

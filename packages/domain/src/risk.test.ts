@@ -1,0 +1,318 @@
+import { EMPTY_HISTORY } from './model';
+import type { KillReport, ModuleHistory, RiskFactor, ThreatContext, ThreatLookup } from './model';
+import { DEFAULT_POLICY } from './policy';
+import type { PolicyConfig } from './policy';
+import { assessRisk, decide, riskLevelOf } from './risk';
+import type { DecisionInput } from './risk';
+
+/** The reboot plan's demo report. */
+const DEMO: KillReport = {
+  killId: 'demo-1',
+  timestamp: '2026-02-11T12:00:00Z',
+  targetModule: 'nginx-test',
+  targetInstanceId: 'inst-001',
+  killReason: 'anomaly_behavior',
+  severity: 'low',
+  confidenceScore: 0.4,
+  evidence: ['unusual_traffic'],
+  dependencies: [],
+  sourceAgent: 'smith',
+  metadata: {},
+};
+
+/** The reboot plan's high-risk report. */
+const HIGH_RISK: KillReport = { ...DEMO, killId: 'demo-2', killReason: 'threat_detected', severity: 'critical', confidenceScore: 0.99 };
+
+/** What config/demo.yaml holds. */
+const DEMO_POLICY: PolicyConfig = { ...DEFAULT_POLICY, autoApprove: { enabled: true, minConfidence: 0.6, maxScore: 0.4 } };
+
+const DISABLED: ThreatLookup = { status: 'disabled' };
+
+const CONTEXT: ThreatContext = {
+  riskScore: 0.2,
+  alertCount: 3,
+  openCount: 1,
+  falsePositiveCount: 2,
+  indicators: [],
+  recommendation: 'allow',
+  lookbackHours: 24,
+};
+
+function input(overrides: Partial<DecisionInput> = {}): DecisionInput {
+  return { report: DEMO, history: EMPTY_HISTORY, threat: DISABLED, reKilledAfterResurrection: false, autoApproveMaxScore: 0.4, ...overrides };
+}
+
+const history = (counts: Partial<ModuleHistory>): ModuleHistory => ({ ...EMPTY_HISTORY, ...counts });
+
+function factor(decisionFactors: readonly RiskFactor[], name: string): RiskFactor {
+  const found = decisionFactors.find((f) => f.name === name);
+  if (!found) throw new Error(`factor ${name} missing`);
+  return found;
+}
+
+describe('riskLevelOf', () => {
+  it.each([
+    [0, 'minimal'],
+    [0.1999, 'minimal'],
+    [0.2, 'low'],
+    [0.3999, 'low'],
+    [0.4, 'medium'],
+    [0.5999, 'medium'],
+    [0.6, 'high'],
+    [0.7999, 'high'],
+    [0.8, 'critical'],
+    [1, 'critical'],
+  ])('%p is %s', (score, level) => {
+    expect(riskLevelOf(score)).toBe(level);
+  });
+});
+
+describe('the reboot plan demo', () => {
+  it('auto-approves the demo report under the demo policy', () => {
+    const decision = decide(input(), DEMO_POLICY);
+    expect(decision.outcome).toBe('approve_auto');
+    expect(decision.guard).toBeNull();
+    expect(decision.riskLevel).toBe('low');
+    // (0.3 × 0.4 + 0.1 × 0.25 + 0.1 × 0.4) / 0.5
+    expect(decision.riskScore).toBeCloseTo(0.37, 10);
+    expect(decision.confidence).toBe(0.6);
+    expect(decision.autoApproveMaxScore).toBe(0.4);
+    expect(decision.factors.map((f) => f.name)).toEqual(['smith_confidence', 'severity', 'kill_reason']);
+    expect(decision.reasoning[0]).toMatch(/^Auto-approved: risk 0\.37 is low/);
+  });
+
+  it('sends the demo report to review under the default policy, saying auto-approve is disabled', () => {
+    const decision = decide(input({ autoApproveMaxScore: DEFAULT_POLICY.autoApprove.maxScore }), DEFAULT_POLICY);
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.reasoning[0]).toContain('auto-approve is disabled');
+  });
+
+  it.each([
+    ['default', DEFAULT_POLICY],
+    ['demo', DEMO_POLICY],
+  ])('denies the high-risk report under the %s policy', (_name, policy) => {
+    const decision = decide(input({ report: HIGH_RISK }), policy);
+    expect(decision.outcome).toBe('deny');
+    expect(decision.guard).toBe('high_confidence_threat');
+    expect(decision.riskLevel).toBe('critical');
+    expect(decision.reasoning[0]).toContain('0.99');
+  });
+});
+
+describe('guards', () => {
+  it('always_deny_module denies and still reports the factors and score', () => {
+    const decision = decide(input(), { ...DEMO_POLICY, alwaysDenyModules: ['nginx-test'] });
+    expect(decision.outcome).toBe('deny');
+    expect(decision.guard).toBe('always_deny_module');
+    expect(decision.riskScore).toBeCloseTo(0.37, 10);
+    expect(decision.factors).toHaveLength(3);
+    expect(decision.reasoning[0]).toContain('always_deny_modules');
+  });
+
+  it('always_deny_module wins over every other guard', () => {
+    const decision = decide(
+      input({ report: HIGH_RISK, history: history({ recentResurrections: 9 }), reKilledAfterResurrection: true }),
+      { ...DEMO_POLICY, alwaysDenyModules: ['nginx-test'] },
+    );
+    expect(decision.guard).toBe('always_deny_module');
+  });
+
+  it('high_confidence_threat fires only above the threshold and only for threat_detected', () => {
+    const threat = (confidenceScore: number, killReason: KillReport['killReason'] = 'threat_detected') =>
+      decide(input({ report: { ...DEMO, killReason, confidenceScore } }), DEMO_POLICY);
+    expect(threat(0.951).guard).toBe('high_confidence_threat');
+    expect(threat(0.951).outcome).toBe('deny');
+    expect(threat(0.95).guard).toBeNull();
+    expect(threat(0.99, 'manual_override').guard).toBeNull();
+  });
+
+  it('high_confidence_threat follows the configured threshold', () => {
+    const decision = decide(input({ report: { ...DEMO, killReason: 'threat_detected', confidenceScore: 0.1 } }), { ...DEMO_POLICY, threatDenyConfidence: 0.05 });
+    expect(decision.guard).toBe('high_confidence_threat');
+    expect(decision.reasoning[0]).toContain('0.05');
+  });
+
+  it('restart_budget_spent fires once the budget is used up', () => {
+    const atBudget = decide(input({ history: history({ recentResurrections: 3 }) }), DEMO_POLICY);
+    expect(atBudget.outcome).toBe('deny');
+    expect(atBudget.guard).toBe('restart_budget_spent');
+    expect(atBudget.reasoning[0]).toMatch(/restart budget spent.*3 time\(s\) in the last 60 minutes/);
+    const belowBudget = decide(input({ history: history({ recentResurrections: 2 }) }), DEMO_POLICY);
+    expect(belowBudget.guard).toBeNull();
+    expect(belowBudget.outcome).toBe('approve_auto');
+  });
+
+  it('rekilled_after_resurrection sends a low-risk kill to review instead of auto-approving it', () => {
+    const decision = decide(input({ reKilledAfterResurrection: true }), DEMO_POLICY);
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.guard).toBe('rekilled_after_resurrection');
+    expect(decision.reasoning[0]).toContain('never auto-approved');
+  });
+
+  it('rekilled_after_resurrection denies a high-risk kill', () => {
+    const report: KillReport = { ...DEMO, killReason: 'policy_violation', severity: 'high', confidenceScore: 0.9 };
+    const decision = decide(input({ report, reKilledAfterResurrection: true }), DEMO_POLICY);
+    expect(decision.riskLevel).toBe('critical');
+    expect(decision.outcome).toBe('deny');
+    expect(decision.guard).toBe('rekilled_after_resurrection');
+  });
+});
+
+describe('risk score', () => {
+  it('adds threat intel when it answered and renormalises the weights', () => {
+    const risk = assessRisk(input({ threat: { status: 'answered', context: CONTEXT } }), DEMO_POLICY);
+    // (0.12 + 0.025 + 0.04 + 0.25 × 0.2) / 0.75
+    expect(risk.score).toBeCloseTo(0.235 / 0.75, 10);
+    const siem = factor(risk.factors, 'siem_risk_score');
+    expect(siem.value).toBe(0.2);
+    expect(siem.weight).toBe(0.25);
+    expect(siem.normalizedWeight).toBeCloseTo(0.25 / 0.75, 10);
+    expect(factor(risk.factors, 'smith_confidence').normalizedWeight).toBeCloseTo(0.4, 10);
+  });
+
+  it('leaves a missing factor out instead of counting it as zero or one', () => {
+    const risk = assessRisk(input({ threat: { status: 'unavailable', reason: 'timeout after 500 ms' } }), DEMO_POLICY);
+    expect(risk.factors.map((f) => f.name)).not.toContain('siem_risk_score');
+    expect(factor(risk.factors, 'smith_confidence').normalizedWeight).toBeCloseTo(0.6, 10);
+    expect(factor(risk.factors, 'severity').normalizedWeight).toBeCloseTo(0.2, 10);
+    expect(factor(risk.factors, 'kill_reason').normalizedWeight).toBeCloseTo(0.2, 10);
+    expect(risk.score).toBeCloseTo(0.37, 10);
+  });
+
+  it('adds false-positive history when the module has labelled resurrections', () => {
+    const risk = assessRisk(input({ threat: { status: 'answered', context: CONTEXT }, history: history({ held: 8, reKilled: 1, rolledBack: 1 }) }), DEMO_POLICY);
+    expect(factor(risk.factors, 'false_positive_history').value).toBeCloseTo(0.2, 10);
+    // (0.235 + 0.2 × 0.2) / 0.95
+    expect(risk.score).toBeCloseTo(0.275 / 0.95, 10);
+    expect(risk.confidence).toBe(1);
+  });
+
+  it('leaves out history that has resurrections but no labels yet', () => {
+    const risk = assessRisk(input({ history: history({ resurrections: 2, recentResurrections: 2 }) }), DEMO_POLICY);
+    expect(risk.factors.map((f) => f.name)).not.toContain('false_positive_history');
+  });
+
+  it('takes module criticality from critical_modules or the configured map', () => {
+    const configured = assessRisk(input(), { ...DEMO_POLICY, moduleCriticality: { 'nginx-test': 0.5 } });
+    expect(factor(configured.factors, 'module_criticality').value).toBe(0.5);
+    // (0.185 + 0.15 × 0.5) / 0.65
+    expect(configured.score).toBeCloseTo(0.4, 10);
+    const critical = assessRisk(input(), { ...DEMO_POLICY, criticalModules: ['nginx-test'], moduleCriticality: { 'nginx-test': 0.1 } });
+    expect(factor(critical.factors, 'module_criticality').value).toBe(1);
+    const other = assessRisk(input(), { ...DEMO_POLICY, moduleCriticality: { redis: 0.9 } });
+    expect(other.factors.map((f) => f.name)).not.toContain('module_criticality');
+  });
+
+  it('does not read Object.prototype for a module named like one of its members', () => {
+    const risk = assessRisk(input({ report: { ...DEMO, targetModule: 'constructor' } }), DEMO_POLICY);
+    expect(risk.factors.map((f) => f.name)).toEqual(['smith_confidence', 'severity', 'kill_reason']);
+  });
+
+  it('gives a zero-weight factor no influence', () => {
+    const policy = { ...DEMO_POLICY, weights: { ...DEMO_POLICY.weights, severity: 0 } };
+    const risk = assessRisk(input(), policy);
+    expect(factor(risk.factors, 'severity').contribution).toBe(0);
+    // (0.3 × 0.4 + 0.1 × 0.4) / 0.4
+    expect(risk.score).toBeCloseTo(0.4, 10);
+  });
+
+  it('falls back to an unweighted mean when every present weight is zero', () => {
+    const zero = { smith_confidence: 0, severity: 0, kill_reason: 0, module_criticality: 0, siem_risk_score: 0, false_positive_history: 0 };
+    const risk = assessRisk(input(), { ...DEMO_POLICY, weights: zero });
+    expect(risk.score).toBeCloseTo((0.4 + 0.25 + 0.4) / 3, 10);
+  });
+
+  it('makes the contributions sum to the score', () => {
+    const risk = assessRisk(
+      input({ report: HIGH_RISK, threat: { status: 'answered', context: { ...CONTEXT, riskScore: 0.7 } }, history: history({ held: 2, reKilled: 3 }) }),
+      { ...DEMO_POLICY, moduleCriticality: { 'nginx-test': 0.3 } },
+    );
+    expect(risk.factors).toHaveLength(6);
+    const sum = risk.factors.reduce((total, f) => total + f.contribution, 0);
+    expect(sum).toBeCloseTo(risk.score, 12);
+    for (const f of risk.factors) expect(f.contribution).toBeCloseTo(f.value * f.normalizedWeight, 12);
+  });
+
+  it('scores severity and kill reason by the published tables', () => {
+    const valueOf = (report: Partial<KillReport>, name: string) => factor(assessRisk(input({ report: { ...DEMO, ...report } }), DEMO_POLICY).factors, name).value;
+    expect([valueOf({ severity: 'critical' }, 'severity'), valueOf({ severity: 'high' }, 'severity'), valueOf({ severity: 'medium' }, 'severity'), valueOf({ severity: 'info' }, 'severity')]).toEqual([1, 0.8, 0.5, 0.1]);
+    expect(valueOf({ killReason: 'manual_override' }, 'kill_reason')).toBe(0.9);
+    expect(valueOf({ killReason: 'policy_violation' }, 'kill_reason')).toBe(0.7);
+    expect(valueOf({ killReason: 'resource_exhaustion' }, 'kill_reason')).toBe(0.2);
+    expect(valueOf({ killReason: 'dependency_cascade' }, 'kill_reason')).toBe(0.1);
+  });
+});
+
+describe('confidence', () => {
+  it.each([
+    ['no threat intel, no history', DISABLED, EMPTY_HISTORY, 0.6],
+    ['threat intel only', { status: 'answered', context: CONTEXT } as const, EMPTY_HISTORY, 0.8],
+    ['5 labelled resurrections', DISABLED, history({ held: 3, rolledBack: 2 }), 0.7],
+    ['20 labelled resurrections', DISABLED, history({ held: 20 }), 0.8],
+  ])('%s → %p', (_name, threat, moduleHistory, expected) => {
+    expect(assessRisk(input({ threat, history: moduleHistory }), DEMO_POLICY).confidence).toBeCloseTo(expected, 10);
+  });
+});
+
+describe('outcome', () => {
+  it('sends a medium risk to review', () => {
+    const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.6, severity: 'medium' } }), DEMO_POLICY);
+    expect(decision.riskLevel).toBe('medium');
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.reasoning[0]).toContain('medium');
+  });
+
+  it('denies a high risk without a guard', () => {
+    const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.8, severity: 'high', killReason: 'policy_violation' } }), DEMO_POLICY);
+    expect(decision.riskLevel).toBe('high');
+    expect(decision.outcome).toBe('deny');
+    expect(decision.guard).toBeNull();
+  });
+
+  it('names each failed auto-approve condition', () => {
+    const lowConfidence = decide(input(), { ...DEMO_POLICY, autoApprove: { ...DEMO_POLICY.autoApprove, minConfidence: 0.85 } });
+    expect(lowConfidence.outcome).toBe('pending_review');
+    expect(lowConfidence.reasoning[0]).toContain('confidence 0.6 is below the required 0.85');
+
+    const aboveCeiling = decide(input({ autoApproveMaxScore: 0.3 }), DEMO_POLICY);
+    expect(aboveCeiling.outcome).toBe('pending_review');
+    expect(aboveCeiling.autoApproveMaxScore).toBe(0.3);
+    expect(aboveCeiling.reasoning[0]).toContain('above the auto-approve ceiling 0.3');
+
+    const critical = decide(input(), { ...DEMO_POLICY, criticalModules: ['nginx-test'], weights: { ...DEMO_POLICY.weights, module_criticality: 0 } });
+    expect(critical.riskLevel).toBe('low');
+    expect(critical.outcome).toBe('pending_review');
+    expect(critical.reasoning[0]).toContain('nginx-test is on critical_modules');
+  });
+
+  it('uses the calibrated ceiling from the input, not the configured one', () => {
+    expect(decide(input({ autoApproveMaxScore: 0.37 }), { ...DEMO_POLICY, autoApprove: { ...DEMO_POLICY.autoApprove, maxScore: 0.1 } }).outcome).toBe('approve_auto');
+  });
+});
+
+describe('reasoning', () => {
+  it('names the main factors with their numbers, biggest first', () => {
+    const decision = decide(input(), DEMO_POLICY);
+    expect(decision.reasoning[1]).toBe('Risk score 0.37 (low) with confidence 0.6.');
+    expect(decision.reasoning[2]).toMatch(/^Main factors: smith_confidence 0\.4 × weight 0\.6 = 0\.24 .*; kill_reason 0\.4 × weight 0\.2 = 0\.08 .*; severity 0\.25 × weight 0\.2 = 0\.05/);
+  });
+
+  it.each([
+    [DISABLED, 'Threat intel is disabled'],
+    [{ status: 'unavailable', reason: 'connection refused' } as const, 'Threat intel was unavailable (connection refused)'],
+    [{ status: 'answered', context: CONTEXT } as const, 'Threat intel answered: risk 0.2 from 3 alert(s) (1 open, 2 closed as false positive) over 24 h, recommends allow.'],
+  ])('states the threat-intel status %#', (threat, text) => {
+    expect(decide(input({ threat }), DEMO_POLICY).reasoning.join(' ')).toContain(text);
+  });
+
+  it('states the module history', () => {
+    expect(decide(input(), DEMO_POLICY).reasoning.join(' ')).toContain('No labelled resurrections of nginx-test yet');
+    expect(decide(input({ history: history({ held: 4, reKilled: 1 }) }), DEMO_POLICY).reasoning.join(' ')).toContain('4 held, 1 re-killed, 0 rolled back');
+  });
+
+  it('rounds numbers in text but keeps them exact in the factors', () => {
+    const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.123456789 } }), DEMO_POLICY);
+    expect(decision.reasoning.join(' ')).not.toContain('0.123456789');
+    expect(factor(decision.factors, 'smith_confidence').value).toBe(0.123456789);
+  });
+});

@@ -1,0 +1,50 @@
+import { InMemoryFleet } from './in-memory-fleet';
+import { ManualClock } from './manual-clock';
+import { resurrectorContract } from './resurrector-contract';
+
+resurrectorContract('InMemoryFleet', async () => {
+  const fleet = new InMemoryFleet();
+  return {
+    resurrector: fleet,
+    prefix: 'medic-test-',
+    addContainer: async (spec) => {
+      fleet.add(spec);
+    },
+    isRunning: async (name) => fleet.container(name).running,
+    startCount: async (name) => fleet.container(name).startCount,
+    cleanup: async () => {},
+  };
+});
+
+describe('InMemoryFleet', () => {
+  const target = { killId: 'k1', module: 'web', instanceId: 'web-1' };
+
+  it('refuses a container without medic.enable=true when the label is required', async () => {
+    const fleet = new InMemoryFleet({ requireLabel: true });
+    fleet.add({ name: 'web' });
+    await expect(fleet.resurrect(target)).resolves.toMatchObject({ outcome: 'failure', error: 'not_enabled' });
+    expect(fleet.container('web').running).toBe(false);
+    fleet.add({ name: 'web-1', labels: { 'medic.enable': 'true' } });
+    await expect(fleet.resurrect(target)).resolves.toMatchObject({ outcome: 'success' });
+  });
+
+  it('fails with docker_unavailable while down, touching nothing', async () => {
+    const fleet = new InMemoryFleet();
+    fleet.add({ name: 'web' });
+    fleet.down = true;
+    await expect(fleet.resurrect(target)).resolves.toMatchObject({ outcome: 'failure', error: 'docker_unavailable' });
+    await expect(fleet.health()).resolves.toMatchObject({ status: 'down' });
+    expect(fleet.container('web').startCount).toBe(0);
+    expect(fleet.attempts).toEqual([target]);
+  });
+
+  it('measures time to healthy on its clock', async () => {
+    const clock = new ManualClock();
+    const fleet = new InMemoryFleet({ clock });
+    fleet.add({ name: 'web', health: 'passing', bootMs: 1_500 });
+    const resurrecting = fleet.resurrect(target);
+    await clock.whenSleeping();
+    clock.advance(1_500);
+    await expect(resurrecting).resolves.toMatchObject({ outcome: 'success', healthStatus: 'healthy', timeToHealthy: 1.5 });
+  });
+});

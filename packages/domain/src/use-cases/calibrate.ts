@@ -1,0 +1,24 @@
+import { calibrate } from '../calibration';
+import type { Calibration } from '../model';
+import type { CalibrationConfig } from '../policy';
+import type { MedicCore } from './core';
+
+/** Confirms successes that outlived the re-kill window, then moves the auto-approve ceiling from the labelled sample and stores the run (DESIGN §7). */
+export async function runCalibration(core: MedicCore, config: CalibrationConfig): Promise<Calibration> {
+  const now = core.clock.now();
+  const ago = (minutes: number): string => new Date(now.getTime() - minutes * 60_000).toISOString();
+  await core.repo.confirmSuccesses(ago(core.policy.rekillWindowMinutes), now.toISOString());
+  const sample = await core.repo.calibrationSample(ago(config.windowDays * 24 * 60));
+  const calibration = calibrate(sample, core.thresholds.autoApproveMaxScore, config, now);
+  await core.repo.saveCalibration(calibration);
+  core.thresholds.autoApproveMaxScore = calibration.nextMaxScore;
+  core.onEvent({ type: 'calibrated', calibration });
+  return calibration;
+}
+
+/** Puts the newest stored calibration's ceiling in force, so it survives restarts; null (thresholds unchanged) when there is none. */
+export async function restoreThresholds(core: MedicCore): Promise<Calibration | null> {
+  const latest = await core.repo.latestCalibration();
+  if (latest) core.thresholds.autoApproveMaxScore = latest.nextMaxScore;
+  return latest;
+}

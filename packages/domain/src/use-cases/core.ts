@@ -1,0 +1,24 @@
+import type { EventSink } from '../events';
+import type { Mode } from '../model';
+import type { PolicyConfig } from '../policy';
+import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
+
+/** Everything the use cases work with: the ports, the policy and the few settings that are not policy. */
+export interface MedicCore {
+  readonly source: KillSource;
+  readonly repo: OutcomeRepo;
+  readonly resurrector: Resurrector;
+  /** null: threat intel is disabled. */
+  readonly threatIntel: ThreatIntel | null;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  readonly policy: PolicyConfig;
+  readonly mode: Mode;
+  /** Time limit for one threat-intel lookup, ms of `clock`. */
+  readonly threatTimeoutMs: number;
+  /** How long a pending_review kill can be approved. */
+  readonly approvalTtlMinutes: number;
+  /** Mutable: calibration moves it. */
+  readonly thresholds: { autoApproveMaxScore: number };
+  readonly onEvent: EventSink;
+}

@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRedisKillSource, reconnectDelay } from './create-redis-kill-source';
+import type { RedisKillSource } from './redis-kill-source';
+import { PrivateRedis, freePort, testStream } from './test-support';
+
+let server: PrivateRedis;
+let dir: string;
+const opened: RedisKillSource[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'medic-redis-auth-'));
+  server = new PrivateRedis(await freePort(), dir, ['--requirepass', 's3cret'], 's3cret');
+  await server.start();
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((source) => source.close()));
+});
+
+afterAll(async () => {
+  await server?.kill();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function open(url: string, consumer?: string): RedisKillSource {
+  const source = createRedisKillSource({ url, stream: testStream(), group: 'medic', consumer, blockMs: 100, unavailableWaitMs: 300 });
+  opened.push(source);
+  return source;
+}
+
+describe('createRedisKillSource', () => {
+  it('backs off 100 ms doubling up to 2 s between reconnect attempts, forever', () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map(reconnectDelay)).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+  });
+
+  it('names the consumer after the host unless told otherwise', () => {
+    expect(open(`redis://:s3cret@127.0.0.1:${server.port}`).consumer).toBe(hostname());
+    expect(open(`redis://:s3cret@127.0.0.1:${server.port}`, 'medic-7').consumer).toBe('medic-7');
+  });
+
+  it('authenticates with the password in the URL', async () => {
+    const source = open(`redis://:s3cret@127.0.0.1:${server.port}`);
+    await expect(source.health()).resolves.toEqual({ status: 'up' });
+    await expect(source.receive(10)).resolves.toEqual([]);
+  });
+
+  it('reports down with a wrong password', async () => {
+    const source = open(`redis://:wrong@127.0.0.1:${server.port}`);
+    await expect(source.receive(10)).rejects.toMatchObject({ code: 'redis_unavailable' });
+    await expect(source.health()).resolves.toMatchObject({ status: 'down' });
+  });
+});

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { MedicError, readKillEntry } from '@medic/domain';
+import type { Delivery } from '@medic/domain';
+import { killEntryFields } from '@medic/domain/testing';
+import { createRedisKillSource } from './create-redis-kill-source';
+import type { RedisKillSourceConfig } from './create-redis-kill-source';
+import type { RedisKillSource } from './redis-kill-source';
+import { fieldsToRecord } from './stream-reply';
+import { TEST_REDIS_URL, connectTestRedis, deleteStreams, freePort, testStream } from './test-support';
+
+const GROUP = 'medic';
+
+let redis: Redis;
+let stream: string;
+const opened: RedisKillSource[] = [];
+
+beforeAll(async () => {
+  redis = await connectTestRedis();
+});
+
+afterAll(() => redis?.disconnect());
+
+beforeEach(() => {
+  stream = testStream();
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((source) => source.close()));
+  await deleteStreams(redis, stream);
+});
+
+function open(overrides: Partial<RedisKillSourceConfig> = {}): RedisKillSource {
+  const source = createRedisKillSource({ url: TEST_REDIS_URL, stream, group: GROUP, consumer: 'medic-a', blockMs: 200, ...overrides });
+  opened.push(source);
+  return source;
+}
+
+async function publish(fields: Record<string, string>): Promise<string> {
+  return (await redis.xadd(stream, '*', ...Object.entries(fields).flat())) as string;
+}
+
+async function publishMany(count: number): Promise<string[]> {
+  const pipeline = redis.pipeline();
+  for (let n = 0; n < count; n++) pipeline.xadd(stream, '*', 'n', String(n));
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, id]) => {
+    if (error) throw error;
+    return id as string;
+  });
+}
+
+/** Receives until `want` distinct entries arrived or `rounds` reads are spent; every delivery, duplicates included. */
+async function receiveUntil(source: RedisKillSource, want: number, rounds = 50): Promise<Delivery[]> {
+  const got: Delivery[] = [];
+  for (let i = 0; i < rounds && new Set(got.map((d) => d.id)).size < want; i++) got.push(...(await source.receive(100)));
+  return got;
+}
+
+/** Number of entries pending in the group (XPENDING summary). */
+async function pendingCount(): Promise<number> {
+  const [count] = (await redis.xpending(stream, GROUP)) as [number, ...unknown[]];
+  return count;
+}
+
+/** Pending entries per consumer. */
+async function pendingByConsumer(): Promise<Record<string, number>> {
+  const summary = (await redis.xpending(stream, GROUP)) as [number, string | null, string | null, Array<[string, string]> | null];
+  return Object.fromEntries((summary[3] ?? []).map(([consumer, count]) => [consumer, Number(count)]));
+}
+
+describe('RedisKillSource', () => {
+  it('delivers the three framings of DESIGN §3 as raw fields, which the domain decodes to the same report', async () => {
+    const report = JSON.parse(killEntryFields({ killId: 'framing-1' })['payload'] as string) as Record<string, unknown>;
+    const framings: Array<Record<string, string>> = [
+      { payload: JSON.stringify(report) },
+      { data: JSON.stringify(report) },
+      Object.fromEntries(Object.entries(report).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)])),
+    ];
+    const ids: string[] = [];
+    for (const fields of framings) ids.push(await publish(fields));
+
+    const got = await receiveUntil(open(), 3);
+
+    expect(got).toEqual(framings.map((fields, i) => ({ id: ids[i], fields })));
+    const decoded = got.map((delivery) => readKillEntry(delivery.fields));
+    expect(decoded.every((result) => result.ok)).toBe(true);
+    expect(new Set(decoded.map((result) => JSON.stringify(result.ok ? result.value : null))).size).toBe(1);
+  });
+
+  it('redelivers entries read but not acknowledged to a new source with the same consumer name', async () => {
+    const ids = await publishMany(3);
+    const crashed = open();
+    expect((await receiveUntil(crashed, 3)).map((d) => d.id)).toEqual(ids);
+    await crashed.close();
+
+    const restarted = open();
+    const again = await restarted.receive(10);
+
+    expect(again).toEqual(ids.map((id, n) => ({ id, fields: { n: String(n) } })));
+    await restarted.ack(ids);
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('acknowledges and skips pending entries that were deleted from the stream', async () => {
+    const [gone, kept] = await publishMany(2);
+    const crashed = open();
+    await receiveUntil(crashed, 2);
+    await crashed.close();
+    await redis.xdel(stream, gone as string);
+
+    const restarted = open();
+    const again = await restarted.receive(10);
+
+    expect(again.map((d) => d.id)).toEqual([kept]);
+    expect(await pendingByConsumer()).toEqual({ 'medic-a': 1 });
+  });
+
+  it('lets another consumer claim entries left pending longer than claimIdleMs', async () => {
+    const ids = await publishMany(3);
+    const dead = open({ consumer: 'medic-dead' });
+    expect((await receiveUntil(dead, 3)).map((d) => d.id)).toEqual(ids);
+    await dead.close();
+
+    const alive = open({ consumer: 'medic-alive', claimIdleMs: 200, blockMs: 100 });
+    const claimed = await receiveUntil(alive, 3);
+
+    expect(claimed.map((d) => d.id).sort()).toEqual([...ids].sort());
+    expect(claimed.find((d) => d.id === ids[0])?.fields).toEqual({ n: '0' });
+    expect(await pendingByConsumer()).toEqual({ 'medic-alive': 3 });
+    await alive.ack(ids);
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('hands each of 1,000 entries to exactly one of two concurrent consumers', async () => {
+    const ids = await publishMany(1000);
+    const consumers = [open({ consumer: 'medic-1' }), open({ consumer: 'medic-2' })];
+    const delivered: string[] = [];
+    const consume = async (source: RedisKillSource) => {
+      for (let idle = 0; idle < 2; ) {
+        const batch = await source.receive(50);
+        idle = batch.length === 0 ? idle + 1 : 0;
+        delivered.push(...batch.map((d) => d.id));
+        await source.ack(batch.map((d) => d.id));
+      }
+    };
+
+    await Promise.all(consumers.map(consume));
+
+    expect(delivered).toHaveLength(1000);
+    expect(new Set(delivered).size).toBe(1000);
+    expect([...delivered].sort()).toEqual([...ids].sort());
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('dead-letters with the original fields, the reason and the original id, and acknowledges the entry', async () => {
+    const id = await publish({ payload: '{"kill_id":', note: 'truncated' });
+    const source = open();
+    const [delivery] = await source.receive(10);
+    expect(delivery?.id).toBe(id);
+
+    await source.deadLetter(delivery as Delivery, 'payload: not valid JSON');
+
+    const dead = await redis.xrange(`${stream}.dead`, '-', '+');
+    expect(dead).toHaveLength(1);
+    expect(fieldsToRecord(dead[0]?.[1] ?? [])).toEqual({
+      payload: '{"kill_id":',
+      note: 'truncated',
+      reason: 'payload: not valid JSON',
+      original_id: id,
+      original_stream: stream,
+    });
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('acknowledges while a read is blocked on its own connection', async () => {
+    const [id] = await publishMany(1);
+    const source = open({ blockMs: 3_000 });
+    await source.receive(10);
+    const order: string[] = [];
+
+    const reading = source.receive(10).then(() => order.push('receive'));
+    await source.ack([id as string]);
+    order.push('ack');
+    await reading;
+
+    expect(order).toEqual(['ack', 'receive']);
+    expect(await pendingCount()).toBe(0);
+  });
+
+  it('closes well within the block time while a read is blocked, and the read resolves []', async () => {
+    const blockMs = 5_000;
+    const consumer = `medic-${randomUUID()}`;
+    const source = open({ consumer, blockMs });
+    const reading = source.receive(10);
+    await waitForBlockedClient(`medic:${consumer}`);
+
+    const started = Date.now();
+    await source.close();
+    const result = await reading;
+
+    expect(Date.now() - started).toBeLessThan(blockMs / 2);
+    expect(result).toEqual([]);
+  });
+
+  it('reports health down and fails receive with redis_unavailable while Redis is unreachable, without hanging close', async () => {
+    const port = await freePort();
+    const source = open({ url: `redis://127.0.0.1:${port}`, unavailableWaitMs: 300, healthTimeoutMs: 300 });
+
+    const failure = await source.receive(10).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const health = await source.health();
+    const pendingAck = source.ack(['1-0']);
+    await source.close();
+
+    expect(failure).toBeInstanceOf(MedicError);
+    expect((failure as MedicError).code).toBe('redis_unavailable');
+    expect(health.status).toBe('down');
+    expect(health.detail).toEqual(expect.any(String));
+    await expect(pendingAck).rejects.toMatchObject({ code: 'redis_closed' });
+    await expect(source.receive(10)).resolves.toEqual([]);
+  });
+});
+
+/** Waits until a client with this name is blocked in a command (CLIENT LIST flag "b"). */
+async function waitForBlockedClient(name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const clients = (await redis.client('LIST')) as string;
+    if (clients.split('\n').some((line) => line.includes(` name=${name} `) && /flags=\w*b/.test(line))) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no Redis client named ${name} became blocked`);
+}

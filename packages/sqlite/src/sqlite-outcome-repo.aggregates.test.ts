@@ -1,0 +1,141 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { DECISION_OUTCOMES, OUTCOME_TYPES } from '@medic/domain';
+import type { CalibrationSample, DecisionOutcome, HistoryWindows, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
+import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
+import { TempStores } from './testing/temp-stores';
+
+const ROWS = 10_000;
+const DAY = 24 * 60;
+const MODULES = ['web', 'api', 'db', 'cache', 'queue'] as const;
+const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed'] as const;
+
+/** Deterministic PRNG (mulberry32), so the data set is the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(): OutcomeRecord[] {
+  const random = prng(20250301);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+  const records: OutcomeRecord[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    const decidedAt = minutesFrom(-Math.floor(random() * 60 * DAY));
+    const completedAt = minutesFrom(Math.floor(random() * 120), decidedAt);
+    const decision = pick(DECISION_OUTCOMES);
+    const kind = pick(KINDS);
+    const timeToHealthy = random() < 0.1 ? null : Math.round(random() * 5000) / 1000;
+    const base = {
+      killId: `kill-${i}`,
+      targetModule: pick(MODULES),
+      timestamp: decidedAt,
+      originalDecision: decision,
+      wasAutoApproved: decision === 'approve_auto',
+      originalRiskScore: Math.round(random() * 1000) / 1000,
+    };
+    const finished = { ...base, state: 'done' as const, completedAt, containerId: `c-${i}` };
+    const byKind: Record<(typeof KINDS)[number], Partial<OutcomeRecord>> = {
+      decided: base,
+      executing: { ...base, state: 'executing' },
+      observed: { ...base, state: 'done', mode: 'observer' },
+      success: { ...finished, outcomeType: 'success', timeToHealthy, healthStatus: 'healthy' },
+      confirmed: { ...finished, outcomeType: 'success', timeToHealthy, healthStatus: 'healthy', confirmedAt: minutesFrom(30, completedAt) },
+      re_killed: { ...finished, outcomeType: 're_killed', timeToHealthy, healthStatus: 'healthy', reKilledAt: minutesFrom(10, completedAt) },
+      failure: { ...finished, outcomeType: 'failure', error: 'container_not_found', errorMessage: 'gone' },
+      // A rollback's time is never "time to healthy": it must stay out of the average.
+      rollback: { ...finished, outcomeType: 'rollback', timeToHealthy: 99, healthStatus: 'unhealthy', error: 'unhealthy' },
+    };
+    records.push(sampleRecord(byKind[kind]));
+  }
+  return records;
+}
+
+// The expected figures, computed over the records in memory, by instant rather than by text.
+const ms = (iso: string): number => Date.parse(iso);
+const executed = (r: OutcomeRecord): boolean => r.state === 'done' && ['success', 'failure', 'rollback', 're_killed'].includes(r.outcomeType);
+const heldOnce = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
+const labelled = (r: OutcomeRecord): boolean => r.wasAutoApproved && (heldOnce(r) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
+
+function expectedStats(records: readonly OutcomeRecord[], rejections: number): Stats {
+  const count = (p: (r: OutcomeRecord) => boolean): number => records.filter(p).length;
+  const timed = records.filter((r) => (r.outcomeType === 'success' || r.outcomeType === 're_killed') && r.timeToHealthy !== null);
+  const auto = records.filter(labelled);
+  return {
+    total: records.length,
+    byDecision: Object.fromEntries(DECISION_OUTCOMES.map((d) => [d, count((r) => r.originalDecision === d)])) as Record<DecisionOutcome, number>,
+    byOutcome: Object.fromEntries(OUTCOME_TYPES.map((o) => [o, count((r) => r.outcomeType === o)])) as Record<OutcomeType, number>,
+    rejections,
+    averageTimeToHealthy: timed.reduce((sum, r) => sum + (r.timeToHealthy ?? 0), 0) / timed.length,
+    autoApproveAccuracy: auto.filter(heldOnce).length / auto.length,
+    autoApproveLabelled: auto.length,
+  };
+}
+
+function expectedHistory(records: readonly OutcomeRecord[], module: string, w: HistoryWindows): ModuleHistory {
+  const mine = records.filter((r) => r.targetModule === module);
+  const inHistory = mine.filter((r) => executed(r) && ms(r.completedAt ?? '') >= ms(w.historySince));
+  const lastSuccess = mine
+    .filter((r) => r.outcomeType === 'success' && r.confirmedAt === null && r.reKilledAt === null && ms(r.completedAt ?? '') >= ms(w.rekillSince))
+    .reduce<OutcomeRecord | null>((best, r) => (best === null || ms(r.completedAt ?? '') > ms(best.completedAt ?? '') ? r : best), null);
+  return {
+    resurrections: inHistory.length,
+    held: inHistory.filter((r) => r.outcomeType === 'success').length,
+    reKilled: inHistory.filter((r) => r.outcomeType === 're_killed').length,
+    rolledBack: inHistory.filter((r) => r.outcomeType === 'rollback').length,
+    recentResurrections: mine.filter((r) => (r.state === 'executing' || executed(r)) && ms(r.timestamp) >= ms(w.budgetSince)).length,
+    lastSuccess: lastSuccess === null ? null : { killId: lastSuccess.killId, completedAt: lastSuccess.completedAt ?? '' },
+  };
+}
+
+function expectedSample(records: readonly OutcomeRecord[], since: string): CalibrationSample {
+  const auto = records.filter((r) => labelled(r) && ms(r.timestamp) >= ms(since));
+  return { total: auto.length, successes: auto.filter(heldOnce).length };
+}
+
+const withCloseAverages = (s: Stats): Stats =>
+  ({ ...s, averageTimeToHealthy: expect.closeTo(s.averageTimeToHealthy ?? NaN, 9), autoApproveAccuracy: expect.closeTo(s.autoApproveAccuracy ?? NaN, 9) }) as Stats;
+
+describe('SqliteOutcomeRepo aggregates over 10,000 records', () => {
+  const stores = new TempStores();
+  const records = generate();
+  const windows: HistoryWindows = { historySince: minutesFrom(-30 * DAY), budgetSince: minutesFrom(-3 * DAY), rekillSince: minutesFrom(-2 * DAY) };
+  afterAll(() => stores.cleanup());
+
+  it('computes statistics, module history and the calibration sample exactly, before and after labelling', async () => {
+    // The repo runs on an injected connection, so the test can wrap the 10,000 inserts in one transaction for speed.
+    const database = new BetterSqlite3(stores.path('aggregates.db'));
+    const repo = await stores.open({ database });
+    database.exec('BEGIN');
+    for (const r of records) expect(await repo.insert(r)).toBe('inserted');
+    database.exec('COMMIT');
+    for (let i = 0; i < 40; i++) await repo.saveRejection({ deliveryId: `${i % 37}-0`, killId: null, field: 'entry', rule: 'json', reason: 'bad', raw: {}, rejectedAt: FIXTURE_TIME });
+
+    const expected = expectedStats(records, 37);
+    expect(await repo.stats()).toEqual(withCloseAverages(expected));
+    for (const module of MODULES) expect(await repo.moduleHistory(module, windows)).toEqual(expectedHistory(records, module, windows));
+    expect(await repo.calibrationSample(minutesFrom(-30 * DAY))).toEqual(expectedSample(records, minutesFrom(-30 * DAY)));
+
+    // The data set must exercise every figure, or the comparisons above prove little.
+    expect(Object.values(expected.byOutcome).every((n) => n > 0)).toBe(true);
+    const histories = MODULES.map((m) => expectedHistory(records, m, windows));
+    expect(histories.every((h) => h.held > 0 && h.reKilled > 0 && h.rolledBack > 0 && h.recentResurrections > 0 && h.lastSuccess !== null)).toBe(true);
+    // …and the history window must leave some of each module's resurrections out.
+    expect(MODULES.every((m, i) => (histories[i]?.resurrections ?? 0) < records.filter((r) => r.targetModule === m && executed(r)).length)).toBe(true);
+
+    // Confirm the successes older than a day, then every figure again.
+    const before = minutesFrom(-DAY);
+    const due = records.filter((r) => r.outcomeType === 'success' && r.confirmedAt === null && ms(r.completedAt ?? '') < ms(before));
+    expect(due.length).toBeGreaterThan(0);
+    expect(await repo.confirmSuccesses(before, FIXTURE_TIME)).toBe(due.length);
+    const dueIds = new Set(due.map((r) => r.killId));
+    const labelledRecords = records.map((r) => (dueIds.has(r.killId) ? { ...r, confirmedAt: FIXTURE_TIME } : r));
+    expect(await repo.stats()).toEqual(withCloseAverages(expectedStats(labelledRecords, 37)));
+    for (const module of MODULES) expect(await repo.moduleHistory(module, windows)).toEqual(expectedHistory(labelledRecords, module, windows));
+    expect(await repo.calibrationSample(minutesFrom(-30 * DAY))).toEqual(expectedSample(labelledRecords, minutesFrom(-30 * DAY)));
+  });
+});
