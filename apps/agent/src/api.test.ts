@@ -60,7 +60,7 @@ describe('API', () => {
     stream.down = true;
     const degraded = await json(await agent.api.request('/health'));
     expect(degraded.status).toBe('degraded');
-    expect((degraded.checks as Record<string, { status: string }>).redis.status).toBe('down');
+    expect((degraded.checks as Record<string, { status: string }>).redis?.status).toBe('down');
   });
 
   it('GET /decisions/recent answers newest first, default 20, at most 200', async () => {

@@ -1,3 +1,4 @@
+import { err, ok } from '@medic/domain';
 import type { Result } from '@medic/domain';
 import { AGG } from './alert-query';
 
@@ -60,9 +61,9 @@ function readBuckets(agg: unknown): Array<{ key: string; count: number }> {
 
 /** Reads the search answer of buildAlertSearch; an error names what is missing. */
 export function readAlertSummary(body: unknown): Result<AlertSummary, string> {
-  if (!isRecord(body)) return { ok: false, error: 'the answer is not a JSON object' };
+  if (!isRecord(body)) return err('the answer is not a JSON object');
   const total = readTotal(body['hits']);
-  if (total === null) return { ok: false, error: 'the answer has no hits.total' };
+  if (total === null) return err('the answer has no hits.total');
   const aggs = isRecord(body['aggregations']) ? body['aggregations'] : {};
   const statusCounts: Record<string, number> = {};
   for (const { key, count } of readBuckets(aggs[AGG.statuses])) statusCounts[key] = (statusCounts[key] ?? 0) + count;
@@ -70,7 +71,7 @@ export function readAlertSummary(body: unknown): Result<AlertSummary, string> {
   const indicators = readBuckets(isRecord(enrichments) ? enrichments[AGG.indicators] : undefined)
     .filter(({ count }) => count > 0)
     .map(({ key }) => key);
-  const summary: AlertSummary = {
+  return ok({
     total,
     maxRiskScore: readMetric(aggs, AGG.maxRisk),
     avgRiskScore: readMetric(aggs, AGG.avgRisk),
@@ -78,6 +79,5 @@ export function readAlertSummary(body: unknown): Result<AlertSummary, string> {
     falsePositiveCount: readDocCount(aggs, AGG.falsePositives),
     threatMatchCount: readDocCount(aggs, AGG.threatMatches),
     indicators,
-  };
-  return { ok: true, value: summary };
+  });
 }

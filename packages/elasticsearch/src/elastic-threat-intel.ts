@@ -1,3 +1,4 @@
+import { err, ok } from '@medic/domain';
 import type { HealthCheck, Result, ThreatIntel, ThreatLookup } from '@medic/domain';
 import { buildAlertSearch, DEFAULT_ALERTS_INDEX, DEFAULT_LOOKBACK_HOURS } from './alert-query';
 import { readAlertSummary } from './alert-summary';
@@ -46,11 +47,9 @@ export class ElasticThreatIntel implements ThreatIntel {
       }, this.requestTimeoutMs);
     });
     try {
-      const value = await Promise.race([run({ requestTimeout: this.requestTimeoutMs, maxRetries: 0, signal: controller.signal }), deadline]);
-      return { ok: true, value };
+      return ok(await Promise.race([run({ requestTimeout: this.requestTimeoutMs, maxRetries: 0, signal: controller.signal }), deadline]));
     } catch (error) {
-      const reason = controller.signal.aborted ? `Elasticsearch did not answer within ${this.requestTimeoutMs} ms` : describeFailure(error, this.requestTimeoutMs);
-      return { ok: false, error: reason };
+      return err(controller.signal.aborted ? `Elasticsearch did not answer within ${this.requestTimeoutMs} ms` : describeFailure(error, this.requestTimeoutMs));
     } finally {
       clearTimeout(timer);
     }

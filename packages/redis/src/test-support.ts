@@ -27,10 +27,8 @@ export async function connectTestRedis(url: string = TEST_REDIS_URL): Promise<Re
     return client;
   } catch (failure) {
     if (client.status !== 'end') client.disconnect();
-    const error = lastError ?? failure;
-    throw new Error(`Redis is not reachable at ${redactUrl(url)} — run scripts/services.sh (${messageOf(error)})`, {
-      cause: error,
-    });
+    // connect() only says "Connection is closed."; the error event carries the reason (e.g. ECONNREFUSED).
+    throw new Error(`Redis is not reachable at ${redactUrl(url)} — run scripts/services.sh (${messageOf(lastError ?? failure)})`, { cause: failure });
   }
 }
 
