@@ -1,8 +1,10 @@
 // End to end with the real adapters: Redis stream in, Docker engine, SQLite file, the API over a real socket.
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type Redis from 'ioredis';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
+import { createLogger } from '../src/logger';
 import {
   connectDocker,
   connectRedis,
@@ -52,7 +54,7 @@ async function startAgent(options: { mode?: 'observer' | 'live'; token?: string;
   const stream = options.stream ?? `medic-test:e2e:${uniqueId()}`;
   streams.push(stream);
   const config = testConfig({ dir, stream, ...options });
-  const agent = await createAgent({ config });
+  const agent = await createAgent({ config, logger: createLogger(config.logging, new PassThrough()) });
   agents.push(agent);
   await agent.start();
   const address = agent.address();
