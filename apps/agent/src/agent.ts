@@ -85,21 +85,21 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       stabilityWindowMs: config.docker.stabilityWindowMs,
       maxRetryAttempts: config.docker.maxRetryAttempts,
     });
-  const threatIntel =
-    deps.threatIntel !== undefined
-      ? deps.threatIntel
-      : config.siem.enabled
-        ? createElasticThreatIntel({
-            node: config.siem.node,
-            index: config.siem.index,
-            lookbackHours: config.siem.lookbackHours,
-            requestTimeoutMs: config.siem.timeoutMs,
-            ...(config.siem.apiKey ? { apiKey: config.siem.apiKey } : {}),
-            ...(config.siem.username ? { username: config.siem.username } : {}),
-            ...(config.siem.password ? { password: config.siem.password } : {}),
-            ...(config.siem.caFile ? { caFile: config.siem.caFile } : {}),
-          })
-        : null;
+  // Built here (not injected), so closed here on stop.
+  const ownIntel =
+    deps.threatIntel === undefined && config.siem.enabled
+      ? createElasticThreatIntel({
+          node: config.siem.node,
+          index: config.siem.index,
+          lookbackHours: config.siem.lookbackHours,
+          requestTimeoutMs: config.siem.timeoutMs,
+          ...(config.siem.apiKey ? { apiKey: config.siem.apiKey } : {}),
+          ...(config.siem.username ? { username: config.siem.username } : {}),
+          ...(config.siem.password ? { password: config.siem.password } : {}),
+          ...(config.siem.caFile ? { caFile: config.siem.caFile } : {}),
+        })
+      : null;
+  const threatIntel: ThreatIntel | null = deps.threatIntel !== undefined ? deps.threatIntel : ownIntel;
   const repo = deps.repo ?? (await SqliteOutcomeRepo.open({ path: config.databasePath }));
 
   const core: MedicCore = {
@@ -255,6 +255,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
       await source.close();
+      await ownIntel?.close();
       await repo.close();
       logger.info('stopped');
     },

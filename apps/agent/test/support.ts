@@ -19,7 +19,7 @@ export async function connectRedis(): Promise<Redis> {
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Redis is not reachable at ${REDIS_URL} (${(error as Error).message}) — run scripts/services.sh`);
+    throw new Error(`Redis is not reachable at ${REDIS_URL} (${(error as Error).message}) — run scripts/services.sh`, { cause: error });
   }
   return redis;
 }
@@ -30,12 +30,12 @@ export async function connectDocker(): Promise<Docker> {
   try {
     await docker.ping();
   } catch (error) {
-    throw new Error(`Docker engine not reachable (${(error as Error).message}) — run scripts/services.sh`);
+    throw new Error(`Docker engine not reachable (${(error as Error).message}) — run scripts/services.sh`, { cause: error });
   }
   try {
     await docker.getImage(TEST_IMAGE).inspect();
-  } catch {
-    throw new Error(`test image ${TEST_IMAGE} missing — run scripts/services.sh`);
+  } catch (error) {
+    throw new Error(`test image ${TEST_IMAGE} missing — run scripts/services.sh`, { cause: error });
   }
   return docker;
 }

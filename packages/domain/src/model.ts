@@ -46,7 +46,13 @@ export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high', 'critical'] as c
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 /** Reason codes of the guards of DESIGN §4, in the order they are checked. */
-export const GUARD_CODES = ['always_deny_module', 'high_confidence_threat', 'restart_budget_spent', 'rekilled_after_resurrection'] as const;
+export const GUARD_CODES = [
+  'always_deny_module',
+  'high_confidence_threat',
+  'open_threat_alerts',
+  'restart_budget_spent',
+  'rekilled_after_resurrection',
+] as const;
 export type GuardCode = (typeof GUARD_CODES)[number];
 
 /** Names of the risk factors; each has a weight under `risk.weights`. */

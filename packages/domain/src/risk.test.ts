@@ -132,6 +132,16 @@ describe('guards', () => {
     expect(decision.reasoning[0]).toContain('0.05');
   });
 
+  it('open_threat_alerts denies when threat intel recommends deny, whatever the weights', () => {
+    const hot: ThreatLookup = { status: 'answered', context: { ...CONTEXT, riskScore: 0.9, openCount: 3, falsePositiveCount: 0, recommendation: 'deny' } };
+    const decision = decide(input({ threat: hot }), { ...DEMO_POLICY, weights: { ...DEMO_POLICY.weights, siem_risk_score: 0 } });
+    expect(decision.outcome).toBe('deny');
+    expect(decision.guard).toBe('open_threat_alerts');
+    expect(decision.reasoning[0]).toContain('3 open alert(s)');
+    const review: ThreatLookup = { status: 'answered', context: { ...CONTEXT, recommendation: 'review' } };
+    expect(decide(input({ threat: review }), DEMO_POLICY).guard).toBeNull();
+  });
+
   it('restart_budget_spent fires once the budget is used up', () => {
     const atBudget = decide(input({ history: history({ recentResurrections: 3 }) }), DEMO_POLICY);
     expect(atBudget.outcome).toBe('deny');

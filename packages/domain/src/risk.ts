@@ -144,7 +144,7 @@ function labelledOf(history: ModuleHistory): number {
   return Math.max(0, history.held) + Math.max(0, history.reKilled) + Math.max(0, history.rolledBack);
 }
 
-function guardVerdict({ report, history, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict | null {
+function guardVerdict({ report, history, threat, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict | null {
   const module = report.targetModule;
   if (policy.alwaysDenyModules.includes(module)) {
     return { outcome: 'deny', guard: 'always_deny_module', sentence: `Denied: ${module} is on always_deny_modules, so Medic never brings it back.` };
@@ -154,6 +154,15 @@ function guardVerdict({ report, history, reKilledAfterResurrection }: DecisionIn
       outcome: 'deny',
       guard: 'high_confidence_threat',
       sentence: `Denied: Smith detected a threat with confidence ${fmt(report.confidenceScore)}, above the ${fmt(policy.threatDenyConfidence)} that is denied outright.`,
+    };
+  }
+  // The SIEM itself says deny (open high-risk alerts for the module): no weighting may outvote it.
+  if (threat.status === 'answered' && threat.context.recommendation === 'deny') {
+    const c = threat.context;
+    return {
+      outcome: 'deny',
+      guard: 'open_threat_alerts',
+      sentence: `Denied: threat intel has ${c.openCount} open alert(s) for ${module} in the last ${c.lookbackHours} h with risk ${fmt(c.riskScore)}.`,
     };
   }
   if (history.recentResurrections >= policy.budget.maxRestarts) {

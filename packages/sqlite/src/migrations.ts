@@ -11,7 +11,7 @@ export const MIGRATION_001_ENUMS = {
   outcome_type: ['success', 'failure', 'rollback', 'undetermined', 're_killed'],
   original_decision: ['approve_auto', 'pending_review', 'deny'],
   risk_level: ['minimal', 'low', 'medium', 'high', 'critical'],
-  guard: ['always_deny_module', 'high_confidence_threat', 'restart_budget_spent', 'rekilled_after_resurrection'],
+  guard: ['always_deny_module', 'high_confidence_threat', 'open_threat_alerts', 'restart_budget_spent', 'rekilled_after_resurrection'],
   health_status: ['healthy', 'none', 'unhealthy', 'starting'],
   error: ['container_not_found', 'ambiguous_target', 'not_enabled', 'docker_unavailable', 'start_failed', 'unhealthy', 'health_timeout'],
   state: ['decided', 'executing', 'done'],

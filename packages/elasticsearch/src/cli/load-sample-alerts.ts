@@ -3,9 +3,9 @@
  * index if it exists. Cluster: ELASTICSEARCH_URL (default http://127.0.0.1:9200); optional ELASTICSEARCH_API_KEY,
  * ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, ELASTICSEARCH_CA_FILE.
  */
-import { createElasticClient, createElasticThreatIntel } from '../packages/elasticsearch/src/create-elastic-threat-intel';
-import type { ElasticConnectionOptions } from '../packages/elasticsearch/src/create-elastic-threat-intel';
-import { loadSampleAlerts, sampleAlerts } from '../packages/elasticsearch/src/sample-alerts';
+import { createElasticClient, createElasticThreatIntel } from '../create-elastic-threat-intel';
+import type { ElasticConnectionOptions } from '../create-elastic-threat-intel';
+import { loadSampleAlerts, sampleAlerts } from '../sample-alerts';
 
 const INDEX = 'medic-demo-alerts';
 const MODULE = 'nginx-test';
