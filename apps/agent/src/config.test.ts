@@ -14,7 +14,8 @@ function report(raw: Record<string, unknown>): KillReport {
   return parsed.value;
 }
 
-const demoReport = report({
+/** The reboot plan's demo report, as Smith writes it. */
+const DEMO_WIRE = {
   kill_id: 'demo-1',
   timestamp: '2026-02-11T12:00:00Z',
   target_module: 'nginx-test',
@@ -25,23 +26,9 @@ const demoReport = report({
   evidence: ['unusual_traffic'],
   dependencies: [],
   source_agent: 'smith',
-});
-const highRiskReport = report({ ...demoReportWire(), kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
-
-function demoReportWire() {
-  return {
-    kill_id: 'demo-1',
-    timestamp: '2026-02-11T12:00:00Z',
-    target_module: 'nginx-test',
-    target_instance_id: 'inst-001',
-    kill_reason: 'anomaly_behavior',
-    severity: 'low',
-    confidence_score: 0.4,
-    evidence: ['unusual_traffic'],
-    dependencies: [],
-    source_agent: 'smith',
-  };
-}
+};
+const demoReport = report(DEMO_WIRE);
+const highRiskReport = report({ ...DEMO_WIRE, kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
 
 function configError(run: () => unknown): MedicError {
   try {

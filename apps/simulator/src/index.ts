@@ -1,1 +1,11 @@
-export {};
+export { DEFAULT_PARAMETERS, simulate } from './simulate';
+export type { ArmReport, CalibrationRun, PeriodRow, SimulationOptions, SimulationParameters, SimulationReport } from './simulate';
+export { formatTable, renderSvg, toJson } from './report';
+export { parseCommandLine, USAGE } from './cli';
+export type { CliRequest } from './cli';
+export { drawModules, SimulatedFleet } from './fleet';
+export type { ModuleSpec } from './fleet';
+export { SimulatedThreatIntel } from './threat-intel';
+export { drawSignals } from './smith';
+export type { KillSignals } from './smith';
+export { Prng } from './prng';

@@ -86,6 +86,8 @@ export interface HistoryWindows {
 export interface OutcomeRepo {
   /** Stores a new record; "duplicate" (and no change) when its kill_id is already stored. */
   insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'>;
+  /** Stores records in one transaction, all or none; each result is what insert would give in order (a kill_id repeated in the call is a duplicate after its first). */
+  insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>>;
   /** Finishes an executing record with its outcome and marks it done; a record in any other state (or none) is left unchanged. */
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
   /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */

@@ -118,6 +118,47 @@ describe('SqliteOutcomeRepo', () => {
     expect((await repo.stats()).total).toBe(1);
   });
 
+  it('stores a batch all or nothing: a record the CHECK constraints forbid stores none of the others', async () => {
+    const repo = await stores.open();
+    const bad = { ...sampleRecord({ killId: 'batch-bad' }), outcomeType: 'exploded' } as unknown as OutcomeRecord;
+    const batch = [sampleRecord({ killId: 'batch-1' }), bad, sampleRecord({ killId: 'batch-2' })];
+    await expect(repo.insertMany(batch)).rejects.toMatchObject({ name: 'MedicError', code: 'store_error' });
+    expect(await repo.recent(10)).toEqual([]);
+    expect(await repo.insertMany([sampleRecord({ killId: 'batch-1' })])).toEqual(['inserted']);
+  });
+
+  it('stores a batch all or nothing: a record with an unreadable instant stores none of the others', async () => {
+    const repo = await stores.open();
+    const batch = [sampleRecord({ killId: 'batch-1' }), sampleRecord({ killId: 'batch-bad', completedAt: 'yesterday' })];
+    await expect(repo.insertMany(batch)).rejects.toMatchObject({ name: 'MedicError', code: 'store_invalid_instant' });
+    expect(await repo.recent(10)).toEqual([]);
+  });
+
+  it('stores a batch larger than one INSERT statement takes, with duplicates across its statements', async () => {
+    const repo = await stores.open();
+    const records = Array.from({ length: 1_200 }, (_, i) => sampleRecord({ killId: `many-${i}`, timestamp: minutesFrom(i) }));
+    const repeated = sampleRecord({ killId: 'many-3', outcomeId: 'other', decisionId: 'other', timestamp: minutesFrom(5_000) });
+    const results = await repo.insertMany([...records, repeated]);
+    expect(results.filter((r) => r === 'inserted')).toHaveLength(1_200);
+    expect(results.at(-1)).toBe('duplicate');
+    expect((await repo.stats()).total).toBe(1_200);
+    expect(await repo.get('many-3')).toEqual(records[3]);
+    expect(await repo.get('many-1199')).toEqual(records[1199]);
+  });
+
+  it('keeps answering after more distinct statements than it keeps prepared', async () => {
+    const repo = await stores.open();
+    // Each batch size is a distinct INSERT text, so 150 sizes cycle the prepared-statement cache.
+    let n = 0;
+    for (let size = 1; size <= 150; size++) {
+      const batch = Array.from({ length: size }, () => sampleRecord({ killId: `cycle-${n++}` }));
+      expect(await repo.insertMany(batch)).toEqual(batch.map(() => 'inserted'));
+    }
+    expect(await repo.insertMany([sampleRecord({ killId: 'cycle-0' })])).toEqual(['duplicate']);
+    expect((await repo.stats()).total).toBe(n);
+    expect(await repo.get(`cycle-${n - 1}`)).toEqual(sampleRecord({ killId: `cycle-${n - 1}` }));
+  });
+
   it('storing the same rejected delivery twice keeps one row', async () => {
     const repo = await stores.open();
     await repo.saveRejection(rejection('1-0'));

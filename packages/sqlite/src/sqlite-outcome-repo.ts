@@ -39,8 +39,23 @@ export interface SqliteOutcomeRepoOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
+/** Rows per INSERT statement in insertMany, well under SQLite's limit of 32,766 bound parameters (29 columns a row). */
+const ROWS_PER_INSERT = 500;
+
 /** Outcome types of an executed resurrection. */
 const RESURRECTED = ['success', 'failure', 'rollback', 're_killed'] as const;
+const RESURRECTED_SQL = sql.join(RESURRECTED.map((type) => sql.lit(type)));
+
+/** The one row of the module-history query. */
+interface HistoryRow {
+  readonly resurrections: number;
+  readonly held: number;
+  readonly re_killed: number;
+  readonly rolled_back: number;
+  readonly recent: number;
+  readonly kill_id: string | null;
+  readonly completed_at: string | null;
+}
 
 /** OutcomeRepo on one SQLite file through Kysely and better-sqlite3 (DESIGN §10). */
 export class SqliteOutcomeRepo implements OutcomeRepo {
@@ -56,7 +71,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     }
     let db: Kysely<Database> | undefined;
     try {
-      const database = options.database ?? openFile(options.path);
+      const database = withStatementCache(options.database ?? openFile(options.path));
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
       const journal = await sql<{ journal_mode: string }>`pragma journal_mode = wal`.execute(db);
       const mode = journal.rows[0]?.journal_mode;
@@ -72,6 +87,30 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       if (e instanceof MedicError) throw e;
       throw new MedicError('store_unavailable', `Cannot open the SQLite store at ${options.path}: ${messageOf(e)}`, { cause: e });
     }
+  }
+
+  insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>> {
+    return this.run('insertMany', async () => {
+      // Rows are built (and their instants checked) before anything is written, so a bad record stores nothing.
+      const rows = records.map(toOutcomeRow);
+      if (rows.length === 0) return [];
+      // One transaction, so the whole batch costs one commit (one WAL sync under synchronous FULL): DESIGN §13.
+      const stored = await this.db.transaction().execute(async (trx) => {
+        const killIds = new Set<string>();
+        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+          const inserted = await trx
+            .insertInto('outcomes')
+            .values(rows.slice(start, start + ROWS_PER_INSERT))
+            .onConflict((oc) => oc.column('kill_id').doNothing())
+            .returning('kill_id')
+            .execute();
+          for (const { kill_id } of inserted) killIds.add(kill_id);
+        }
+        return killIds;
+      });
+      // SQLite inserts the rows in order, so of records sharing a kill_id the first is the one stored.
+      return records.map((r) => (stored.delete(r.killId) ? 'inserted' : 'duplicate'));
+    });
   }
 
   insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
@@ -136,55 +175,39 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
   }
 
   moduleHistory(module: string, given: HistoryWindows): Promise<ModuleHistory> {
-    return this.run('moduleHistory', () => {
-      const windows = {
-        historySince: utc(given.historySince, 'historySince'),
-        budgetSince: utc(given.budgetSince, 'budgetSince'),
-        rekillSince: utc(given.rekillSince, 'rekillSince'),
+    return this.run('moduleHistory', async () => {
+      const historySince = utc(given.historySince, 'historySince');
+      const budgetSince = utc(given.budgetSince, 'budgetSince');
+      const rekillSince = utc(given.rekillSince, 'rekillSince');
+      // Raw SQL on purpose: this runs for every kill, and building it with the query builder cost four times its execution.
+      // One statement (the last success joined to the counts), so every figure comes from the same snapshot.
+      const { rows } = await sql<HistoryRow>`
+        select c.*, l.kill_id, l.completed_at from (
+          select
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type in (${RESURRECTED_SQL})) as resurrections,
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'success') as held,
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 're_killed') as re_killed,
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'rollback') as rolled_back,
+            count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent
+          from outcomes
+          where target_module = ${module} and (completed_at >= ${historySince} or timestamp >= ${budgetSince})
+        ) as c left join (
+          select kill_id, completed_at from outcomes
+          where target_module = ${module} and state = 'done' and outcome_type = 'success'
+            and re_killed_at is null and confirmed_at is null and completed_at >= ${rekillSince}
+          -- Equal completion times: the first stored wins, as in InMemoryOutcomeRepo.
+          order by completed_at desc, id asc limit 1
+        ) as l on true`.execute(this.db);
+      const row = rows[0];
+      if (row === undefined) throw new Error('module history query returned no row');
+      return {
+        resurrections: row.resurrections,
+        held: row.held,
+        reKilled: row.re_killed,
+        rolledBack: row.rolled_back,
+        recentResurrections: row.recent,
+        lastSuccess: row.kill_id === null || row.completed_at === null ? null : { killId: row.kill_id, completedAt: row.completed_at },
       };
-      // One transaction so the counts and the last success come from the same snapshot.
-      return this.db.transaction().execute(async (trx) => {
-        const counts = await trx
-          .selectFrom('outcomes')
-          .where('target_module', '=', module)
-          .where((eb) => eb.or([eb('completed_at', '>=', windows.historySince), eb('timestamp', '>=', windows.budgetSince)]))
-          .select((eb) => {
-            const inHistory = (...more: Expression<SqlBool>[]) =>
-              eb.and([eb('state', '=', 'done'), eb('completed_at', '>=', windows.historySince), ...more]);
-            const executed = eb.or([eb('state', '=', 'executing'), eb.and([eb('state', '=', 'done'), eb('outcome_type', 'in', RESURRECTED)])]);
-            return [
-              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', 'in', RESURRECTED))).as('resurrections'),
-              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 'success'))).as('held'),
-              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 're_killed'))).as('re_killed'),
-              eb.fn.countAll<number>().filterWhere(inHistory(eb('outcome_type', '=', 'rollback'))).as('rolled_back'),
-              eb.fn.countAll<number>().filterWhere(eb.and([executed, eb('timestamp', '>=', windows.budgetSince)])).as('recent'),
-            ];
-          })
-          .executeTakeFirstOrThrow();
-        const last = await trx
-          .selectFrom('outcomes')
-          .select(['kill_id', 'completed_at'])
-          .where('target_module', '=', module)
-          .where('state', '=', 'done')
-          .where('outcome_type', '=', 'success')
-          .where('re_killed_at', 'is', null)
-          .where('confirmed_at', 'is', null)
-          .where('completed_at', '>=', windows.rekillSince)
-          .orderBy('completed_at', 'desc')
-          // Equal completion times: the first stored wins, as in InMemoryOutcomeRepo.
-          .orderBy('id', 'asc')
-          .limit(1)
-          .executeTakeFirst();
-        return {
-          resurrections: counts.resurrections,
-          held: counts.held,
-          reKilled: counts.re_killed,
-          rolledBack: counts.rolled_back,
-          recentResurrections: counts.recent,
-          lastSuccess:
-            last === undefined || last.completed_at === null ? null : { killId: last.kill_id, completedAt: last.completed_at },
-        };
-      });
     });
   }
 
@@ -325,6 +348,32 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       throw new MedicError('store_error', `SQLite ${operation} failed: ${messageOf(e)}`, { cause: e });
     }
   }
+}
+
+/** Prepared statements kept per SQL text; beyond this many distinct texts the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 100;
+
+/**
+ * The database with prepare() reusing statements by SQL text. Kysely prepares every query anew, which costs more than
+ * running the small per-kill queries; a statement is safe to reuse because the driver runs each one to completion at once.
+ */
+function withStatementCache(database: SqliteDatabase): SqliteDatabase {
+  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (statement === undefined) {
+        statement = database.prepare(sqlText);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      database.close();
+    },
+  };
 }
 
 function openFile(path: string): SqliteDatabase {

@@ -28,11 +28,13 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
 
   async insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
     this.#ensureUp();
-    if (this.#byKillId.has(record.killId)) return 'duplicate';
-    const copy = structuredClone(record) as Mutable<OutcomeRecord>;
-    this.#records.push(copy);
-    this.#byKillId.set(record.killId, copy);
-    return 'inserted';
+    return this.#insert(record);
+  }
+
+  /** All or none trivially: nothing can fail between the first record and the last. */
+  async insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>> {
+    this.#ensureUp();
+    return records.map((record) => this.#insert(record));
   }
 
   async complete(killId: string, update: OutcomeUpdate): Promise<void> {
@@ -154,6 +156,14 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   }
 
   async close(): Promise<void> {}
+
+  #insert(record: OutcomeRecord): 'inserted' | 'duplicate' {
+    if (this.#byKillId.has(record.killId)) return 'duplicate';
+    const copy = structuredClone(record) as Mutable<OutcomeRecord>;
+    this.#records.push(copy);
+    this.#byKillId.set(record.killId, copy);
+    return 'inserted';
+  }
 
   #ensureUp(): void {
     if (this.down) throw new MedicError('store_unavailable', 'in-memory store is down');

@@ -53,6 +53,52 @@ const calibration = (calibratedAt: string, nextMaxScore: number): Calibration =>
   reason: 'lower bound 0.80 is between the limits',
 });
 
+/** Records that exercise every column: every field set, the sparsest record, and threat intel unavailable. */
+function roundTripRecords(): OutcomeRecord[] {
+  const full = sampleRecord({
+    killId: 'kill:full.1',
+    targetModule: 'payments',
+    targetInstanceId: 'payments-7f3a',
+    timestamp: '2025-03-01T12:00:00.123Z',
+    report: sampleReport({
+      killId: 'kill:full.1',
+      targetModule: 'payments',
+      targetInstanceId: 'payments-7f3a',
+      timestamp: '2025-03-01T13:00:00+01:00',
+      killReason: 'threat_detected',
+      severity: 'critical',
+      confidenceScore: 0.123456789,
+      evidence: ['outbound to 198.51.100.7', 'ünïcödé ✓'],
+      dependencies: ['db', 'cache'],
+      metadata: { region: 'eu', nested: { list: [1, 'two', null, true], depth: { n: 2.5 } } },
+    }),
+    mode: 'live',
+    state: 'done',
+    outcomeType: 'success',
+    originalDecision: 'approve_auto',
+    originalRiskScore: 0.1234567890123,
+    originalConfidence: 0.87,
+    riskLevel: 'minimal',
+    guard: 'restart_budget_spent',
+    wasAutoApproved: true,
+    reasoning: ['First "quoted" sentence.', 'Second sentence.'],
+    threatContext: { status: 'answered', context: HOT_CONTEXT },
+    timeToHealthy: 1.337,
+    healthStatus: 'healthy',
+    containerId: 'c0ffee',
+    error: 'start_failed',
+    errorMessage: 'first start failed, second worked',
+    approvedBy: 'alice',
+    approvedAt: '2025-03-01T12:01:00.000Z',
+    completedAt: '2025-03-01T12:02:00.000Z',
+    confirmedAt: '2025-03-01T13:00:00.000Z',
+    reKilledAt: '2025-03-01T12:10:00.000Z',
+  });
+  const sparse = sampleRecord({ killId: 'kill-sparse', mode: 'observer', originalDecision: 'deny', guard: null, factors: [], reasoning: [] });
+  const unavailable = sampleRecord({ killId: 'kill-unavailable', threatContext: { status: 'unavailable', reason: 'timed out after 2000 ms' } });
+  return [full, sparse, unavailable];
+}
+
 /** The shared OutcomeRepo contract (DESIGN §10 and the port docs in ports.ts), run by every implementation's own test file. */
 export function outcomeRepoContract(name: string, makeHarness: () => Promise<OutcomeRepoHarness>): void {
   describe(`${name} (OutcomeRepo contract)`, () => {
@@ -63,52 +109,38 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
 
     it('returns every field of a stored record as it was inserted', async () => {
       const { repo } = await open();
-      const full = sampleRecord({
-        killId: 'kill:full.1',
-        targetModule: 'payments',
-        targetInstanceId: 'payments-7f3a',
-        timestamp: '2025-03-01T12:00:00.123Z',
-        report: sampleReport({
-          killId: 'kill:full.1',
-          targetModule: 'payments',
-          targetInstanceId: 'payments-7f3a',
-          timestamp: '2025-03-01T13:00:00+01:00',
-          killReason: 'threat_detected',
-          severity: 'critical',
-          confidenceScore: 0.123456789,
-          evidence: ['outbound to 198.51.100.7', 'ünïcödé ✓'],
-          dependencies: ['db', 'cache'],
-          metadata: { region: 'eu', nested: { list: [1, 'two', null, true], depth: { n: 2.5 } } },
-        }),
-        mode: 'live',
-        state: 'done',
-        outcomeType: 'success',
-        originalDecision: 'approve_auto',
-        originalRiskScore: 0.1234567890123,
-        originalConfidence: 0.87,
-        riskLevel: 'minimal',
-        guard: 'restart_budget_spent',
-        wasAutoApproved: true,
-        reasoning: ['First "quoted" sentence.', 'Second sentence.'],
-        threatContext: { status: 'answered', context: HOT_CONTEXT },
-        timeToHealthy: 1.337,
-        healthStatus: 'healthy',
-        containerId: 'c0ffee',
-        error: 'start_failed',
-        errorMessage: 'first start failed, second worked',
-        approvedBy: 'alice',
-        approvedAt: '2025-03-01T12:01:00.000Z',
-        completedAt: '2025-03-01T12:02:00.000Z',
-        confirmedAt: '2025-03-01T13:00:00.000Z',
-        reKilledAt: '2025-03-01T12:10:00.000Z',
-      });
-      const sparse = sampleRecord({ killId: 'kill-sparse', mode: 'observer', originalDecision: 'deny', guard: null, factors: [], reasoning: [] });
-      const unavailable = sampleRecord({ killId: 'kill-unavailable', threatContext: { status: 'unavailable', reason: 'timed out after 2000 ms' } });
-      await insertAll(repo, [full, sparse, unavailable]);
-      expect(await repo.get(full.killId)).toEqual(full);
-      expect(await repo.get(sparse.killId)).toEqual(sparse);
-      expect(await repo.get(unavailable.killId)).toEqual(unavailable);
+      const records = roundTripRecords();
+      await insertAll(repo, records);
+      for (const r of records) expect(await repo.get(r.killId)).toEqual(r);
       expect(await repo.get('kill-unknown')).toBeNull();
+    });
+
+    it('stores records given together exactly as one by one', async () => {
+      const { repo } = await open();
+      const records = roundTripRecords();
+      expect(await repo.insertMany(records)).toEqual(['inserted', 'inserted', 'inserted']);
+      for (const r of records) expect(await repo.get(r.killId)).toEqual(r);
+      // The newest first; sparse and unavailable share a timestamp, so the one stored later comes first, as with insert.
+      expect((await repo.recent(10)).map((r) => r.killId)).toEqual(['kill:full.1', 'kill-unavailable', 'kill-sparse']);
+      expect(await repo.insertMany([])).toEqual([]);
+      expect(await repo.recent(10)).toHaveLength(3);
+    });
+
+    it('reports duplicates within one call and against stored records, keeping the first', async () => {
+      const { repo } = await open();
+      const stored = sampleRecord({ killId: 'kill-stored' });
+      await insertAll(repo, [stored]);
+      const first = sampleRecord({ killId: 'kill-twice', timestamp: at(1) });
+      const again = sampleRecord({ killId: 'kill-twice', outcomeId: 'other', decisionId: 'other', originalDecision: 'deny', timestamp: at(2) });
+      const restored = sampleRecord({ killId: 'kill-stored', outcomeId: 'other-2', decisionId: 'other-2', targetModule: 'api' });
+      const fresh = sampleRecord({ killId: 'kill-fresh', timestamp: at(3) });
+      expect(await repo.insertMany([first, restored, again, fresh])).toEqual(['inserted', 'duplicate', 'duplicate', 'inserted']);
+      expect(await repo.get('kill-twice')).toEqual(first);
+      expect(await repo.get('kill-stored')).toEqual(stored);
+      expect(await repo.get('kill-fresh')).toEqual(fresh);
+      expect(await repo.insertMany([fresh, sampleRecord({ killId: 'kill-last', timestamp: at(4) })])).toEqual(['duplicate', 'inserted']);
+      expect(await repo.insert(first)).toBe('duplicate');
+      expect((await repo.recent(10)).map((r) => r.killId)).toEqual(['kill-last', 'kill-fresh', 'kill-twice', 'kill-stored']);
     });
 
     it('refuses a second record with the same kill id and keeps the first', async () => {

@@ -1,21 +1,15 @@
-import { MedicError } from '../errors';
-import { killIdHint, readKillEntry } from '../kill-report';
-import type { Decision, KillReport, KillReportRejection, OutcomeRecord, Rejection, ResurrectionResult, ThreatLookup } from '../model';
-import type { PolicyConfig } from '../policy';
-import type { Delivery, HistoryWindows, OutcomeUpdate, ResurrectOptions } from '../ports';
-import { decide } from '../risk';
+import { readKillEntry } from '../kill-report';
+import type { Delivery } from '../ports';
 import type { MedicCore } from './core';
+import { decideKill, duplicate, reject, storeAndFinish } from './delivery-steps';
+import type { HandleOutcome } from './delivery-steps';
 
 export type { MedicCore } from './core';
-
-/** What became of one delivery; `record` is the stored state after any execution. */
-export type HandleOutcome =
-  | { readonly kind: 'rejected'; readonly rejection: Rejection }
-  | { readonly kind: 'duplicate'; readonly record: OutcomeRecord }
-  | { readonly kind: 'decided'; readonly record: OutcomeRecord };
-
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
+export type { HandleOutcome } from './delivery-steps';
+export { executeResurrection } from './delivery-steps';
+// The package entry exports this module; the batch form of the use case is exported with it.
+export { handleBatch } from './handle-batch';
+export type { HandleBatchOptions } from './handle-batch';
 
 /**
  * Reads, decides, records and (live, approve_auto) executes one delivery, then acknowledges it (DESIGN §3–§6).
@@ -24,145 +18,6 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export async function handleDelivery(core: MedicCore, delivery: Delivery): Promise<HandleOutcome> {
   const read = readKillEntry(delivery.fields);
   if (!read.ok) return reject(core, delivery, read.error);
-  const report = read.value;
-
-  const existing = await core.repo.get(report.killId);
-  if (existing) return duplicate(core, delivery, existing);
-
-  const windows = historyWindows(core.clock.now(), core.policy);
-  let history = await core.repo.moduleHistory(report.targetModule, windows);
-  const previous = history.lastSuccess;
-  if (previous) {
-    await core.repo.markReKilled(previous.killId, core.clock.now().toISOString());
-    core.onEvent({ type: 're_killed', killId: report.killId, previousKillId: previous.killId });
-    // Read again so the false-positive history already counts the label just written.
-    history = await core.repo.moduleHistory(report.targetModule, windows);
-  }
-  const threat = await lookupThreat(core, report);
-  const decision = decide(
-    { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore: core.thresholds.autoApproveMaxScore },
-    core.policy,
-  );
-  const executing = core.mode === 'live' && decision.outcome === 'approve_auto';
-  const record = newRecord(core, report, decision, threat, executing);
-
-  if ((await core.repo.insert(record)) === 'duplicate') {
-    // Another delivery of the same kill was stored meanwhile: it owns the decision.
-    const stored = await core.repo.get(report.killId);
-    if (!stored) throw new MedicError('record_missing', `kill ${report.killId} was reported stored but cannot be read`);
-    core.onEvent({ type: 'duplicate', killId: report.killId, state: stored.state });
-    await core.source.ack([delivery.id]);
-    return { kind: 'duplicate', record: stored };
-  }
-  core.onEvent({ type: 'decided', killId: report.killId, module: report.targetModule, decision, executing });
-
-  const final = executing ? await executeResurrection(core, record, { restartIfRunning: true }) : record;
-  await core.source.ack([delivery.id]);
-  return { kind: 'decided', record: final };
-}
-
-/** Resurrects the record's target, stores the outcome and returns the finished record; `restartIfRunning: false` re-checks an interrupted one. */
-export async function executeResurrection(core: MedicCore, record: OutcomeRecord, options: ResurrectOptions): Promise<OutcomeRecord> {
-  const { killId, targetModule: module, targetInstanceId: instanceId } = record;
-  core.onEvent({ type: 'resurrecting', killId, module, resumed: !options.restartIfRunning });
-  const result = await core.resurrector.resurrect({ killId, module, instanceId }, options);
-  core.onEvent({ type: 'resurrected', killId, module, result });
-  await core.repo.complete(killId, outcomeUpdate(result, core.clock.now()));
-  const finished = await core.repo.get(killId);
-  if (!finished) throw new MedicError('record_missing', `kill ${killId} disappeared from the store while it was being resurrected`);
-  return finished;
-}
-
-async function reject(core: MedicCore, delivery: Delivery, problem: KillReportRejection): Promise<HandleOutcome> {
-  const rejection: Rejection = {
-    deliveryId: delivery.id,
-    killId: killIdHint(delivery.fields),
-    field: problem.field,
-    rule: problem.rule,
-    reason: problem.message,
-    raw: { ...delivery.fields },
-    rejectedAt: core.clock.now().toISOString(),
-  };
-  await core.repo.saveRejection(rejection);
-  // deadLetter acknowledges too, so a rejected entry is never redelivered.
-  await core.source.deadLetter(delivery, problem.message);
-  core.onEvent({ type: 'rejected', deliveryId: delivery.id, killId: rejection.killId, rejection: problem });
-  return { kind: 'rejected', rejection };
-}
-
-/** A kill already stored: never decided twice; one left executing (a crash mid-restart) is re-checked, not restarted. */
-async function duplicate(core: MedicCore, delivery: Delivery, existing: OutcomeRecord): Promise<HandleOutcome> {
-  core.onEvent({ type: 'duplicate', killId: existing.killId, state: existing.state });
-  const record = existing.state === 'executing' && core.mode === 'live' ? await executeResurrection(core, existing, { restartIfRunning: false }) : existing;
-  await core.source.ack([delivery.id]);
-  return { kind: 'duplicate', record };
-}
-
-function historyWindows(now: Date, policy: PolicyConfig): HistoryWindows {
-  const before = (ms: number): string => new Date(now.getTime() - ms).toISOString();
-  return {
-    historySince: before(policy.historyWindowDays * DAY_MS),
-    budgetSince: before(policy.budget.windowMinutes * MINUTE_MS),
-    rekillSince: before(policy.rekillWindowMinutes * MINUTE_MS),
-  };
-}
-
-/** Asks threat intel with a time limit on the core's clock; an outage, an error or a slow answer is "unavailable", never a failure. */
-async function lookupThreat(core: MedicCore, report: KillReport): Promise<ThreatLookup> {
-  const intel = core.threatIntel;
-  if (!intel) return { status: 'disabled' };
-  const limit = core.threatTimeoutMs;
-  const answer = Promise.resolve()
-    .then(() => intel.lookup(report.targetModule))
-    .catch((error: unknown): ThreatLookup => ({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) }));
-  const timeout = core.clock.sleep(limit).then((): ThreatLookup => ({ status: 'unavailable', reason: `timed out after ${limit} ms` }));
-  const lookup = await Promise.race([answer, timeout]);
-  core.onEvent({ type: 'threat_intel', killId: report.killId, lookup });
-  return lookup;
-}
-
-function newRecord(core: MedicCore, report: KillReport, decision: Decision, threat: ThreatLookup, executing: boolean): OutcomeRecord {
-  return {
-    outcomeId: core.newId(),
-    decisionId: core.newId(),
-    killId: report.killId,
-    targetModule: report.targetModule,
-    targetInstanceId: report.targetInstanceId,
-    timestamp: core.clock.now().toISOString(),
-    report,
-    mode: core.mode,
-    state: executing ? 'executing' : 'decided',
-    outcomeType: 'undetermined',
-    originalDecision: decision.outcome,
-    originalRiskScore: decision.riskScore,
-    originalConfidence: decision.confidence,
-    riskLevel: decision.riskLevel,
-    guard: decision.guard,
-    wasAutoApproved: executing,
-    factors: decision.factors,
-    reasoning: decision.reasoning,
-    threatContext: threat,
-    timeToHealthy: null,
-    healthStatus: null,
-    containerId: null,
-    error: null,
-    errorMessage: null,
-    approvedBy: null,
-    approvedAt: null,
-    completedAt: null,
-    confirmedAt: null,
-    reKilledAt: null,
-  };
-}
-
-function outcomeUpdate(result: ResurrectionResult, at: Date): OutcomeUpdate {
-  return {
-    outcomeType: result.outcome,
-    timeToHealthy: result.timeToHealthy,
-    healthStatus: result.healthStatus,
-    containerId: result.containerId,
-    error: result.error,
-    errorMessage: result.message,
-    completedAt: at.toISOString(),
-  };
+  const kill = await decideKill(core, delivery, read.value);
+  return kill.kind === 'stored' ? duplicate(core, kill) : storeAndFinish(core, kill);
 }

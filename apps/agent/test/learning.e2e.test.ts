@@ -1,0 +1,351 @@
+// The learning loop of DESIGN §7 in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type Redis from 'ioredis';
+import type { Clock, OutcomeRecord } from '@medic/domain';
+import { ManualClock, sampleRecord } from '@medic/domain/testing';
+import { SqliteOutcomeRepo } from '@medic/sqlite';
+import { createAgent } from '../src/agent';
+import type { Agent } from '../src/agent';
+import { createLogger } from '../src/logger';
+import {
+  connectDocker,
+  connectRedis,
+  createTestContainer,
+  isRunning,
+  killReport,
+  publish,
+  removeContainers,
+  scratchDir,
+  testConfig,
+  uniqueId,
+  waitFor,
+} from './support';
+
+let redis: Redis;
+const containers: string[] = [];
+const agents: Agent[] = [];
+const cleanups: Array<() => void> = [];
+const streams: string[] = [];
+let docker: Docker | null = null;
+
+beforeAll(async () => {
+  redis = await connectRedis();
+});
+
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((agent) => agent.stop()));
+  if (docker) await removeContainers(docker, containers.splice(0));
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  for (const stream of streams.splice(0)) await redis.del(stream, `${stream}.dead`);
+});
+
+afterAll(() => redis?.disconnect());
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** A scratch directory (removed after the test) and a private stream. */
+function workspace(): { dir: string; stream: string } {
+  const scratch = scratchDir();
+  cleanups.push(scratch.remove);
+  const stream = `medic-test:learning:${uniqueId()}`;
+  streams.push(stream);
+  return { dir: scratch.dir, stream };
+}
+
+interface StartOptions {
+  readonly dir: string;
+  readonly stream: string;
+  readonly mode?: 'observer' | 'live';
+  /** The configured (initial) auto-approve ceiling. */
+  readonly maxScore?: number;
+  readonly minSamples?: number;
+  readonly intervalHours?: number;
+  readonly clock?: Clock;
+}
+
+/** Starts an agent on `dir`'s data/outcomes.db with a learning section the test controls. */
+async function startAgent(options: StartOptions): Promise<{ agent: Agent; base: string }> {
+  const config = testConfig({
+    dir: options.dir,
+    stream: options.stream,
+    mode: options.mode ?? 'live',
+    extra: {
+      decision: { auto_approve: { enabled: true, min_confidence: 0.6, max_score: options.maxScore ?? 0.3 } },
+      learning: {
+        database: { path: 'data/outcomes.db' },
+        min_samples: options.minSamples ?? 10,
+        ...(options.intervalHours !== undefined ? { calibration_interval_hours: options.intervalHours } : {}),
+      },
+    },
+  });
+  const agent = await createAgent({ config, logger: createLogger(config.logging, new PassThrough()), ...(options.clock ? { clock: options.clock } : {}) });
+  agents.push(agent);
+  await agent.start();
+  const address = agent.address();
+  if (!address) throw new Error('the agent API did not bind');
+  return { agent, base: `http://127.0.0.1:${address.port}` };
+}
+
+async function stopAgent(agent: Agent): Promise<void> {
+  agents.splice(agents.indexOf(agent), 1);
+  await agent.stop();
+}
+
+/** Writes records into the store an agent on `dir` will open, as earlier runs of Medic would have left them. */
+async function seed(dir: string, records: readonly OutcomeRecord[]): Promise<void> {
+  const repo = await SqliteOutcomeRepo.open({ path: join(dir, 'data', 'outcomes.db') });
+  try {
+    for (const record of records) await repo.insert(record);
+  } finally {
+    await repo.close();
+  }
+}
+
+/** A finished resurrection of `module`, decided `hoursAgo` before the real clock, with the given label. */
+function resurrection(
+  module: string,
+  hoursAgo: number,
+  label: 'confirmed' | 're_killed',
+  options: { autoApproved?: boolean } = {},
+): OutcomeRecord {
+  const decidedAt = Date.now() - hoursAgo * HOUR;
+  const completedAt = new Date(decidedAt + 2_000).toISOString();
+  const autoApproved = options.autoApproved ?? true;
+  return sampleRecord({
+    killId: `seed-${uniqueId()}`,
+    targetModule: module,
+    timestamp: new Date(decidedAt).toISOString(),
+    state: 'done',
+    originalDecision: autoApproved ? 'approve_auto' : 'pending_review',
+    originalRiskScore: 0.2,
+    riskLevel: 'low',
+    wasAutoApproved: autoApproved,
+    ...(autoApproved ? {} : { approvedBy: 'api', approvedAt: new Date(decidedAt + 1_000).toISOString() }),
+    outcomeType: label === 'confirmed' ? 'success' : 're_killed',
+    healthStatus: 'healthy',
+    timeToHealthy: 1.5,
+    completedAt,
+    confirmedAt: label === 'confirmed' ? new Date(decidedAt + 40 * MINUTE).toISOString() : null,
+    reKilledAt: label === 're_killed' ? new Date(decidedAt + 10 * MINUTE).toISOString() : null,
+  });
+}
+
+function many(n: number, make: (i: number) => OutcomeRecord): OutcomeRecord[] {
+  return Array.from({ length: n }, (_, i) => make(i));
+}
+
+interface StatsBody {
+  thresholds: { auto_approve_max_score: number };
+  calibration: {
+    calibrated_at: string;
+    previous_max_score: number;
+    next_max_score: number;
+    direction: 'up' | 'down' | 'none';
+    samples: number;
+    successes: number;
+    success_rate: number | null;
+    wilson_lower: number | null;
+    wilson_upper: number | null;
+    reason: string;
+  } | null;
+  by_outcome: Record<string, number>;
+  auto_approve_labelled: number;
+  auto_approve_accuracy: number | null;
+}
+
+async function stats(base: string): Promise<StatsBody> {
+  const response = await fetch(`${base}/stats`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as StatsBody;
+}
+
+async function decision(base: string, killId: string, state: 'decided' | 'done' = 'done'): Promise<Record<string, unknown>> {
+  return waitFor(`decision ${killId} in state ${state}`, async () => {
+    const response = await fetch(`${base}/decisions/${killId}`);
+    if (response.status !== 200) return undefined;
+    const body = (await response.json()) as Record<string, unknown>;
+    return body.state === state ? body : undefined;
+  });
+}
+
+async function fetchDecision(base: string, killId: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}/decisions/${killId}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+describe('calibration wiring', () => {
+  it('raises the ceiling at start-up from stored labelled outcomes, and the newest calibration survives restarts', async () => {
+    const { dir, stream } = workspace();
+    // 80 of 80 held: the Wilson lower bound (0.955) clears 0.95. Manual approvals and old records must not count.
+    await seed(dir, [
+      ...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')),
+      ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false })),
+      ...many(15, (i) => resurrection('seeded-web', 24 * 31 + i, 're_killed')),
+    ]);
+
+    const first = await startAgent({ dir, stream, maxScore: 0.3 });
+    const raised = await stats(first.base);
+    expect(raised.thresholds.auto_approve_max_score).toBe(0.35);
+    expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.3, next_max_score: 0.35, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
+    expect(raised.calibration?.wilson_lower).toBeGreaterThanOrEqual(0.95);
+    expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.35/);
+    await stopAgent(first.agent);
+
+    // The configured ceiling changed meanwhile; the stored calibration still wins, and the next one starts from it.
+    const second = await startAgent({ dir, stream, maxScore: 0.1 });
+    const again = await stats(second.base);
+    expect(again.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.35, next_max_score: 0.4 });
+    expect(again.thresholds.auto_approve_max_score).toBe(0.4);
+    await stopAgent(second.agent);
+
+    // At the upper limit nothing moves any more, and the restored value stays in force.
+    const third = await startAgent({ dir, stream, maxScore: 0.1 });
+    const held = await stats(third.base);
+    expect(held.thresholds.auto_approve_max_score).toBe(0.4);
+    expect(held.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.4, next_max_score: 0.4, samples: 80 });
+    expect(held.calibration?.reason).toMatch(/upper limit/);
+  });
+
+  it('lowers the ceiling when too many auto-approvals were re-killed', async () => {
+    const { dir, stream } = workspace();
+    await seed(dir, [...many(10, (i) => resurrection('seeded-api', 2 + i, 'confirmed')), ...many(10, (i) => resurrection('seeded-api', 2 + i, 're_killed'))]);
+    const { base } = await startAgent({ dir, stream, maxScore: 0.3 });
+    const body = await stats(base);
+    expect(body.thresholds.auto_approve_max_score).toBe(0.25);
+    expect(body.calibration).toMatchObject({ direction: 'down', previous_max_score: 0.3, next_max_score: 0.25, samples: 20, successes: 10, success_rate: 0.5 });
+    expect(body.calibration?.wilson_upper).toBeLessThan(0.8);
+  });
+
+  it('moves nothing below min_samples, however good the record', async () => {
+    const { dir, stream } = workspace();
+    await seed(dir, [...many(9, (i) => resurrection('seeded-db', 2 + i, 'confirmed')), ...many(40, (i) => resurrection('seeded-db', 2 + i, 'confirmed', { autoApproved: false }))]);
+    const { base } = await startAgent({ dir, stream, maxScore: 0.3, minSamples: 10 });
+    const body = await stats(base);
+    expect(body.thresholds.auto_approve_max_score).toBe(0.3);
+    expect(body.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.3, next_max_score: 0.3, samples: 9, successes: 9 });
+    expect(body.calibration?.reason).toMatch(/Not enough samples: 9 .* at least 10 needed/);
+  });
+
+  it('calibrates again every calibration_interval_hours while it runs', async () => {
+    const { dir, stream } = workspace();
+    // One second between runs.
+    const { base } = await startAgent({ dir, stream, intervalHours: 1 / 3600 });
+    const first = (await stats(base)).calibration;
+    expect(first).not.toBeNull();
+    const later = await waitFor(
+      'a second calibration from the timer',
+      async () => {
+        const current = (await stats(base)).calibration;
+        return current && current.calibrated_at !== first?.calibrated_at ? current : undefined;
+      },
+      10_000,
+    );
+    expect(Date.parse(later.calibrated_at)).toBeGreaterThan(Date.parse(first?.calibrated_at ?? ''));
+  });
+});
+
+describe('false-positive history', () => {
+  it("weighs the module's own labelled resurrections inside the history window, and leaves the factor out without any", async () => {
+    const { dir, stream } = workspace();
+    const module = `hist-${uniqueId()}`;
+    await seed(dir, [
+      resurrection(module, 30, 'confirmed'),
+      ...many(3, (i) => resurrection(module, 40 + i, 're_killed')),
+      // Outside history_window_days (30): ignored.
+      ...many(5, (i) => resurrection(module, 24 * 40 + i, 're_killed')),
+      // Another module's history is not this module's.
+      ...many(5, (i) => resurrection(`${module}-other`, 40 + i, 're_killed')),
+    ]);
+    const { base } = await startAgent({ dir, stream, mode: 'observer' });
+    const known = killReport({ target_module: module });
+    const unknown = killReport({ target_module: `fresh-${uniqueId()}` });
+    await publish(redis, stream, known);
+    await publish(redis, stream, unknown);
+
+    const withHistory = await decision(base, known.kill_id as string, 'decided');
+    const factors = withHistory.factors as Array<{ name: string; value: number; detail: string }>;
+    expect(factors.find((f) => f.name === 'false_positive_history')).toMatchObject({ value: 0.75, detail: expect.stringMatching(/^3 of 4 labelled/) });
+    // Confidence grows with labelled history: 0.6 + 0.2 × 4/10.
+    expect(withHistory.confidence).toBeCloseTo(0.68, 10);
+
+    const withoutHistory = await decision(base, unknown.kill_id as string, 'decided');
+    expect((withoutHistory.factors as Array<{ name: string }>).map((f) => f.name)).not.toContain('false_positive_history');
+    expect(withoutHistory.confidence).toBeCloseTo(0.6, 10);
+  });
+});
+
+describe('re-kill labelling with a real container', () => {
+  let engine: Docker;
+
+  beforeAll(async () => {
+    engine = await connectDocker();
+    docker = engine;
+  });
+
+  async function killedContainer(): Promise<string> {
+    const name = `medic-test-learning-${uniqueId()}`;
+    containers.push(name);
+    await createTestContainer(engine, { name, running: false, health: 'passing' });
+    return name;
+  }
+
+  /** Smith kills the container again. */
+  async function smithKills(name: string): Promise<void> {
+    const container = engine.getContainer(name);
+    await container.kill();
+    await container.wait();
+  }
+
+  it('a kill inside the re-kill window labels the resurrection re_killed and is never auto-approved', async () => {
+    const { dir, stream } = workspace();
+    const name = await killedContainer();
+    const clock = new ManualClock(new Date());
+    const { base } = await startAgent({ dir, stream, maxScore: 0.4, clock });
+
+    const first = killReport({ target_module: name });
+    await publish(redis, stream, first);
+    expect(await decision(base, first.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', was_auto_approved: true });
+    expect(await isRunning(engine, name)).toBe(true);
+
+    await smithKills(name);
+    clock.advance(10 * MINUTE);
+    const second = killReport({ target_module: name });
+    await publish(redis, stream, second);
+    const again = await decision(base, second.kill_id as string, 'decided');
+    expect(again).toMatchObject({ decision: 'pending_review', guard: 'rekilled_after_resurrection', was_auto_approved: false, outcome_type: 'undetermined' });
+
+    expect(await fetchDecision(base, first.kill_id as string)).toMatchObject({ outcome_type: 're_killed', re_killed_at: clock.now().toISOString(), confirmed_at: null });
+    expect(await isRunning(engine, name)).toBe(false);
+    const body = await stats(base);
+    expect(body.by_outcome.re_killed).toBe(1);
+    expect(body).toMatchObject({ auto_approve_labelled: 1, auto_approve_accuracy: 0 });
+  });
+
+  it('a success that outlives the window is confirmed by the calibration at the next start, and a later kill does not relabel it', async () => {
+    const { dir, stream } = workspace();
+    const name = await killedContainer();
+    const clock = new ManualClock(new Date());
+    const first = await startAgent({ dir, stream, maxScore: 0.4, clock });
+
+    const kill = killReport({ target_module: name });
+    await publish(redis, stream, kill);
+    expect(await decision(first.base, kill.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', confirmed_at: null });
+    await stopAgent(first.agent);
+
+    clock.advance(31 * MINUTE);
+    const restarted = await startAgent({ dir, stream, maxScore: 0.4, clock });
+    expect(await fetchDecision(restarted.base, kill.kill_id as string)).toMatchObject({ outcome_type: 'success', confirmed_at: clock.now().toISOString(), re_killed_at: null });
+    expect(await stats(restarted.base)).toMatchObject({ auto_approve_labelled: 1, auto_approve_accuracy: 1 });
+
+    await smithKills(name);
+    clock.advance(MINUTE);
+    const later = killReport({ target_module: name });
+    await publish(redis, stream, later);
+    expect(await decision(restarted.base, later.kill_id as string)).toMatchObject({ decision: 'approve_auto', guard: null, outcome_type: 'success' });
+    expect(await fetchDecision(restarted.base, kill.kill_id as string)).toMatchObject({ outcome_type: 'success', re_killed_at: null });
+  });
+});

@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import { parseCommandLine, USAGE } from './cli';
+import { formatTable, renderSvg, toJson } from './report';
+import { simulate } from './simulate';
+
+/** `pnpm simulate`: exit code 2 on a bad command line, 1 when the run fails. */
+async function main(): Promise<void> {
+  // pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command.
+  const parsed = parseCommandLine(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd());
+  if (!parsed.ok) {
+    console.error(`simulate: ${parsed.error}\n${USAGE}`);
+    process.exit(2);
+  }
+  const request = parsed.value;
+  if (request.help) {
+    console.log(USAGE);
+    return;
+  }
+  const started = process.hrtime.bigint();
+  const report = await simulate(request.simulation);
+  console.log(formatTable(report));
+  writeFileSync(request.out, toJson(report));
+  console.log(`\nJSON report: ${request.out}`);
+  if (request.svg) {
+    writeFileSync(request.svg, renderSvg(report));
+    console.log(`SVG chart: ${request.svg}`);
+  }
+  console.log(`simulated in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`simulate: failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

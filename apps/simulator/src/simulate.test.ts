@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteOutcomeRepo } from '@medic/sqlite';
+import { DEFAULT_PARAMETERS, simulate } from './simulate';
+import type { ArmReport, PeriodRow, SimulationOptions, SimulationReport } from './simulate';
+
+/** Small runs keep the suite fast: 5 modules for a week. */
+const SMALL: SimulationOptions = { modules: 5, days: 7, killsPerDay: 20 };
+
+function arm(report: SimulationReport, calibration: boolean): ArmReport {
+  const found = report.arms.find((a) => a.calibration === calibration);
+  if (!found) throw new Error(`no arm with calibration ${calibration}`);
+  return found;
+}
+
+function rows(a: ArmReport): PeriodRow[] {
+  return [...a.days, ...a.weeks, a.total];
+}
+
+describe('simulate', () => {
+  let first: SimulationReport;
+
+  beforeAll(async () => {
+    first = await simulate({ ...SMALL, seed: 7 });
+  });
+
+  it('gives the same report for the same seed', async () => {
+    expect(await simulate({ ...SMALL, seed: 7 })).toEqual(first);
+  });
+
+  it('gives another report for another seed', async () => {
+    const other = await simulate({ ...SMALL, seed: 8 });
+    expect(other.modules).not.toEqual(first.modules);
+    expect(other.arms).not.toEqual(first.arms);
+  });
+
+  it('reports both arms over the same days, with consistent figures', () => {
+    expect(first.arms.map((a) => a.label)).toEqual(['calibration on', 'calibration off']);
+    expect(first.parameters).toEqual({ ...DEFAULT_PARAMETERS, ...SMALL, seed: 7 });
+    for (const a of first.arms) {
+      expect(a.days).toHaveLength(7);
+      expect(a.weeks).toHaveLength(1);
+      expect(a.total.kills).toBeGreaterThan(50);
+      for (const row of rows(a)) {
+        expect(row.falsePositiveKills + row.truePositiveKills).toBe(row.kills);
+        expect(row.decisions.approve_auto + row.decisions.pending_review + row.decisions.deny).toBe(row.kills);
+        expect(row.falsePositivesAutoResurrected + row.truePositivesAutoResurrected).toBe(row.decisions.approve_auto);
+      }
+      expect(a.days.reduce((sum, d) => sum + d.kills, 0)).toBe(a.total.kills);
+      expect(a.weeks[0]).toEqual({ ...a.total, period: 1 });
+    }
+  });
+
+  it('calibrates daily in the calibration-on arm only; the other keeps its ceiling', () => {
+    const on = arm(first, true);
+    const off = arm(first, false);
+    expect(on.calibrations.map((c) => c.day)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(on.days.map((d) => d.autoApproveMaxScore)).toEqual(on.calibrations.map((c) => c.nextMaxScore));
+    expect(off.calibrations).toEqual([]);
+    expect(new Set(off.days.map((d) => d.autoApproveMaxScore))).toEqual(new Set([DEFAULT_PARAMETERS.maxScore]));
+  });
+
+  it('auto-approves once modules have history, and the labels reach the store', () => {
+    const on = arm(first, true);
+    expect(on.total.decisions.approve_auto).toBeGreaterThan(0);
+    expect(on.store.autoApproveLabelled).toBeGreaterThan(0);
+    expect(on.store.byOutcome.success).toBeGreaterThan(0);
+  });
+
+  it('does no harm, and auto-approves nothing at all, when auto-approve is off', async () => {
+    const report = await simulate({ ...SMALL, seed: 7, autoApprove: false, truePositiveRate: 0.5, quietCompromiseRate: 1 });
+    expect(report.policy.autoApproveEnabled).toBe(false);
+    for (const a of report.arms) {
+      expect(a.total.truePositiveKills).toBeGreaterThan(0);
+      for (const row of rows(a)) {
+        expect(row.truePositivesAutoResurrected).toBe(0);
+        expect(row.falsePositivesAutoResurrected).toBe(0);
+        expect(row.decisions.approve_auto).toBe(0);
+        expect(row.truePositiveAutoShare === null || row.truePositiveAutoShare === 0).toBe(true);
+      }
+      expect(a.store.autoApproveLabelled).toBe(0);
+    }
+    expect(arm(report, true).calibrations.every((c) => c.direction === 'none' && c.samples === 0)).toBe(true);
+  });
+
+  it('measures harm when compromises look like false alarms, and calibration lowers the ceiling in response', async () => {
+    const harmful = { modules: 10, days: 35, seed: 3, maxScore: 0.4, truePositiveRate: 0.8, quietCompromiseRate: 0.8 };
+    const report = await simulate(harmful);
+    const on = arm(report, true);
+    const off = arm(report, false);
+    expect(off.total.truePositivesAutoResurrected).toBeGreaterThan(0);
+    expect(on.calibrations.some((c) => c.direction === 'down')).toBe(true);
+    expect(on.total.autoApproveMaxScore).toBeLessThan(0.4);
+    expect(off.total.autoApproveMaxScore).toBe(0.4);
+    const lastWeek = (a: ArmReport) => a.weeks[a.weeks.length - 1]?.truePositiveAutoShare ?? Number.NaN;
+    expect(lastWeek(on)).toBeLessThan(lastWeek(off));
+  });
+
+  it('keeps the two stores in --db for inspection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medic-simulation-test-'));
+    try {
+      const report = await simulate({ ...SMALL, days: 2, dbDir: dir });
+      for (const a of report.arms) {
+        const repo = await SqliteOutcomeRepo.open({ path: join(dir, `calibration-${a.calibration ? 'on' : 'off'}.db`) });
+        try {
+          expect((await repo.stats()).total).toBe(a.total.kills);
+        } finally {
+          await repo.close();
+        }
+      }
+      // A second run into the same directory starts from empty stores.
+      expect(await simulate({ ...SMALL, days: 2, dbDir: dir })).toEqual(report);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
