@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { approveKill, err, handleDelivery, ok, restoreThresholds, runCalibration } from '@medic/domain';
+import { approveKill, err, handleBatch, ok, restoreThresholds, runCalibration } from '@medic/domain';
 import type {
   Clock,
   HealthCheck,
@@ -186,11 +186,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         backoff = RECONNECT_MIN_MS;
         // An empty read from a source that does not block must still let timers and sockets run.
         if (deliveries.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        for (const delivery of deliveries) {
-          // Entries of the batch not yet handled stay pending and are read again after a restart.
-          if (stopping) break;
-          await handleDelivery(core, delivery);
-        }
+        // Group commit (DESIGN §13); on stop, entries of the batch not yet handled stay pending and are read again after a restart.
+        await handleBatch(core, deliveries, { stopRequested: () => stopping });
       } catch (error) {
         if (stopping) break;
         // The failed delivery stays unacknowledged; the source hands it out again later.

@@ -84,7 +84,8 @@ const ConfigSchema = v.strictObject({
     history_window_days: v.optional(positive, DEFAULT_POLICY.historyWindowDays),
     min_samples: v.optional(v.pipe(count, v.minValue(1)), DEFAULT_CALIBRATION.minSamples),
     calibration_window_days: v.optional(positive, DEFAULT_CALIBRATION.windowDays),
-    calibration_interval_hours: v.optional(positive, 24),
+    // At most 24 days: Node timers cannot wait longer than 2^31-1 ms (24.8 days) and would fire every millisecond instead.
+    calibration_interval_hours: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(576)), 24),
   }),
   siem: section({
     enabled: v.optional(v.boolean(), false),

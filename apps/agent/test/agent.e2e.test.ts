@@ -187,8 +187,9 @@ describe('agent end to end', () => {
   });
 
   it('a duplicated kill_id is decided once and restarts the container once', async () => {
-    const name = await container('passing');
+    // Counted from before the container exists: creating it (started, then killed as Smith would) is one start.
     const since = Math.floor(Date.now() / 1000);
+    const name = await container('passing');
     const { stream, base } = await startAgent();
     const report = killReport({ target_module: name });
     await publish(redis, stream, report);
@@ -198,7 +199,7 @@ describe('agent end to end', () => {
     await waitFor('both entries to be acknowledged', async () => ((await pendingCount(redis, stream, 'medic-agent')) === 0 ? true : undefined));
     const recent = (await (await fetch(`${base}/decisions/recent?limit=200`)).json()) as { count: number };
     expect(recent.count).toBe(1);
-    expect(await startEvents(name, since)).toBe(1);
+    expect(await startEvents(name, since)).toBe(2);
   });
 
   it('observer mode decides and records an approve_auto kill but never executes it', async () => {

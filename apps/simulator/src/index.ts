@@ -1,5 +1,6 @@
 export { DEFAULT_PARAMETERS, simulate } from './simulate';
-export type { ArmReport, CalibrationRun, PeriodRow, SimulationOptions, SimulationParameters, SimulationReport } from './simulate';
+export type { SimulationOptions } from './simulate';
+export type { ArmReport, CalibrationRun, PeriodRow, SimulationParameters, SimulationReport } from './types';
 export { formatTable, renderSvg, toJson } from './report';
 export { parseCommandLine, USAGE } from './cli';
 export type { CliRequest } from './cli';

@@ -1,4 +1,4 @@
-import type { ArmReport, PeriodRow, SimulationReport } from './simulate';
+import type { ArmReport, PeriodRow, SimulationReport } from './types';
 
 const COLUMNS = ['week', 'days', 'kills', 'FP', 'TP', 'FP auto', 'TP auto (harm)', 'FP median down (min)', 'max_score'] as const;
 
@@ -68,7 +68,7 @@ const PANEL = 220;
 const MARGIN = { left: 56, right: 150, top: 36, gap: 56, bottom: 40 };
 const ARM_COLOURS: Record<ArmReport['label'], string> = { 'calibration on': '#1f77b4', 'calibration off': '#d62728' };
 
-/** An SVG chart per simulated day: the shares of FP and TP kills auto-resurrected, and auto_approve_max_score, for both arms. */
+/** An SVG chart per simulated day, for both arms: the shares of FP and TP kills auto-resurrected over the trailing 7 days, and auto_approve_max_score. */
 export function renderSvg(report: SimulationReport): string {
   const days = report.parameters.days;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -83,19 +83,21 @@ export function renderSvg(report: SimulationReport): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="16" font-size="13">Medic simulation, seed ${report.parameters.seed}: per simulated day</text>`,
-    ...axes('share of kills auto-resurrected', top, [0, 0.25, 0.5, 0.75, 1].map((v) => [shareY(v), `${v * 100} %`])),
+    ...axes('share of kills auto-resurrected, trailing 7 days', top, [0, 0.25, 0.5, 0.75, 1].map((v) => [shareY(v), `${v * 100} %`])),
     ...axes('auto_approve_max_score', bottom, [0.1, 0.2, 0.3, 0.4].map((v) => [scoreY(v), v.toFixed(2)])),
   ];
   for (const day of dayTicks(days)) {
-    parts.push(`<text x="${x(day)}" y="${bottom + PANEL + 16}" text-anchor="middle">${day}</text>`);
+    parts.push(`<text x="${x(day).toFixed(1)}" y="${bottom + PANEL + 16}" text-anchor="middle">${day}</text>`);
   }
   parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${bottom + PANEL + 32}" text-anchor="middle">day</text>`);
   let legend = top;
   for (const arm of report.arms) {
     const colour = ARM_COLOURS[arm.label];
+    const fp = trailing(arm.days, (d) => [d.falsePositivesAutoResurrected, d.falsePositiveKills]);
+    const tp = trailing(arm.days, (d) => [d.truePositivesAutoResurrected, d.truePositiveKills]);
     parts.push(
-      polyline(arm.days.map((d) => (d.falsePositiveAutoShare === null ? null : [x(d.period), shareY(d.falsePositiveAutoShare)])), colour, ''),
-      polyline(arm.days.map((d) => (d.truePositiveAutoShare === null ? null : [x(d.period), shareY(d.truePositiveAutoShare)])), colour, '4 3'),
+      polyline(fp.map((v, i) => (v === null ? null : [x(i + 1), shareY(v)])), colour, ''),
+      polyline(tp.map((v, i) => (v === null ? null : [x(i + 1), shareY(v)])), colour, '4 3'),
       polyline(arm.days.map((d) => [x(d.period), scoreY(d.autoApproveMaxScore)]), colour, ''),
     );
     const lx = MARGIN.left + plotWidth + 12;
@@ -116,10 +118,19 @@ export function renderSvg(report: SimulationReport): string {
       `<rect x="${MARGIN.left}" y="${y0}" width="${plotWidth}" height="${PANEL}" fill="none" stroke="#999"/>`,
       ...ticks.map(
         ([y, label]) =>
-          `<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + plotWidth}" y2="${y}" stroke="#eee"/><text x="${MARGIN.left - 6}" y="${y + 4}" text-anchor="end">${label}</text>`,
+          `<line x1="${MARGIN.left}" y1="${y.toFixed(1)}" x2="${MARGIN.left + plotWidth}" y2="${y.toFixed(1)}" stroke="#eee"/><text x="${MARGIN.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${label}</text>`,
       ),
     ];
   }
+}
+
+/** Per day, the share part/whole summed over that day and the 6 before it; null when the whole is 0. */
+function trailing(days: readonly PeriodRow[], counts: (day: PeriodRow) => readonly [number, number]): Array<number | null> {
+  return days.map((_, i) => {
+    const window = days.slice(Math.max(0, i - 6), i + 1).map(counts);
+    const whole = window.reduce((sum, [, w]) => sum + w, 0);
+    return whole === 0 ? null : window.reduce((sum, [p]) => sum + p, 0) / whole;
+  });
 }
 
 /** Polyline segments through the points, broken where a point is missing. */

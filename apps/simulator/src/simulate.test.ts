@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { DEFAULT_PARAMETERS, simulate } from './simulate';
-import type { ArmReport, PeriodRow, SimulationOptions, SimulationReport } from './simulate';
+import type { SimulationOptions } from './simulate';
+import type { ArmReport, PeriodRow, SimulationReport } from './types';
 
 /** Small runs keep the suite fast: 5 modules for a week. */
 const SMALL: SimulationOptions = { modules: 5, days: 7, killsPerDay: 20 };
@@ -61,7 +62,7 @@ describe('simulate', () => {
     expect(new Set(off.days.map((d) => d.autoApproveMaxScore))).toEqual(new Set([DEFAULT_PARAMETERS.maxScore]));
   });
 
-  it('auto-approves once modules have history, and the labels reach the store', () => {
+  it('auto-approves kills in live mode, and their labels reach the store', () => {
     const on = arm(first, true);
     expect(on.total.decisions.approve_auto).toBeGreaterThan(0);
     expect(on.store.autoApproveLabelled).toBeGreaterThan(0);

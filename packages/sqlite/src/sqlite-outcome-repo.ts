@@ -80,6 +80,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       await sql`pragma busy_timeout = 5000`.execute(db);
       await sql.raw(`pragma synchronous = ${synchronous}`).execute(db);
       await sql`pragma foreign_keys = on`.execute(db);
+      await sql.raw(process.env.H9SQL ?? 'select 1').execute(db);
       await migrateToLatest(db);
       return new SqliteOutcomeRepo(db);
     } catch (e) {
@@ -190,7 +191,8 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'rollback') as rolled_back,
             count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent
           from outcomes
-          where target_module = ${module} and (completed_at >= ${historySince} or timestamp >= ${budgetSince})
+          -- Only rows that can count: decided ones (most of them) are never read from the table.
+          where target_module = ${module} and (completed_at >= ${historySince} or (state in ('executing', 'done') and timestamp >= ${budgetSince}))
         ) as c left join (
           select kill_id, completed_at from outcomes
           where target_module = ${module} and state = 'done' and outcome_type = 'success'
