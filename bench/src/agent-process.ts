@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildConfig } from '@medic/agent';
 import type Redis from 'ioredis';
+import { registerCleanup } from './cleanup';
 import { REDIS_URL } from './services';
 import { groupProgress } from './streams';
 
@@ -120,6 +121,10 @@ export class AgentProcess {
 /** Starts an agent, runs `body`, and always stops it and removes its directory; on failure the agent's output is attached. */
 export async function withAgent<T>(redis: Redis, spec: AgentSpec, body: (agent: AgentProcess) => Promise<T>): Promise<T> {
   const agent = await AgentProcess.start(spec, redis);
+  const unregister = registerCleanup(async () => {
+    await agent.kill();
+    agent.remove();
+  });
   try {
     const result = await body(agent);
     await agent.stop();
@@ -129,6 +134,7 @@ export async function withAgent<T>(redis: Redis, spec: AgentSpec, body: (agent: 
     if (error instanceof Error) error.message += `\nagent output (tail):\n${tail(agent.output())}`;
     throw error;
   } finally {
+    unregister();
     agent.remove();
   }
 }

@@ -1,17 +1,103 @@
-import { pipelineBench } from './pipeline';
-import { connectRedis } from './services';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type Docker from 'dockerode';
+import type Redis from 'ioredis';
+import { REPO_ROOT } from './agent-process';
+import type { BenchContext } from './context';
+import { runCleanups } from './cleanup';
+import { coreBench } from './core';
+import { healthyBench } from './healthy';
+import { latencyBench } from './latency';
+import { parseOptions, USAGE } from './options';
+import type { BenchName, BenchOptions } from './options';
+import { pipelineBench } from './pipeline';
+import { machine, markdown } from './report';
+import type { BenchRow } from './report';
+import { connectDocker, connectRedis, ServiceMissing } from './services';
+import { stormBench } from './storm';
 import { dropStreams } from './streams';
 
-async function main() {
-  const redis = await connectRedis();
-  const ctx = { redis, docker: null, runId: randomUUID().slice(0, 8), scale: Number(process.env.SCALE ?? 1), rate: 500, durationSeconds: 20, logLevel: (process.env.LOGLEVEL ?? 'info') as 'info', progress: (l: string) => console.error(l), streams: [] as string[] };
+const RUNNERS: Readonly<Record<BenchName, (ctx: BenchContext) => Promise<BenchRow>>> = {
+  core: coreBench,
+  pipeline: pipelineBench,
+  latency: latencyBench,
+  healthy: healthyBench,
+  storm: stormBench,
+};
+const RESULTS_DIR = resolve(__dirname, '..', 'results');
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
   try {
-    const row = await pipelineBench(ctx);
-    console.log(JSON.stringify(row, null, 1));
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = ['pnpm bench', ...process.argv.slice(2)].join(' ');
+  const started = performance.now();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const needsRedis = options.only.some((name) => name !== 'core');
+  const needsDocker = options.only.some((name) => name === 'healthy' || name === 'storm');
+  let redis: Redis | null = null;
+  let docker: Docker | null = null;
+  const ctx = { streams: [] as string[] };
+  try {
+    if (needsRedis) redis = await connectRedis();
+    if (needsDocker) docker = await connectDocker();
+    if (needsRedis && !existsSync(join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js'))) throw new ServiceMissing('the agent is not built — run pnpm bench (it builds first) or pnpm build');
+    const context: BenchContext = {
+      redis: redis as Redis,
+      docker,
+      runId: randomUUID().slice(0, 8),
+      scale: options.scale,
+      rate: options.rate,
+      durationSeconds: options.durationSeconds,
+      logLevel: options.logLevel,
+      progress: (line) => console.error(`[bench] ${line}`),
+      streams: ctx.streams,
+    };
+    const rows: BenchRow[] = [];
+    for (const name of options.only) {
+      context.progress(`${name}…`);
+      rows.push(await RUNNERS[name](context));
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const m = machine(loadAtStart, loadavg()[0] ?? 0);
+    const table = markdown(rows, m, command, wallSeconds);
+    console.log(table);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ command, options, machine: m, wallSeconds, rows }, null, 2)}\n`);
+    console.error(`[bench] results written to ${file}`);
+    return 0;
+  } catch (error) {
+    console.error(`bench: ${error instanceof ServiceMissing ? error.message : ((error as Error).stack ?? String(error))}`);
+    return 1;
   } finally {
-    await dropStreams(redis, ctx.streams);
-    redis.disconnect();
+    if (redis) {
+      await dropStreams(redis, ctx.streams).catch(() => undefined);
+      redis.disconnect();
+    }
   }
 }
-void main();
+
+process.once('SIGINT', () => {
+  console.error('[bench] interrupted: stopping agents and removing containers');
+  void runCleanups().finally(() => process.exit(130));
+});
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -107,6 +107,20 @@ describe('SqliteOutcomeRepo', () => {
     expect(normal.pragma('synchronous', { simple: true })).toBe(1);
   });
 
+  it('creates a new file with 16 KiB pages and keeps the page size of an existing one', async () => {
+    await stores.open({ path: stores.path('new.db') });
+    expect(rawConnection(stores.path('new.db'), { readonly: true }).pragma('page_size', { simple: true })).toBe(16384);
+
+    const existing = rawConnection(stores.path('old.db'));
+    existing.exec('CREATE TABLE before_medic (x)');
+    const before = existing.pragma('page_size', { simple: true }) as number;
+    expect(before).not.toBe(16384);
+    const repo = await stores.open({ path: stores.path('old.db') });
+    await repo.insert(sampleRecord({ killId: 'k' }));
+    expect(existing.pragma('page_size', { simple: true })).toBe(before);
+    expect(await repo.get('k')).toEqual(sampleRecord({ killId: 'k' }));
+  });
+
   it('stores a kill once: a duplicate kill_id changes nothing', async () => {
     const repo = await stores.open();
     const first = sampleRecord({ killId: 'dup' });

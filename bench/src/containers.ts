@@ -1,0 +1,72 @@
+import { performance } from 'node:perf_hooks';
+import type Docker from 'dockerode';
+import { registerCleanup } from './cleanup';
+import { sleep } from './context';
+import { TEST_IMAGE } from './services';
+
+/** Docker health-check interval of the bench containers. */
+export const HEALTH_INTERVAL_MS = 250;
+/** The agent's resurrection.health_check_interval_seconds, and the bare floor's polling interval: the same polling for both. */
+export const POLL_INTERVAL_MS = 100;
+const HEALTHY_TIMEOUT_MS = 30_000;
+
+/** Bench containers: `medic-test-bench-*`, no network, a passing health check; removed by removeAll even after a failure. */
+export class BenchContainers {
+  private readonly names = new Set<string>();
+  private readonly unregister: () => void;
+
+  constructor(private readonly docker: Docker) {
+    this.unregister = registerCleanup(() => this.removeAll());
+  }
+
+  /** Creates and starts a container and waits until it is healthy. */
+  async create(name: string): Promise<Docker.Container> {
+    if (!name.startsWith('medic-test-bench-')) throw new Error(`bench containers must be named medic-test-bench-*, got ${name}`);
+    this.names.add(name);
+    const container = await this.docker.createContainer({
+      name,
+      Image: TEST_IMAGE,
+      Labels: { 'medic.bench': 'true' },
+      Healthcheck: { Test: ['CMD', 'true'], Interval: HEALTH_INTERVAL_MS * 1e6, Timeout: 1e9, Retries: 1, StartPeriod: 0 },
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await container.start();
+    await waitHealthy(container);
+    return container;
+  }
+
+  async removeAll(): Promise<void> {
+    this.unregister();
+    const names = [...this.names];
+    this.names.clear();
+    await Promise.all(names.map((name) => this.docker.getContainer(name).remove({ force: true }).catch(() => undefined)));
+  }
+}
+
+/** Kills the container as Smith would (SIGKILL) and waits until it has exited. */
+export async function killContainer(container: Docker.Container): Promise<void> {
+  await container.kill();
+  await container.wait();
+}
+
+/**
+ * Polls as the agent's resurrector does: inspect, and while not healthy sleep POLL_INTERVAL_MS and look again. Healthy
+ * counts only when a passing probe of the current run backs it (a restart keeps the previous run's probe log).
+ * Resolves with performance.now() at the look that saw it healthy.
+ */
+export async function waitHealthy(container: Docker.Container): Promise<number> {
+  const deadline = performance.now() + HEALTHY_TIMEOUT_MS;
+  for (;;) {
+    const details = await container.inspect();
+    if (isHealthyNow(details)) return performance.now();
+    if (performance.now() > deadline) throw new Error(`${details.Name} was not healthy within ${HEALTHY_TIMEOUT_MS} ms`);
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+function isHealthyNow(details: Docker.ContainerInspectInfo): boolean {
+  const health = details.State.Health;
+  if (!details.State.Running || health?.Status !== 'healthy') return false;
+  const startedAt = Date.parse(details.State.StartedAt);
+  return health.Log.some((probe) => probe.ExitCode === 0 && Date.parse(probe.Start) >= startedAt);
+}

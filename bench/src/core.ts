@@ -1,0 +1,87 @@
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_POLICY, EMPTY_HISTORY, decide, readKillEntry } from '@medic/domain';
+import type { DecisionInput, KillReport, ModuleHistory, PolicyConfig, ThreatLookup } from '@medic/domain';
+import type { BenchContext } from './context';
+import { scaled } from './context';
+import { seededRandom, variedKills } from './kills';
+import type { BenchRow } from './report';
+import { fmtInt } from './report';
+import { median, quantile } from './stats';
+
+const INPUTS = 20_000;
+const ROUNDS = 10;
+
+const AUTO_APPROVE: PolicyConfig = { ...DEFAULT_POLICY, autoApprove: { enabled: true, minConfidence: 0.6, maxScore: 0.4 }, criticalModules: ['svc-0'], moduleCriticality: { 'svc-1': 0.9, 'svc-2': 0.2 } };
+
+const THREATS: readonly ThreatLookup[] = [
+  { status: 'disabled' },
+  { status: 'unavailable', reason: 'timed out after 2000 ms' },
+  { status: 'answered', context: { riskScore: 0.05, alertCount: 0, openCount: 0, falsePositiveCount: 0, indicators: [], recommendation: 'allow', lookbackHours: 24 } },
+  { status: 'answered', context: { riskScore: 0.9, alertCount: 4, openCount: 3, falsePositiveCount: 0, indicators: ['198.51.100.7'], recommendation: 'deny', lookbackHours: 24 } },
+];
+
+const HISTORIES: readonly ModuleHistory[] = [
+  EMPTY_HISTORY,
+  { resurrections: 12, held: 10, reKilled: 1, rolledBack: 1, recentResurrections: 1, lastSuccess: null },
+  { resurrections: 6, held: 1, reKilled: 4, rolledBack: 1, recentResurrections: 5, lastSuccess: null },
+  { resurrections: 40, held: 39, reKilled: 0, rolledBack: 1, recentResurrections: 0, lastSuccess: null },
+];
+
+/** Decision core: the domain's decide() alone over varied reports, histories, threat answers and policies; validation measured alongside. */
+export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
+  const count = scaled(ctx, INPUTS, 1_000);
+  const random = seededRandom(7);
+  const entries = variedKills('core', count).map((kill) => ({ payload: JSON.stringify(kill) }));
+  const reports: KillReport[] = entries.map((fields) => {
+    const read = readKillEntry(fields);
+    if (!read.ok) throw new Error(`generated kill rejected: ${read.error.message}`);
+    return read.value;
+  });
+  const inputs = reports.map((report): [DecisionInput, PolicyConfig] => [
+    {
+      report,
+      history: HISTORIES[Math.floor(random() * HISTORIES.length)] ?? EMPTY_HISTORY,
+      threat: THREATS[Math.floor(random() * THREATS.length)] ?? { status: 'disabled' },
+      reKilledAfterResurrection: random() < 0.05,
+      autoApproveMaxScore: 0.2 + random() * 0.2,
+    },
+    random() < 0.5 ? DEFAULT_POLICY : AUTO_APPROVE,
+  ]);
+
+  const decideRates: number[] = [];
+  const validateRates: number[] = [];
+  const perDecisionUs: number[] = [];
+  const outcomes: Record<string, number> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    let started = performance.now();
+    for (const fields of entries) readKillEntry(fields);
+    validateRates.push(count / ((performance.now() - started) / 1000));
+
+    started = performance.now();
+    for (const [input, policy] of inputs) {
+      const before = performance.now();
+      const decision = decide(input, policy);
+      perDecisionUs.push((performance.now() - before) * 1000);
+      if (round === 0) outcomes[decision.outcome] = (outcomes[decision.outcome] ?? 0) + 1;
+    }
+    decideRates.push(count / ((performance.now() - started) / 1000));
+    // Let the event loop breathe between rounds (and GC run outside the timed loops where it will).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const rate = median(decideRates);
+  const validate = median(validateRates);
+  const p50 = quantile(perDecisionUs, 0.5);
+  const p99 = quantile(perDecisionUs, 0.99);
+  ctx.progress(`core: ${fmtInt(rate)} decisions/s, ${fmtInt(validate)} validations/s`);
+  return {
+    name: 'core',
+    title: 'Decision core',
+    result: `${fmtInt(rate)} decisions/s (validating the entry: ${fmtInt(validate)}/s)`,
+    median: `${p50.toFixed(1)} µs/decision`,
+    p99: `${p99.toFixed(1)} µs`,
+    target: '—',
+    holds: null,
+    method: `decide() in the bench process over ${fmtInt(count)} varied inputs (every reason and severity, 4 histories, 4 threat answers, 2 policies), ${ROUNDS} rounds; median rate of the rounds, latency per call timed one by one; validation = readKillEntry on the same entries as JSON.`,
+    data: { inputs: count, rounds: ROUNDS, decideRates, validateRates, decisionsPerSecond: rate, validationsPerSecond: validate, p50Us: p50, p99Us: p99, outcomes },
+  };
+}
