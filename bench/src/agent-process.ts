@@ -18,8 +18,6 @@ const STOP_TIMEOUT_MS = 15_000;
 export interface AgentSpec {
   readonly mode: 'observer' | 'live';
   readonly stream: string;
-  /** Keys merged into smith.event_bus. */
-  readonly eventBus?: Record<string, unknown>;
   /** Other top-level sections (decision, resurrection, learning; same keys as config/medic.yaml). */
   readonly config?: Record<string, unknown>;
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
@@ -57,6 +55,7 @@ export class AgentProcess {
       await agent.waitFor('its consumer group', async () => (await groupProgress(redis, spec.stream, CONSUMER_GROUP)) !== null, START_TIMEOUT_MS);
     } catch (error) {
       await agent.kill();
+      agent.remove();
       throw error;
     }
     return agent;
@@ -75,11 +74,6 @@ export class AgentProcess {
   /** Peak resident set size so far (VmHWM), bytes. */
   peakRss(): number {
     return procStatusKb(this.pid, 'VmHWM') * 1024;
-  }
-
-  /** Current resident set size (VmRSS), bytes. */
-  rss(): number {
-    return procStatusKb(this.pid, 'VmRSS') * 1024;
   }
 
   output(): string {
@@ -144,7 +138,7 @@ function benchConfig(spec: AgentSpec): Record<string, unknown> {
   return {
     mode: spec.mode,
     ...extra,
-    smith: { event_bus: { topic: spec.stream, consumer_group: CONSUMER_GROUP, consumer_name: 'bench', block_ms: 100, ...spec.eventBus } },
+    smith: { event_bus: { topic: spec.stream, consumer_group: CONSUMER_GROUP, consumer_name: 'bench', block_ms: 100 } },
     learning: { database: { path: 'data/outcomes.db' }, ...(extra.learning as object | undefined) },
     api: { host: '127.0.0.1', port: 0 },
     logging: { level: spec.logLevel ?? 'info', format: 'text' },

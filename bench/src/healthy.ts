@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { OutcomeRecord } from '@medic/domain';
 import { withAgent } from './agent-process';
 import { BenchContainers, HEALTH_INTERVAL_MS, POLL_INTERVAL_MS, killContainer, waitHealthy } from './containers';
 import type { BenchContext } from './context';
-import { scaled, sleep } from './context';
+import { scaled } from './context';
 import { lowRiskKill } from './kills';
 import { liveAgent } from './live-agent';
 import type { BenchRow } from './report';
@@ -28,7 +27,8 @@ export async function healthyBench(ctx: BenchContext): Promise<BenchRow> {
   const containers = new BenchContainers(docker);
   const name = `medic-test-bench-${ctx.runId}-healthy`;
   try {
-    const container = await containers.create(name);
+    const [container] = await containers.create([name]);
+    if (!container) throw new Error(`${name} was not created`);
     return await withAgent(ctx.redis, liveAgent(stream, ctx.logLevel), async (agent) => {
       const watch = await StoreWatch.open(agent.databasePath);
       try {
@@ -39,7 +39,7 @@ export async function healthyBench(ctx: BenchContext): Promise<BenchRow> {
           const killId = `healthy-${ctx.runId}-${round}`;
           const publishedAt = Date.now();
           await publishOne(ctx.redis, stream, lowRiskKill(killId, 'bench-healthy', name));
-          const record = await finished(watch, killId);
+          const record = await watch.finished(killId);
           if (record.outcomeType !== 'success' || record.healthStatus !== 'healthy' || !record.completedAt) {
             throw new Error(`round ${round}: Medic did not bring ${name} back healthy: ${record.originalDecision} ${record.outcomeType} ${record.errorMessage ?? ''}`);
           }
@@ -71,16 +71,5 @@ export async function healthyBench(ctx: BenchContext): Promise<BenchRow> {
     });
   } finally {
     await containers.removeAll();
-  }
-}
-
-/** The kill's record once it is finished: done, or decided without a resurrection (which the caller reports as a failure). */
-export async function finished(watch: StoreWatch, killId: string, timeoutMs = 60_000): Promise<OutcomeRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const record = await watch.get(killId);
-    if (record && (record.state === 'done' || record.originalDecision !== 'approve_auto')) return record;
-    if (Date.now() > deadline) throw new Error(`the record of ${killId} was not done within ${timeoutMs} ms (${record ? record.state : 'not stored'})`);
-    await sleep(10);
   }
 }

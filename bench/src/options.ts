@@ -14,7 +14,7 @@ export interface BenchOptions {
   readonly help: boolean;
 }
 
-export const USAGE = `usage: pnpm bench [-- options]
+export const USAGE = `usage: pnpm bench [options]
   --only NAME        run only these benchmarks (repeat, or a comma list): ${BENCHMARKS.join(', ')}
   --scale FACTOR     multiply the counts and the latency run's length (e.g. 0.1 for a quick check; default 1)
   --rate N           offered rate of the latency benchmark, kills/s (default 500)

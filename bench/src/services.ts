@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL && process.env.REDIS_URL.length > 0 ? process.env.REDIS_URL : 'redis://127.0.0.1:6379';
 export const TEST_IMAGE = 'medic-test/busybox';
-const HINT = 'start the local services with `bash scripts/services.sh` (README, Setup)';
+const HINT = 'start the local services with `bash scripts/services.sh` (README: Set up on a fresh machine)';
 
 /** A missing service: the benchmark stops with this message. */
 export class ServiceMissing extends Error {
@@ -13,12 +13,15 @@ export class ServiceMissing extends Error {
 /** A connected Redis client, or ServiceMissing naming Redis. */
 export async function connectRedis(): Promise<Redis> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // The connection's own error says more than the rejected command ("connect ECONNREFUSED" rather than "Connection is closed").
+  let connectionError: Error | undefined;
+  redis.on('error', (error: Error) => (connectionError = error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new ServiceMissing(`Redis is not reachable at ${REDIS_URL} (${(error as Error).message}) — ${HINT}`);
+    throw new ServiceMissing(`Redis is not reachable at ${REDIS_URL} (${(connectionError ?? (error as Error)).message}) — ${HINT}`);
   }
   // From here on a dropped connection should reconnect, not end the run.
   redis.options.retryStrategy = (times: number) => Math.min(times * 100, 2000);

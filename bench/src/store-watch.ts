@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import type { OutcomeRecord } from '@medic/domain';
+import { sleep } from './context';
 
 /** Smallest page of newest records read per poll; doubled while a page holds nothing seen before. */
 const FIRST_PAGE = 8;
+/** Pause between two looks at one record in finished(). */
+const FINISHED_POLL_MS = 10;
 
 /**
  * Watches the agent's SQLite file from a second connection (WAL lets it read while the agent writes) and notes when
@@ -33,9 +36,15 @@ export class StoreWatch {
     }
   }
 
-  /** The stored record of one kill, or null. */
-  get(killId: string): Promise<OutcomeRecord | null> {
-    return this.repo.get(killId);
+  /** The kill's record once it is finished: done, or decided without a resurrection (which callers report as a failure). */
+  async finished(killId: string, timeoutMs = 60_000): Promise<OutcomeRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.repo.get(killId);
+      if (record && (record.state === 'done' || record.originalDecision !== 'approve_auto')) return record;
+      if (Date.now() > deadline) throw new Error(`the record of ${killId} was not done within ${timeoutMs} ms (${record ? record.state : 'not stored'})`);
+      await sleep(FINISHED_POLL_MS);
+    }
   }
 
   close(): Promise<void> {
