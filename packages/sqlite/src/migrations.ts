@@ -69,6 +69,8 @@ const migration001: Migration = {
       .execute();
     await db.schema.createIndex('outcomes_module_timestamp').on('outcomes').columns(['target_module', 'timestamp']).execute();
     await db.schema.createIndex('outcomes_timestamp').on('outcomes').column('timestamp').execute();
+    // The restart budget counts executing and done rows by decision time; decided rows (most of them) are skipped.
+    await db.schema.createIndex('outcomes_module_state_timestamp').on('outcomes').columns(['target_module', 'state', 'timestamp']).execute();
     // Module history counts by completion time.
     await db.schema.createIndex('outcomes_module_completed').on('outcomes').columns(['target_module', 'completed_at']).execute();
     // confirmSuccesses only ever looks at unlabelled successes.

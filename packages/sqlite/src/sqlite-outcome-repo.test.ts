@@ -224,6 +224,7 @@ describe('SqliteOutcomeRepo', () => {
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
       'outcomes_module_completed',
+      'outcomes_module_state_timestamp',
       'outcomes_module_timestamp',
       'outcomes_timestamp',
       'outcomes_unconfirmed_success',

@@ -193,8 +193,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'rollback') as rolled_back,
             count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent
           from outcomes
-          -- Only rows that can count: never a decided one (most rows are). The schema has no index that tells them apart yet,
-          -- so SQLite still reads each row of the module's budget window; an index on (target_module, state, timestamp) would not.
+          -- Only rows that can count: never a decided one (most rows are); the (target_module, state, timestamp) index skips them.
           where target_module = ${module} and (completed_at >= ${historySince} or (state in ('executing', 'done') and timestamp >= ${budgetSince}))
         ) as c left join (
           select kill_id, completed_at from outcomes
