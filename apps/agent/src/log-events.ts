@@ -36,7 +36,8 @@ export function logEvents(logger: Logger): EventSink {
           module: event.module,
           outcome: d.outcome,
           score: round(d.riskScore),
-          level: d.riskLevel,
+          // Not "level": winston owns that key.
+          risk_level: d.riskLevel,
           confidence: round(d.confidence),
           guard: d.guard ?? undefined,
           executing: event.executing,

@@ -7,7 +7,7 @@ export type Logger = winston.Logger;
 const textLine = winston.format.printf((info) => {
   const { level, message, timestamp, kill_id: killId, ...rest } = info as Record<string, unknown>;
   const tags = Object.entries(rest)
-    .filter(([key]) => typeof key === 'string' && key !== 'splat')
+    .filter(([key, value]) => key !== 'splat' && value !== undefined && value !== null)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   const kill = killId === undefined ? '' : ` kill_id=${String(killId)}`;
