@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { decide, EMPTY_HISTORY, MedicError, parseKillReport } from '@medic/domain';
 import type { KillReport } from '@medic/domain';
+import { DEMO_KILL_WIRE } from '@medic/domain/testing';
 import { buildConfig, loadConfig } from './config';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -14,21 +15,8 @@ function report(raw: Record<string, unknown>): KillReport {
   return parsed.value;
 }
 
-/** The reboot plan's demo report, as Smith writes it. */
-const DEMO_WIRE = {
-  kill_id: 'demo-1',
-  timestamp: '2026-02-11T12:00:00Z',
-  target_module: 'nginx-test',
-  target_instance_id: 'inst-001',
-  kill_reason: 'anomaly_behavior',
-  severity: 'low',
-  confidence_score: 0.4,
-  evidence: ['unusual_traffic'],
-  dependencies: [],
-  source_agent: 'smith',
-};
-const demoReport = report(DEMO_WIRE);
-const highRiskReport = report({ ...DEMO_WIRE, kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
+const demoReport = report(DEMO_KILL_WIRE);
+const highRiskReport = report({ ...DEMO_KILL_WIRE, kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
 
 function configError(run: () => unknown): MedicError {
   try {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
+import { DEMO_KILL_WIRE } from '@medic/domain/testing';
 import { buildConfig } from '../src/config';
 import type { AgentConfig } from '../src/config';
 
@@ -86,20 +87,9 @@ export async function isRunning(docker: Docker, name: string): Promise<boolean> 
 }
 
 /** A kill report in wire format (snake_case), low risk unless overridden. */
+/** The plan's low-risk demo report in wire format with a fresh kill_id and timestamp, plus overrides. */
 export function killReport(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    kill_id: `kill-${uniqueId()}`,
-    timestamp: new Date().toISOString(),
-    target_module: 'nginx-test',
-    target_instance_id: 'inst-001',
-    kill_reason: 'anomaly_behavior',
-    severity: 'low',
-    confidence_score: 0.4,
-    evidence: ['unusual_traffic'],
-    dependencies: [],
-    source_agent: 'smith',
-    ...overrides,
-  };
+  return { ...DEMO_KILL_WIRE, kill_id: `kill-${uniqueId()}`, timestamp: new Date().toISOString(), ...overrides };
 }
 
 export async function publish(redis: Redis, stream: string, report: Record<string, unknown>): Promise<string> {

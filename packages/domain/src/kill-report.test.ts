@@ -2,19 +2,9 @@ import fc from 'fast-check';
 import { MAX_ENTRY_BYTES, decodeKillEntry, killIdHint, parseKillReport, readKillEntry } from './kill-report';
 import type { KillReport, KillReportRejection } from './model';
 import type { Result } from './result';
+import { DEMO_KILL_WIRE } from './testing/fixtures';
 
-const WIRE = {
-  kill_id: 'demo-1',
-  timestamp: '2026-02-11T12:00:00Z',
-  target_module: 'nginx-test',
-  target_instance_id: 'inst-001',
-  kill_reason: 'anomaly_behavior',
-  severity: 'low',
-  confidence_score: 0.4,
-  evidence: ['unusual_traffic'],
-  dependencies: [],
-  source_agent: 'smith',
-};
+const WIRE = DEMO_KILL_WIRE;
 
 const EXPECTED: KillReport = {
   killId: 'demo-1',

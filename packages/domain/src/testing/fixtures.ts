@@ -8,6 +8,20 @@ export function minutesFrom(minutes: number, from: string = FIXTURE_TIME): strin
   return new Date(Date.parse(from) + minutes * 60_000).toISOString();
 }
 
+/** The reboot plan's demo report exactly as Smith writes it (snake_case JSON wire format). */
+export const DEMO_KILL_WIRE = {
+  kill_id: 'demo-1',
+  timestamp: '2026-02-11T12:00:00Z',
+  target_module: 'nginx-test',
+  target_instance_id: 'inst-001',
+  kill_reason: 'anomaly_behavior',
+  severity: 'low',
+  confidence_score: 0.4,
+  evidence: ['unusual_traffic'],
+  dependencies: [],
+  source_agent: 'smith',
+} as const;
+
 /** A valid low-risk kill report (the reboot plan's demo report), with overrides. */
 export function sampleReport(overrides: Partial<KillReport> = {}): KillReport {
   return {
