@@ -86,7 +86,6 @@ export async function isRunning(docker: Docker, name: string): Promise<boolean> 
   return (await docker.getContainer(name).inspect()).State.Running;
 }
 
-/** A kill report in wire format (snake_case), low risk unless overridden. */
 /** The plan's low-risk demo report in wire format with a fresh kill_id and timestamp, plus overrides. */
 export function killReport(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...DEMO_KILL_WIRE, kill_id: `kill-${uniqueId()}`, timestamp: new Date().toISOString(), ...overrides };
