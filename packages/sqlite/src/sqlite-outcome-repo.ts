@@ -199,7 +199,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           select kill_id, completed_at from outcomes
           where target_module = ${module} and state = 'done' and outcome_type = 'success'
             and re_killed_at is null and confirmed_at is null and completed_at >= ${rekillSince}
-          -- Equal completion times: the first stored wins, as in InMemoryOutcomeRepo.
+          -- Equal completion times: the first stored wins, as the shared contract requires.
           order by completed_at desc, id asc limit 1
         ) as l on true`.execute(this.db);
       const row = rows[0];
