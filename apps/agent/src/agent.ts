@@ -85,19 +85,11 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       stabilityWindowMs: config.docker.stabilityWindowMs,
       maxRetryAttempts: config.docker.maxRetryAttempts,
     });
-  // Built here (not injected), so closed here on stop.
+  // Built here (not injected), so closed here on stop. Optional siem keys are absent from the config when unset.
+  const { enabled: siemEnabled, timeoutMs: siemTimeoutMs, ...siemConnection } = config.siem;
   const ownIntel =
-    deps.threatIntel === undefined && config.siem.enabled
-      ? loadElastic().createElasticThreatIntel({
-          node: config.siem.node,
-          index: config.siem.index,
-          lookbackHours: config.siem.lookbackHours,
-          requestTimeoutMs: config.siem.timeoutMs,
-          ...(config.siem.apiKey ? { apiKey: config.siem.apiKey } : {}),
-          ...(config.siem.username ? { username: config.siem.username } : {}),
-          ...(config.siem.password ? { password: config.siem.password } : {}),
-          ...(config.siem.caFile ? { caFile: config.siem.caFile } : {}),
-        })
+    deps.threatIntel === undefined && siemEnabled
+      ? loadElastic().createElasticThreatIntel({ ...siemConnection, requestTimeoutMs: siemTimeoutMs })
       : null;
   const threatIntel: ThreatIntel | null = deps.threatIntel !== undefined ? deps.threatIntel : ownIntel;
   const repo = deps.repo ?? (await SqliteOutcomeRepo.open({ path: config.databasePath }));

@@ -2,23 +2,11 @@ import fc from 'fast-check';
 import { MAX_ENTRY_BYTES, decodeKillEntry, killIdHint, parseKillReport, readKillEntry } from './kill-report';
 import type { KillReport, KillReportRejection } from './model';
 import type { Result } from './result';
-import { DEMO_KILL_WIRE } from './testing/fixtures';
+import { DEMO_KILL_REPORT, DEMO_KILL_WIRE } from './testing/fixtures';
 
 const WIRE = DEMO_KILL_WIRE;
 
-const EXPECTED: KillReport = {
-  killId: 'demo-1',
-  timestamp: '2026-02-11T12:00:00Z',
-  targetModule: 'nginx-test',
-  targetInstanceId: 'inst-001',
-  killReason: 'anomaly_behavior',
-  severity: 'low',
-  confidenceScore: 0.4,
-  evidence: ['unusual_traffic'],
-  dependencies: [],
-  sourceAgent: 'smith',
-  metadata: {},
-};
+const EXPECTED: KillReport = DEMO_KILL_REPORT;
 
 const withField = (field: string, value: unknown): Record<string, unknown> => ({ ...WIRE, [field]: value });
 const without = (field: string): Record<string, unknown> => Object.fromEntries(Object.entries(WIRE).filter(([key]) => key !== field));

@@ -4,21 +4,10 @@ import { DEFAULT_POLICY } from './policy';
 import type { PolicyConfig } from './policy';
 import { assessRisk, decide, riskLevelOf } from './risk';
 import type { DecisionInput } from './risk';
+import { DEMO_KILL_REPORT } from './testing/fixtures';
 
 /** The reboot plan's demo report. */
-const DEMO: KillReport = {
-  killId: 'demo-1',
-  timestamp: '2026-02-11T12:00:00Z',
-  targetModule: 'nginx-test',
-  targetInstanceId: 'inst-001',
-  killReason: 'anomaly_behavior',
-  severity: 'low',
-  confidenceScore: 0.4,
-  evidence: ['unusual_traffic'],
-  dependencies: [],
-  sourceAgent: 'smith',
-  metadata: {},
-};
+const DEMO: KillReport = DEMO_KILL_REPORT;
 
 /** The reboot plan's high-risk report. */
 const HIGH_RISK: KillReport = { ...DEMO, killId: 'demo-2', killReason: 'threat_detected', severity: 'critical', confidenceScore: 0.99 };

@@ -22,6 +22,21 @@ export const DEMO_KILL_WIRE = {
   source_agent: 'smith',
 } as const;
 
+/** The same report as validated: what parseKillReport makes of DEMO_KILL_WIRE. */
+export const DEMO_KILL_REPORT: KillReport = {
+  killId: 'demo-1',
+  timestamp: '2026-02-11T12:00:00Z',
+  targetModule: 'nginx-test',
+  targetInstanceId: 'inst-001',
+  killReason: 'anomaly_behavior',
+  severity: 'low',
+  confidenceScore: 0.4,
+  evidence: ['unusual_traffic'],
+  dependencies: [],
+  sourceAgent: 'smith',
+  metadata: {},
+};
+
 /** A valid low-risk kill report (the reboot plan's demo report), with overrides. */
 export function sampleReport(overrides: Partial<KillReport> = {}): KillReport {
   return {

@@ -6,7 +6,7 @@ export type { FleetContainer, FleetContainerSpec, FleetHealth, InMemoryFleetOpti
 export { InMemoryOutcomeRepo } from './in-memory-outcome-repo';
 export { StaticThreatIntel } from './static-threat-intel';
 export type { StaticThreatIntelOptions } from './static-threat-intel';
-export { DEMO_KILL_WIRE, FIXTURE_TIME, HOT_CONTEXT, QUIET_CONTEXT, killEntryFields, minutesFrom, sampleRecord, sampleReport } from './fixtures';
+export { DEMO_KILL_REPORT, DEMO_KILL_WIRE, FIXTURE_TIME, HOT_CONTEXT, QUIET_CONTEXT, killEntryFields, minutesFrom, sampleRecord, sampleReport } from './fixtures';
 export { killSourceContract } from './kill-source-contract';
 export type { KillSourceHarness } from './kill-source-contract';
 export { resurrectorContract } from './resurrector-contract';
