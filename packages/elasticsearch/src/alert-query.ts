@@ -1,8 +1,24 @@
 import type { estypes } from '@elastic/elasticsearch';
 
-/** Elastic Security's alerts indices (DESIGN §8). */
+/** Elastic Security's alerts indices, every Kibana space. */
 export const DEFAULT_ALERTS_INDEX = '.alerts-security.alerts-*';
 export const DEFAULT_LOOKBACK_HOURS = 24;
+/** Kibana's default tag for alerts closed as false positives; the tag is editable and translated, hence configurable. */
+export const DEFAULT_FALSE_POSITIVE_TAGS: readonly string[] = ['False Positive'];
+
+/**
+ * Sent with every search so that a pattern matching no index, a missing index, an index the key may not read, or failed
+ * shards are errors. By default Elasticsearch answers all of these with fewer or no hits, which would read as "no alerts".
+ */
+export const FAIL_CLOSED = { allow_no_indices: false, ignore_unavailable: false, allow_partial_search_results: false } as const;
+
+/** What a lookup asks about besides the module. */
+export interface AlertQuery {
+  readonly index: string;
+  readonly lookbackHours: number;
+  /** Tags in kibana.alert.workflow_tags that mark a closed alert as a false positive. */
+  readonly falsePositiveTags: readonly string[];
+}
 
 /** The fields an alert may name the module in; any one matching is enough. */
 export const MODULE_FIELDS = ['container.name', 'service.name', 'orchestrator.resource.name'] as const;
@@ -27,9 +43,10 @@ export function lookbackFrom(lookbackHours: number): string {
 }
 
 /** The one search per kill: counts only (size 0), exact total, every figure from aggregations. */
-export function buildAlertSearch(module: string, index: string, lookbackHours: number): estypes.SearchRequest {
+export function buildAlertSearch(module: string, { index, lookbackHours, falsePositiveTags }: AlertQuery): estypes.SearchRequest {
   return {
     index,
+    ...FAIL_CLOSED,
     size: 0,
     track_total_hits: true,
     query: {
@@ -53,7 +70,7 @@ export function buildAlertSearch(module: string, index: string, lookbackHours: n
             should: [
               // Kibana 9.2+ records the closing reason; older versions only have the tag.
               { term: { 'kibana.alert.workflow_reason': 'false_positive' } },
-              { term: { 'kibana.alert.workflow_tags': 'False Positive' } },
+              ...(falsePositiveTags.length > 0 ? [{ terms: { 'kibana.alert.workflow_tags': [...falsePositiveTags] } }] : []),
             ],
             minimum_should_match: 1,
           },
@@ -67,4 +84,9 @@ export function buildAlertSearch(module: string, index: string, lookbackHours: n
       },
     },
   };
+}
+
+/** The health probe: a search of the alerts index that counts nothing, so the `read` privilege the lookups need is enough. */
+export function buildHealthSearch(index: string): estypes.SearchRequest {
+  return { index, ...FAIL_CLOSED, size: 0, track_total_hits: false };
 }

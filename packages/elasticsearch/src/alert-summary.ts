@@ -62,6 +62,10 @@ function readBuckets(agg: unknown): Array<{ key: string; count: number }> {
 /** Reads the search answer of buildAlertSearch; an error names what is missing. */
 export function readAlertSummary(body: unknown): Result<AlertSummary, string> {
   if (!isRecord(body)) return err('the answer is not a JSON object');
+  // Counts from some shards only would undercount; the request asks Elasticsearch to fail instead, this guards the answer.
+  const shards = body['_shards'];
+  const failedShards = isRecord(shards) ? (finite(shards['failed']) ?? 0) : 0;
+  if (failedShards > 0) return err(`${failedShards} of ${isRecord(shards) ? String(shards['total']) : '?'} shards failed`);
   const total = readTotal(body['hits']);
   if (total === null) return err('the answer has no hits.total');
   const aggs = isRecord(body['aggregations']) ? body['aggregations'] : {};

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MedicError } from '@medic/domain';
-import { createElasticThreatIntel } from './create-elastic-threat-intel';
+import { createElasticClient, createElasticThreatIntel } from './create-elastic-threat-intel';
 import type { ElasticThreatIntelConfig } from './create-elastic-threat-intel';
 import type { ElasticThreatIntel } from './elastic-threat-intel';
+import { alertsAnswer } from './testing/alerts-answer';
 import { closedPortUrl, silentTlsNode, startLocalNode } from './testing/local-node';
 import type { LocalNode } from './testing/local-node';
 import { TEST_CERT, TEST_KEY } from './testing/tls-fixture';
@@ -131,5 +132,53 @@ describe('createElasticThreatIntel over real sockets', () => {
     expect(lookup.status).toBe('unavailable');
     if (lookup.status === 'unavailable') expect(lookup.reason).toMatch(/^Elasticsearch unreachable: /);
     expect((await intel.health()).status).toBe('down');
+  });
+});
+
+describe('createElasticThreatIntel against Elasticsearch 8 and 9', () => {
+  it.each([8, 9] as const)('looks up and checks health on Elasticsearch %i, asking for compatibility with 8', async (major) => {
+    const es = await node({ behaviour: 'answer', major, search: () => alertsAnswer({ total: 2, max: 80, avg: 60, statuses: { open: 2 } }) });
+    const intel = intelFor({ node: es.url });
+    const lookup = await intel.lookup('nginx-test');
+    expect(lookup).toMatchObject({ status: 'answered', context: { alertCount: 2, openCount: 2 } });
+    expect(await intel.health()).toEqual({ status: 'up' });
+    expect(es.requests).toHaveLength(2);
+    for (const request of es.requests) {
+      expect(request.headers.accept).toBe('application/vnd.elasticsearch+json; compatible-with=8');
+      expect(request.headers['content-type']).toBe('application/vnd.elasticsearch+json; compatible-with=8');
+      expect(request.url).toBe('/.alerts-security.alerts-*/_search?allow_no_indices=false&ignore_unavailable=false&allow_partial_search_results=false');
+    }
+  });
+});
+
+describe('createElasticThreatIntel fails closed', () => {
+  it('counts a wrong index as unavailable, not as no alerts, and is down', async () => {
+    const es = await node({ behaviour: 'answer', indices: ['.alerts-security.alerts-default'] });
+    const intel = intelFor({ node: es.url, index: '.alerts-securty.alerts-*' });
+    const reason = 'Elasticsearch answered HTTP 404: index_not_found_exception: no such index [[.alerts-securty.alerts-*]]';
+    expect(await intel.lookup('nginx-test')).toEqual({ status: 'unavailable', reason });
+    expect(await intel.health()).toEqual({ status: 'down', detail: reason });
+  });
+
+  it('counts alerts indices the key may not read as unavailable', async () => {
+    const es = await node({ behaviour: 'answer', indices: ['.alerts-security.alerts-default'], key: { monitor: true, read: ['logs-*'] } });
+    const byPattern = await intelFor({ node: es.url }).lookup('nginx-test');
+    expect(byPattern).toEqual({ status: 'unavailable', reason: 'Elasticsearch answered HTTP 404: index_not_found_exception: no such index [[.alerts-security.alerts-*]]' });
+    const byName = await intelFor({ node: es.url, index: '.alerts-security.alerts-default' }).lookup('nginx-test');
+    expect(byName.status).toBe('unavailable');
+    if (byName.status === 'unavailable') expect(byName.reason).toMatch(/^Elasticsearch answered HTTP 403: security_exception: action \[indices:data\/read\/search\] is unauthorized/);
+  });
+
+  it('works end to end with a key that may only read the alerts indices, which the client\'s ping cannot', async () => {
+    const es = await node({ behaviour: 'answer', key: { monitor: false, read: ['.alerts-security.alerts-*'] } });
+    const intel = intelFor({ node: es.url, apiKey: 'cmVhZDpvbmx5' });
+    expect(await intel.health()).toEqual({ status: 'up' });
+    expect((await intel.lookup('nginx-test')).status).toBe('answered');
+    const client = createElasticClient({ node: es.url, apiKey: 'cmVhZDpvbmx5' });
+    try {
+      await expect(client.ping()).rejects.toMatchObject({ name: 'ResponseError', statusCode: 403 });
+    } finally {
+      await client.close();
+    }
   });
 });

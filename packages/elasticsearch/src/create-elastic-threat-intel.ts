@@ -20,6 +20,7 @@ export interface ElasticConnectionOptions {
 export interface ElasticThreatIntelConfig extends ElasticConnectionOptions {
   readonly index?: string;
   readonly lookbackHours?: number;
+  readonly falsePositiveTags?: readonly string[];
 }
 
 function authOf(options: ElasticConnectionOptions): ClientOptions['auth'] {
@@ -61,6 +62,7 @@ export function createElasticThreatIntel(config: ElasticThreatIntelConfig): Elas
     client: createElasticClient(config),
     ...(config.index !== undefined ? { index: config.index } : {}),
     ...(config.lookbackHours !== undefined ? { lookbackHours: config.lookbackHours } : {}),
+    ...(config.falsePositiveTags !== undefined ? { falsePositiveTags: config.falsePositiveTags } : {}),
     ...(config.requestTimeoutMs !== undefined ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
   });
 }

@@ -6,6 +6,20 @@ const oneLine = (text: string): string => {
   return flat.length > MAX_REASON ? `${flat.slice(0, MAX_REASON - 1)}…` : flat;
 };
 
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null;
+
+/** "type: reason (cause type: cause reason)" from an Elasticsearch error body, or null when the body has none. */
+function errorOfBody(body: unknown): string | null {
+  const error = isRecord(body) ? body['error'] : undefined;
+  if (typeof error === 'string') return error;
+  if (!isRecord(error) || typeof error['type'] !== 'string') return null;
+  const reason = typeof error['reason'] === 'string' ? `: ${error['reason']}` : '';
+  const cause = error['caused_by'];
+  const causedBy = isRecord(cause) && typeof cause['type'] === 'string' ? ` (${cause['type']}: ${String(cause['reason'] ?? '')})` : '';
+  return `${error['type']}${reason}${causedBy}`;
+}
+
 /** Plain-English reason for a failed request; reads the client's error names so any copy of the client is understood. */
 export function describeFailure(error: unknown, requestTimeoutMs: number): string {
   if (!(error instanceof Error)) return `Elasticsearch request failed: ${oneLine(String(error))}`;
@@ -17,7 +31,7 @@ export function describeFailure(error: unknown, requestTimeoutMs: number): strin
     case 'NoLivingConnectionsError':
       return `Elasticsearch unreachable: ${oneLine(error.message)}`;
     case 'ResponseError':
-      return `Elasticsearch answered HTTP ${typeof statusCode === 'number' ? statusCode : '?'}: ${oneLine(error.message)}`;
+      return `Elasticsearch answered HTTP ${typeof statusCode === 'number' ? statusCode : '?'}: ${oneLine(errorOfBody((error as { body?: unknown }).body) ?? error.message)}`;
     default:
       return `Elasticsearch request failed: ${error.name}: ${oneLine(error.message)}`;
   }

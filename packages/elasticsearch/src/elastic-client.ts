@@ -11,8 +11,6 @@ export interface ElasticRequestOptions {
 export interface ElasticSearchClient {
   /** Runs one search; the answer is read defensively, so it is typed as unknown here. */
   search(params: estypes.SearchRequest, options?: ElasticRequestOptions): Promise<unknown>;
-  /** HEAD / on the cluster: true when it answers. */
-  ping(params?: estypes.PingRequest, options?: ElasticRequestOptions): Promise<boolean>;
   /** Releases the client's connections; optional so a bare fake client fits. */
   close?(): Promise<void>;
 }

@@ -21,7 +21,11 @@ describe('ElasticThreatIntel request', () => {
     cluster.onSearch(() => alertsAnswer());
     await answered(cluster.intel(), 'nginx-test');
     expect(cluster.searches).toHaveLength(1);
-    expect(cluster.searches[0]).toMatchObject({ method: 'POST', path: '/.alerts-security.alerts-*/_search', querystring: {} });
+    expect(cluster.searches[0]).toMatchObject({
+      method: 'POST',
+      path: '/.alerts-security.alerts-*/_search',
+      querystring: { allow_no_indices: 'false', ignore_unavailable: 'false', allow_partial_search_results: 'false' },
+    });
     expect(cluster.searches[0]?.body).toEqual({
       size: 0,
       track_total_hits: true,
@@ -51,7 +55,7 @@ describe('ElasticThreatIntel request', () => {
           filter: {
             bool: {
               filter: [{ term: { 'kibana.alert.workflow_status': 'closed' } }],
-              should: [{ term: { 'kibana.alert.workflow_reason': 'false_positive' } }, { term: { 'kibana.alert.workflow_tags': 'False Positive' } }],
+              should: [{ term: { 'kibana.alert.workflow_reason': 'false_positive' } }, { terms: { 'kibana.alert.workflow_tags': ['False Positive'] } }],
               minimum_should_match: 1,
             },
           },
@@ -71,6 +75,15 @@ describe('ElasticThreatIntel request', () => {
     expect(context.lookbackHours).toBe(6);
     const body = cluster.searches[0]?.body as { query: { bool: { filter: unknown[] } } };
     expect(body.query.bool.filter[0]).toEqual({ range: { '@timestamp': { gte: 'now-6h' } } });
+  });
+
+  it('counts the configured false-positive tags, or only the closing reason when there are none', async () => {
+    cluster.onSearch(() => alertsAnswer());
+    await answered(cluster.intel({ falsePositiveTags: ['Faux positif', 'FP'] }));
+    await answered(cluster.intel({ falsePositiveTags: [] }));
+    const shoulds = cluster.searches.map((search) => (search.body as { aggs: { false_positives: { filter: { bool: { should: unknown[] } } } } }).aggs.false_positives.filter.bool.should);
+    expect(shoulds[0]).toEqual([{ term: { 'kibana.alert.workflow_reason': 'false_positive' } }, { terms: { 'kibana.alert.workflow_tags': ['Faux positif', 'FP'] } }]);
+    expect(shoulds[1]).toEqual([{ term: { 'kibana.alert.workflow_reason': 'false_positive' } }]);
   });
 
   it('writes a fractional look-back in whole minutes', async () => {
@@ -148,6 +161,11 @@ describe('ElasticThreatIntel mapping', () => {
     expect(keyed).toEqual(await answered(cluster.intel({ index: 'arrays' })));
   });
 
+  it('reports an answer with failed shards as unavailable, since its counts would be short', async () => {
+    cluster.onSearch(() => ({ ...alertsAnswer({ total: 1, max: 90, avg: 90, statuses: { open: 1 } }), _shards: { total: 3, successful: 2, skipped: 0, failed: 1 } }));
+    expect(await cluster.intel().lookup('nginx-test')).toEqual({ status: 'unavailable', reason: 'Elasticsearch answer unreadable: 1 of 3 shards failed' });
+  });
+
   it('reports an answer without hits.total as unavailable', async () => {
     cluster.onSearch(() => ({ took: 1, aggregations: {} }));
     const lookup = await cluster.intel().lookup('nginx-test');
@@ -160,6 +178,16 @@ describe('ElasticThreatIntel failures', () => {
     ['connection error', () => new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'), /^Elasticsearch unreachable: connect ECONNREFUSED/],
     ['timeout', () => new errors.TimeoutError('Request timed out'), /^Elasticsearch did not answer within 2000 ms/],
     ['5xx answer', () => responseError(503, 'unavailable_shards_exception'), /^Elasticsearch answered HTTP 503: unavailable_shards_exception/],
+    [
+      'missing index',
+      () => responseError(404, 'index_not_found_exception', 'no such index [[.alerts-security.alerts-*]]'),
+      /^Elasticsearch answered HTTP 404: index_not_found_exception: no such index \[\[\.alerts-security\.alerts-\*\]\]$/,
+    ],
+    [
+      'missing privilege',
+      () => responseError(403, 'security_exception', 'action [indices:data/read/search] is unauthorized for API key id [k] of user [medic] on indices [.alerts-security.alerts-default]'),
+      /^Elasticsearch answered HTTP 403: security_exception: action \[indices:data\/read\/search\] is unauthorized/,
+    ],
   ];
 
   it.each(failures)('turns a %s into unavailable after exactly one request', async (_name, failure, reason) => {
@@ -178,10 +206,8 @@ describe('ElasticThreatIntel failures', () => {
   });
 
   it('turns anything an injected client throws into unavailable', async () => {
-    const client: ElasticSearchClient = {
-      search: () => Promise.reject('socket hang up'),
-      ping: () => Promise.reject(new Error('boom')),
-    };
+    const rejections: unknown[] = ['socket hang up', new Error('boom')];
+    const client: ElasticSearchClient = { search: () => Promise.reject(rejections.shift()) };
     const intel = new ElasticThreatIntel({ client });
     expect(await intel.lookup('nginx-test')).toEqual({ status: 'unavailable', reason: 'Elasticsearch request failed: socket hang up' });
     expect(await intel.health()).toEqual({ status: 'down', detail: 'Elasticsearch request failed: Error: boom' });
@@ -189,20 +215,30 @@ describe('ElasticThreatIntel failures', () => {
 });
 
 describe('ElasticThreatIntel health', () => {
-  it('is up when the ping answers', async () => {
-    cluster.onPing();
-    expect(await cluster.intel().health()).toEqual({ status: 'up' });
+  it('is up when a zero-size, fail-closed search of the configured index answers', async () => {
+    cluster.onSearch(() => ({ took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { max_score: null, hits: [] } }), 'siem-alerts-*');
+    expect(await cluster.intel({ index: 'siem-alerts-*' }).health()).toEqual({ status: 'up' });
+    expect(cluster.searches).toHaveLength(1);
+    expect(cluster.searches[0]).toMatchObject({
+      method: 'POST',
+      path: '/siem-alerts-*/_search',
+      querystring: { allow_no_indices: 'false', ignore_unavailable: 'false', allow_partial_search_results: 'false' },
+      body: { size: 0, track_total_hits: false },
+    });
   });
 
-  it('is down with the reason when the ping fails', async () => {
-    cluster.onPing(new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'));
+  it('is down with the reason when the index does not answer', async () => {
+    cluster.onSearch(() => responseError(404, 'index_not_found_exception', 'no such index [[siem-alertz-*]]'), 'siem-alertz-*');
+    expect(await cluster.intel({ index: 'siem-alertz-*' }).health()).toEqual({
+      status: 'down',
+      detail: 'Elasticsearch answered HTTP 404: index_not_found_exception: no such index [[siem-alertz-*]]',
+    });
+  });
+
+  it('is down with the reason when the cluster is unreachable', async () => {
+    cluster.onSearch(() => new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'));
     const health = await cluster.intel().health();
     expect(health.status).toBe('down');
     expect(health.detail).toMatch(/^Elasticsearch unreachable: connect ECONNREFUSED/);
-  });
-
-  it('is down when the ping answers false', async () => {
-    const intel = new ElasticThreatIntel({ client: { search: () => Promise.resolve(alertsAnswer()), ping: () => Promise.resolve(false) } });
-    expect(await intel.health()).toEqual({ status: 'down', detail: 'Elasticsearch did not answer the ping' });
   });
 });

@@ -1,6 +1,7 @@
 import { err, ok } from '@medic/domain';
 import type { HealthCheck, Result, ThreatIntel, ThreatLookup } from '@medic/domain';
-import { buildAlertSearch, DEFAULT_ALERTS_INDEX, DEFAULT_LOOKBACK_HOURS } from './alert-query';
+import { buildAlertSearch, buildHealthSearch, DEFAULT_ALERTS_INDEX, DEFAULT_FALSE_POSITIVE_TAGS, DEFAULT_LOOKBACK_HOURS } from './alert-query';
+import type { AlertQuery } from './alert-query';
 import { readAlertSummary } from './alert-summary';
 import { describeFailure } from './describe-failure';
 import type { ElasticRequestOptions, ElasticSearchClient } from './elastic-client';
@@ -14,21 +15,28 @@ export interface ElasticThreatIntelOptions {
   readonly index?: string;
   /** Look-back window in hours (default 24). */
   readonly lookbackHours?: number;
+  /** Tags that mark a closed alert as a false positive (default ["False Positive"]). */
+  readonly falsePositiveTags?: readonly string[];
   /** Per-request timeout, also applied to an injected client (default 2000 ms). */
   readonly requestTimeoutMs?: number;
 }
 
-/** Threat context from Elastic Security alerts: one search per kill, no retries, failures become "unavailable" (DESIGN §8). */
+/**
+ * Threat context from Elastic Security alerts: one search per kill, no retries. It fails closed: an outage, a slow answer,
+ * a wrong index or a missing privilege makes the lookup "unavailable", never "no alerts".
+ */
 export class ElasticThreatIntel implements ThreatIntel {
   private readonly client: ElasticSearchClient;
-  private readonly index: string;
-  private readonly lookbackHours: number;
+  private readonly query: AlertQuery;
   private readonly requestTimeoutMs: number;
 
   constructor(options: ElasticThreatIntelOptions) {
     this.client = options.client;
-    this.index = options.index ?? DEFAULT_ALERTS_INDEX;
-    this.lookbackHours = options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS;
+    this.query = {
+      index: options.index ?? DEFAULT_ALERTS_INDEX,
+      lookbackHours: options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS,
+      falsePositiveTags: options.falsePositiveTags ?? DEFAULT_FALSE_POSITIVE_TAGS,
+    };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
@@ -56,17 +64,17 @@ export class ElasticThreatIntel implements ThreatIntel {
   }
 
   async lookup(module: string): Promise<ThreatLookup> {
-    const answer = await this.request((options) => this.client.search(buildAlertSearch(module, this.index, this.lookbackHours), options));
+    const answer = await this.request((options) => this.client.search(buildAlertSearch(module, this.query), options));
     if (!answer.ok) return { status: 'unavailable', reason: answer.error };
     const summary = readAlertSummary(answer.value);
     if (!summary.ok) return { status: 'unavailable', reason: `Elasticsearch answer unreadable: ${summary.error}` };
-    return { status: 'answered', context: toThreatContext(summary.value, this.lookbackHours) };
+    return { status: 'answered', context: toThreatContext(summary.value, this.query.lookbackHours) };
   }
 
+  /** Up when the configured index answers a search: what the lookups need, with the same privilege and no `monitor`. */
   async health(): Promise<HealthCheck> {
-    const answer = await this.request((options) => this.client.ping(undefined, options));
-    if (!answer.ok) return { status: 'down', detail: answer.error };
-    return answer.value ? { status: 'up' } : { status: 'down', detail: 'Elasticsearch did not answer the ping' };
+    const answer = await this.request((options) => this.client.search(buildHealthSearch(this.query.index), options));
+    return answer.ok ? { status: 'up' } : { status: 'down', detail: answer.error };
   }
 
   /** Releases the client's connections (not part of the port: the composition root calls it on shutdown). */

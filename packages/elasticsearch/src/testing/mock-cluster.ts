@@ -11,8 +11,8 @@ import type { ElasticThreatIntel } from '../elastic-threat-intel';
 export type SearchAnswer = Record<string, unknown> | errors.ElasticsearchClientError;
 
 /** A ResponseError as Elasticsearch sends it for `status`; the mock answers it with that status code. */
-export function responseError(status: number, type: string): errors.ResponseError {
-  const body: estypes.ErrorResponseBase = { error: { type, reason: `${type} (mock)` }, status };
+export function responseError(status: number, type: string, reason = `${type} (mock)`): errors.ResponseError {
+  const body: estypes.ErrorResponseBase = { error: { root_cause: [{ type, reason }], type, reason }, status };
   return new errors.ResponseError({ body, statusCode: status, warnings: null, meta: {} as errors.ResponseError['meta']['meta'] });
 }
 
@@ -37,12 +37,6 @@ export class MockCluster {
   /** Answers searches sent to exactly `/<index>/_search` (default: the Elastic Security alerts pattern). */
   onSearch(answer: (request: MockPattern) => SearchAnswer, index = DEFAULT_ALERTS_INDEX): this {
     this.answers.set(`/${index}/_search`, answer);
-    return this;
-  }
-
-  /** Answers the ping (HEAD /) with success, or with `failure`. */
-  onPing(failure?: errors.ElasticsearchClientError): this {
-    this.mock.add({ method: 'HEAD', path: '/' }, () => (failure ?? '') as unknown as Record<string, unknown>);
     return this;
   }
 
