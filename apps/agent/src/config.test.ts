@@ -107,6 +107,13 @@ describe('configuration', () => {
     expect(config.siem.node).toBe('http://es.example:9200');
   });
 
+  it('siem.false_positive_tags defaults to Kibana\'s tag, takes a list, and a bad value is named', () => {
+    expect(buildConfig({}, { env, cwd: repoRoot, file: null }).siem.falsePositiveTags).toEqual(['False Positive']);
+    const tags = buildConfig({ siem: { false_positive_tags: ['Faux positif', 'FP'] } }, { env, cwd: repoRoot, file: null }).siem.falsePositiveTags;
+    expect(tags).toEqual(['Faux positif', 'FP']);
+    expect(configError(() => buildConfig({ siem: { false_positive_tags: 'FP' } }, { env, cwd: repoRoot, file: null })).message).toContain('siem.false_positive_tags');
+  });
+
   it('--mode wins over MEDIC_MODE, and a bad one is named', () => {
     expect(buildConfig({}, { env: { MEDIC_MODE: 'live' }, cwd: repoRoot, file: null, mode: 'observer' }).mode).toBe('observer');
     expect(configError(() => buildConfig({}, { env: { MEDIC_MODE: 'chaos' }, cwd: repoRoot, file: null })).message).toContain('MEDIC_MODE');

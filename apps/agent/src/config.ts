@@ -93,6 +93,7 @@ const ConfigSchema = v.strictObject({
     index: v.optional(text, '.alerts-security.alerts-*'),
     lookback_hours: v.optional(positive, 24),
     timeout_ms: v.optional(positive, 2000),
+    false_positive_tags: v.optional(v.array(text), ['False Positive']),
     api_key: v.optional(text),
     username: v.optional(text),
     password: v.optional(text),
@@ -143,6 +144,7 @@ export interface AgentConfig {
     readonly index: string;
     readonly lookbackHours: number;
     readonly timeoutMs: number;
+    readonly falsePositiveTags: readonly string[];
     readonly apiKey?: string;
     readonly username?: string;
     readonly password?: string;
@@ -256,6 +258,7 @@ export function buildConfig(
       index: c.siem.index,
       lookbackHours: c.siem.lookback_hours,
       timeoutMs: c.siem.timeout_ms,
+      falsePositiveTags: c.siem.false_positive_tags,
       ...(c.siem.api_key ? { apiKey: c.siem.api_key } : {}),
       ...(c.siem.username ? { username: c.siem.username } : {}),
       ...(c.siem.password ? { password: c.siem.password } : {}),

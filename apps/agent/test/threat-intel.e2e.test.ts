@@ -1,53 +1,36 @@
-// Threat intel wired through the agent's configuration: the real ElasticThreatIntel adapter talks HTTP to a
-// stand-in Elasticsearch node on 127.0.0.1 (no real cluster can be installed here, DESIGN §12), with real Redis and SQLite.
+// Threat intel wired through the agent's configuration: the real ElasticThreatIntel adapter talks HTTP to the stand-in
+// Elasticsearch node of @medic/elasticsearch (Elasticsearch 8's compatibility checks, index resolution, a read-only key; no
+// real cluster can be installed here), with real Redis and SQLite.
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type Redis from 'ioredis';
+import { alertsAnswer, startLocalNode } from '@medic/elasticsearch/testing';
+import type { LocalNode } from '@medic/elasticsearch/testing';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { connectRedis, killReport, publish, REDIS_URL, scratchDir, uniqueId, waitFor } from './support';
 
-/** An alerts search answer: three open alerts with risk scores up to 95 and one threat-match indicator. */
-const OPEN_CRITICAL_ALERTS = {
-  took: 2,
-  timed_out: false,
-  _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
-  hits: { total: { value: 3, relation: 'eq' }, max_score: null, hits: [] },
-  aggregations: {
-    max_risk: { value: 95 },
-    avg_risk: { value: 88 },
-    statuses: { buckets: [{ key: 'open', doc_count: 3 }] },
-    false_positives: { doc_count: 0 },
-    threat_matches: { doc_count: 1 },
-    enrichments: { doc_count: 1, indicators: { buckets: [{ key: '203.0.113.9', doc_count: 1 }] } },
-  },
-};
+const INDEX = 'medic-demo-alerts';
 
 let redis: Redis;
-let node: { url: string; searches: string[]; server: Server };
+let node: LocalNode;
 const agents: Agent[] = [];
 const cleanups: Array<() => void> = [];
 const streams: string[] = [];
 
 beforeAll(async () => {
   redis = await connectRedis();
-  const searches: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      if (request.url?.includes('_search')) searches.push(`${request.method} ${request.url} ${body}`);
-      const answer = request.method === 'HEAD' ? '' : JSON.stringify(OPEN_CRITICAL_ALERTS);
-      response.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-      response.end(answer);
-    });
+  // Three open alerts with risk scores up to 95 and one threat-match indicator, readable by a key with only `read` on the index.
+  node = await startLocalNode({
+    behaviour: 'answer',
+    major: 8,
+    indices: [INDEX],
+    key: { monitor: false, read: [INDEX] },
+    search: () => alertsAnswer({ total: 3, max: 95, avg: 88, statuses: { open: 3 }, threatMatches: 1, indicators: { '203.0.113.9': 1 } }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  node = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, searches, server };
 });
 
 afterEach(async () => {
@@ -58,10 +41,10 @@ afterEach(async () => {
 
 afterAll(async () => {
   redis?.disconnect();
-  await new Promise<void>((resolve) => node.server.close(() => resolve()));
+  await node?.close();
 });
 
-async function agentWithThreatIntel(elasticsearchUrl: string) {
+async function agentWithThreatIntel(elasticsearchUrl: string, index = INDEX) {
   const scratch = scratchDir();
   cleanups.push(scratch.remove);
   const stream = `medic-test:siem:${uniqueId()}`;
@@ -71,7 +54,7 @@ async function agentWithThreatIntel(elasticsearchUrl: string) {
       mode: 'observer',
       smith: { event_bus: { topic: stream, consumer_name: 'siem-e2e', block_ms: 100 } },
       decision: { auto_approve: { enabled: true, min_confidence: 0.6, max_score: 0.4 } },
-      siem: { enabled: true, node: 'http://127.0.0.1:1', index: 'medic-demo-alerts', timeout_ms: 1000 },
+      siem: { enabled: true, node: 'http://127.0.0.1:1', index, timeout_ms: 1000, api_key: 'cmVhZDpvbmx5', false_positive_tags: ['Faux positif'] },
       api: { port: 0 },
     },
     { env: { REDIS_URL, ELASTICSEARCH_URL: elasticsearchUrl }, cwd: scratch.dir, file: null },
@@ -100,11 +83,30 @@ describe('threat intel in the agent', () => {
     expect(record.threat_intel).toMatchObject({ status: 'answered', open_count: 3, recommendation: 'deny', indicators: ['203.0.113.9'] });
     expect((record.factors as Array<{ name: string }>).map((f) => f.name)).toContain('siem_risk_score');
     expect((record.reasoning as string[])[0]).toContain('open alert');
-    // The request went to the configured index, filtered on the module.
-    const search = node.searches.find((s) => s.includes('nginx-test'));
-    expect(search).toContain('/medic-demo-alerts/_search');
+    // The request went to the configured index, filtered on the module, counting the configured false-positive tag.
+    const search = node.requests.find((request) => request.body.includes('nginx-test'));
+    expect(search?.url).toMatch(/^\/medic-demo-alerts\/_search\?/);
+    expect(search?.body).toContain('{"terms":{"kibana.alert.workflow_tags":["Faux positif"]}}');
+    // Up with a key that may only read the index: health is a search, not a ping.
     const health = (await (await fetch(`${base}/health`)).json()) as { checks: { threat_intel: { status: string } } };
     expect(health.checks.threat_intel.status).toBe('up');
+  });
+
+  it('decides without threat intel when siem.index names no index, and says so in the reasoning and /health', async () => {
+    const { stream, base } = await agentWithThreatIntel(node.url, 'medic-demo-alertz-*');
+    const report = killReport({ target_module: 'nginx-test' });
+    await publish(redis, stream, report);
+
+    const record = await decided(base, report.kill_id as string);
+    const reason = 'Elasticsearch answered HTTP 404: index_not_found_exception: no such index [[medic-demo-alertz-*]]';
+    // Decided as with threat intel down: the factor is left out, not counted as "no alerts".
+    expect(record).toMatchObject({ decision: 'approve_auto', guard: null, risk_score: 0.37 });
+    expect(record.threat_intel).toEqual({ status: 'unavailable', reason });
+    expect((record.factors as Array<{ name: string }>).map((f) => f.name)).not.toContain('siem_risk_score');
+    expect(record.reasoning as string[]).toContain(`Threat intel was unavailable (${reason}), so siem_risk_score was left out.`);
+    const health = (await (await fetch(`${base}/health`)).json()) as { status: string; checks: { threat_intel: { status: string; detail?: string } } };
+    expect(health.checks.threat_intel).toEqual({ status: 'down', detail: reason });
+    expect(health.status).toBe('degraded');
   });
 
   it('decides the same kill on the remaining factors when threat intel is down, and says so', async () => {
