@@ -44,7 +44,7 @@ export class AgentProcess {
     writeFileSync(configFile, JSON.stringify(raw, null, 2));
     const logFile = join(dir, 'agent.log');
     const log = openSync(logFile, 'w');
-    // A minimal environment: in particular no INIT_CWD from pnpm, so data/ goes to the scratch directory.
+    // A minimal environment: only what the agent reads. Its data/ goes to the scratch directory it is started in.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDIS_URL, ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) };
     const child = spawn(process.execPath, [AGENT_MAIN, '--config', configFile], { cwd: dir, env, stdio: ['ignore', log, log] });
     closeSync(log);

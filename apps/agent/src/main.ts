@@ -5,6 +5,8 @@ import { loadConfig } from './config';
 import type { AgentConfig } from './config';
 
 const USAGE = 'usage: pnpm agent [--config FILE] [--mode observer|live]';
+/** A second SIGTERM/SIGINT later than this after the first forces the exit. */
+const RELAYED_SIGNAL_WINDOW_MS = 1000;
 
 /** Starts the agent; exit code 2 on a bad command line or configuration, 1 on a start-up failure. */
 async function main(): Promise<void> {
@@ -20,8 +22,9 @@ async function main(): Promise<void> {
       console.log(USAGE);
       return;
     }
-    // pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command.
-    config = loadConfig({ path: values.config, mode: values.mode, cwd: process.env.INIT_CWD ?? process.cwd() });
+    // Relative paths resolve against this process's working directory and nothing else: an inherited INIT_CWD
+    // could name another command's directory. `pnpm agent` starts the agent in the directory it was typed in.
+    config = loadConfig({ path: values.config, mode: values.mode, cwd: process.cwd() });
   } catch (error) {
     const reason = error instanceof MedicError ? error.message : `invalid command line: ${(error as Error).message}\n${USAGE}`;
     console.error(`medic: ${reason}`);
@@ -29,13 +32,15 @@ async function main(): Promise<void> {
   }
 
   const agent = await createAgent({ config });
-  let signals = 0;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
+    if (stoppingSince !== undefined) {
+      // pnpm passes on the signal its process group already delivered here: a repeat this soon is the same request.
+      if (Date.now() - stoppingSince < RELAYED_SIGNAL_WINDOW_MS) return;
       console.error(`medic: second ${signal}, exiting now`);
       process.exit(1);
     }
+    stoppingSince = Date.now();
     agent.stop().then(
       () => process.exit(0),
       (error: unknown) => {

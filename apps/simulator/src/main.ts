@@ -5,8 +5,8 @@ import { simulate } from './simulate';
 
 /** `pnpm simulate`: exit code 2 on a bad command line, 1 when the run fails. */
 async function main(): Promise<void> {
-  // pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command.
-  const parsed = parseCommandLine(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd());
+  // Relative paths resolve against this process's working directory only; `pnpm simulate` starts it where it was typed.
+  const parsed = parseCommandLine(process.argv.slice(2), process.cwd());
   if (!parsed.ok) {
     console.error(`simulate: ${parsed.error}\n${USAGE}`);
     process.exit(2);
