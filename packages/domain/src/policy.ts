@@ -4,6 +4,8 @@ import type { FactorName } from './model';
 export interface PolicyConfig {
   /** Weights of the risk factors; renormalised over the factors that have data. */
   readonly weights: Readonly<Record<FactorName, number>>;
+  /** Below this decision confidence no score-based verdict is automatic: approve_auto and a deny by risk level become pending_review. */
+  readonly confidenceThreshold: number;
   readonly autoApprove: {
     readonly enabled: boolean;
     /** Minimum decision confidence for approve_auto. */
@@ -39,6 +41,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
     severity: 0.1,
     kill_reason: 0.1,
   },
+  confidenceThreshold: 0,
   autoApprove: { enabled: false, minConfidence: 0.85, maxScore: 0.3 },
   alwaysDenyModules: [],
   criticalModules: [],

@@ -59,6 +59,7 @@ const weightsArb: fc.Arbitrary<Record<FactorName, number>> = fc.record(
 
 const policyArb: fc.Arbitrary<PolicyConfig> = fc.record({
   weights: weightsArb,
+  confidenceThreshold: unit,
   autoApprove: fc.record({ enabled: fc.boolean(), minConfidence: unit, maxScore: unit }),
   alwaysDenyModules: fc.subarray(MODULES),
   criticalModules: fc.subarray(MODULES),
@@ -138,6 +139,25 @@ describe('decision properties', () => {
         expect(decision.confidence).toBeGreaterThanOrEqual(policy.autoApprove.minConfidence);
         expect(decision.riskScore).toBeLessThanOrEqual(input.autoApproveMaxScore);
         expect(decision.guard).toBeNull();
+      }),
+    );
+  });
+
+  it('takes no score-based verdict automatically below the confidence threshold', () => {
+    fc.assert(
+      fc.property(inputArb, policyArb, (input, policy) => {
+        const decision = decide(input, policy);
+        if (decision.guard !== null || decision.confidence >= policy.confidenceThreshold) return;
+        expect(decision.outcome).toBe('pending_review');
+      }),
+    );
+  });
+
+  it('auto-approves only at or above the confidence threshold', () => {
+    fc.assert(
+      fc.property(inputArb, policyArb, (input, policy) => {
+        const decision = decide(input, policy);
+        if (decision.outcome === 'approve_auto') expect(decision.confidence).toBeGreaterThanOrEqual(policy.confidenceThreshold);
       }),
     );
   });

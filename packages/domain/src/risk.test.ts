@@ -289,6 +289,52 @@ describe('outcome', () => {
   });
 });
 
+describe('confidence threshold', () => {
+  const strict: PolicyConfig = { ...DEMO_POLICY, confidenceThreshold: 0.7 };
+  const highRiskNoGuard: KillReport = { ...DEMO, confidenceScore: 0.8, severity: 'high', killReason: 'policy_violation' };
+
+  it('is off by default', () => {
+    expect(DEFAULT_POLICY.confidenceThreshold).toBe(0);
+  });
+
+  it('sends a low risk below the threshold to review instead of auto-approving it, naming both numbers', () => {
+    const decision = decide(input(), strict);
+    expect(decision.confidence).toBe(0.6);
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.guard).toBeNull();
+    expect(decision.reasoning[0]).toBe('Sent to review: confidence 0.6 is below the confidence threshold 0.7, so risk 0.37 (low) is not acted on automatically.');
+  });
+
+  it('lets a confidence equal to the threshold act', () => {
+    expect(decide(input(), { ...DEMO_POLICY, confidenceThreshold: 0.6 }).outcome).toBe('approve_auto');
+  });
+
+  it('sends a high risk below the threshold to review instead of denying it', () => {
+    const decision = decide(input({ report: highRiskNoGuard }), strict);
+    expect(decision.riskLevel).toBe('high');
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.reasoning[0]).toContain('below the confidence threshold 0.7');
+  });
+
+  it('acts on the score once the evidence lifts the confidence to the threshold', () => {
+    const answered: ThreatLookup = { status: 'answered', context: CONTEXT };
+    expect(decide(input({ threat: answered }), strict).outcome).toBe('approve_auto');
+    const risky: ThreatLookup = { status: 'answered', context: { ...CONTEXT, riskScore: 0.8, recommendation: 'review' } };
+    const denied = decide(input({ report: highRiskNoGuard, threat: risky }), strict);
+    expect(denied.confidence).toBeCloseTo(0.8, 10);
+    expect(denied.riskLevel).toBe('high');
+    expect(denied.outcome).toBe('deny');
+  });
+
+  it('leaves the guards alone: they deny whatever the confidence', () => {
+    const threshold: PolicyConfig = { ...DEMO_POLICY, confidenceThreshold: 1 };
+    expect(decide(input({ report: HIGH_RISK }), threshold).guard).toBe('high_confidence_threat');
+    expect(decide(input({ report: HIGH_RISK }), threshold).outcome).toBe('deny');
+    expect(decide(input(), { ...threshold, alwaysDenyModules: ['nginx-test'] }).outcome).toBe('deny');
+    expect(decide(input({ history: history({ recentResurrections: 3 }) }), threshold).outcome).toBe('deny');
+  });
+});
+
 describe('reasoning', () => {
   it('names the main factors with their numbers, biggest first', () => {
     const decision = decide(input(), DEMO_POLICY);

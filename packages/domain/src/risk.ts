@@ -185,6 +185,13 @@ function guardVerdict({ report, history, threat, reKilledAfterResurrection }: De
 
 function levelVerdict(input: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict {
   const score = fmt(risk.score);
+  if (risk.confidence < policy.confidenceThreshold) {
+    return {
+      outcome: 'pending_review',
+      guard: null,
+      sentence: `Sent to review: confidence ${fmt(risk.confidence)} is below the confidence threshold ${fmt(policy.confidenceThreshold)}, so risk ${score} (${risk.level}) is not acted on automatically.`,
+    };
+  }
   if (risk.level === 'high' || risk.level === 'critical') {
     return { outcome: 'deny', guard: null, sentence: `Denied: risk ${score} is ${risk.level}.` };
   }
