@@ -7,6 +7,8 @@ import { buildConfig, loadConfig } from './config';
 const repoRoot = resolve(__dirname, '..', '..', '..');
 const medicYaml = join(repoRoot, 'config', 'medic.yaml');
 const demoYaml = join(repoRoot, 'config', 'demo.yaml');
+/** The reboot plan's Phase 0 config/medic.yaml block, byte for byte. */
+const planYaml = join(repoRoot, 'apps', 'agent', 'test', 'fixtures', 'reboot-plan-medic.yaml');
 const env = {};
 
 function report(raw: Record<string, unknown>): KillReport {
@@ -64,6 +66,52 @@ describe('configuration', () => {
     }
   });
 
+  it("the reboot plan's config/medic.yaml loads with every value it writes", () => {
+    const plan = loadConfig({ path: planYaml, env, cwd: '/srv/medic' });
+    expect(plan.mode).toBe('observer');
+    expect(plan.redis).toMatchObject({ url: 'redis://localhost:6379', stream: 'smith.events.kill_notifications', group: 'medic-agent' });
+    expect(plan.policy.confidenceThreshold).toBe(0.7);
+    expect(plan.policy.autoApprove).toEqual({ enabled: false, minConfidence: 0.85, maxScore: 0.3 });
+    // kill_reason is not in the plan's weights, so it keeps its default.
+    expect(plan.policy.weights).toEqual({
+      smith_confidence: 0.3,
+      siem_risk_score: 0.25,
+      false_positive_history: 0.2,
+      module_criticality: 0.15,
+      severity: 0.1,
+      kill_reason: 0.1,
+    });
+    expect(plan.docker).toMatchObject({ healthCheckIntervalMs: 10_000, healthCheckTimeoutMs: 60_000, maxRetryAttempts: 2 });
+    expect(plan.databasePath).toBe('/srv/medic/data/outcomes.db');
+    expect(plan.logging).toEqual({ level: 'info', format: 'text' });
+  });
+
+  it('under the plan config the demo report waits for review: its confidence 0.6 is below confidence_threshold 0.7', () => {
+    const plan = loadConfig({ path: planYaml, env, cwd: repoRoot });
+    const input = { report: demoReport, history: EMPTY_HISTORY, threat: { status: 'disabled' } as const, reKilledAfterResurrection: false, autoApproveMaxScore: 0.3 };
+    const decision = decide(input, plan.policy);
+    expect(decision.outcome).toBe('pending_review');
+    expect(decision.reasoning[0]).toContain('below the confidence threshold 0.7');
+  });
+
+  it('takes log levels in any case and names a wrong one', () => {
+    for (const [written, level] of [
+      ['INFO', 'info'],
+      ['Debug', 'debug'],
+      ['warn', 'warn'],
+      ['ERROR', 'error'],
+    ] as const) {
+      expect(buildConfig({ logging: { level: written } }, { env, cwd: repoRoot, file: null }).logging.level).toBe(level);
+    }
+    expect(configError(() => buildConfig({ logging: { level: 'TRACE' } }, { env, cwd: repoRoot, file: null })).message).toContain('logging.level');
+  });
+
+  it('confidence_threshold must be in [0, 1]', () => {
+    expect(configError(() => buildConfig({ decision: { confidence_threshold: 7 } }, { env, cwd: repoRoot, file: null })).message).toContain(
+      'decision.confidence_threshold',
+    );
+  });
+
   it('an unknown key stops start-up naming the key path', () => {
     const error = configError(() => buildConfig({ decision: { auto_aprove: { enabled: true } } }, { env, cwd: repoRoot, file: null }));
     expect(error.message).toContain('decision.auto_aprove');
@@ -76,13 +124,14 @@ describe('configuration', () => {
     expect(configError(() => buildConfig({ api: { port: 70000 } }, { env, cwd: repoRoot, file: null })).message).toContain('api.port');
   });
 
-  it('no configuration can select an in-memory adapter', () => {
-    expect(configError(() => buildConfig({ smith: { event_bus: { type: 'mock' } } }, { env, cwd: repoRoot, file: null })).message).toContain(
-      'smith.event_bus.type',
+  it("no configuration can select an in-memory adapter or another engine, though the plan's comments list them", () => {
+    const message = (raw: Record<string, unknown>) => configError(() => buildConfig(raw, { env, cwd: repoRoot, file: null })).message;
+    expect(message({ smith: { event_bus: { type: 'mock' } } })).toBe(
+      'invalid configuration: smith.event_bus.type: only "redis" is supported (the kill source is a Redis stream), received "mock"',
     );
-    expect(configError(() => buildConfig({ resurrection: { executor: 'mock' } }, { env, cwd: repoRoot, file: null })).message).toContain(
-      'resurrection.executor',
-    );
+    expect(message({ resurrection: { executor: 'mock' } })).toContain('resurrection.executor: only "docker" is supported');
+    expect(message({ resurrection: { executor: 'kubernetes' } })).toContain('received "kubernetes"');
+    expect(message({ learning: { database: { type: 'postgres' } } })).toContain('learning.database.type: only "sqlite" is supported');
   });
 
   it('environment overrides win over the file', () => {

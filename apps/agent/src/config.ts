@@ -13,6 +13,9 @@ const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const text = v.pipe(v.string(), v.minLength(1));
 const moduleName = v.pipe(v.string(), v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container name'));
 const modeSchema = v.picklist(['observer', 'live']);
+/** A fixed adapter choice: the key may say so, but nothing else (no mock, no other engine) can be selected. */
+const only = <T extends string>(value: T, what: string) =>
+  v.optional(v.literal(value, (issue) => `only "${value}" is supported (${what}), received ${issue.received}`), value);
 
 /** Fills the defaults of an object section when the section is absent. */
 const section = <T extends v.ObjectEntries>(entries: T) =>
@@ -27,8 +30,7 @@ const ConfigSchema = v.strictObject({
   mode: v.optional(modeSchema, 'observer'),
   smith: section({
     event_bus: section({
-      // Only Redis: no configuration can select an in-memory source.
-      type: v.optional(v.literal('redis'), 'redis'),
+      type: only('redis', 'the kill source is a Redis stream'),
       host: v.optional(text, '127.0.0.1'),
       port: v.optional(port, 6379),
       topic: v.optional(text, 'smith.events.kill_notifications'),
@@ -45,6 +47,7 @@ const ConfigSchema = v.strictObject({
       min_confidence: v.optional(unit, DEFAULT_POLICY.autoApprove.minConfidence),
       max_score: v.optional(unit, DEFAULT_POLICY.autoApprove.maxScore),
     }),
+    confidence_threshold: v.optional(unit, DEFAULT_POLICY.confidenceThreshold),
     always_deny_modules: v.optional(v.array(moduleName), []),
     critical_modules: v.optional(v.array(moduleName), []),
     threat_deny_confidence: v.optional(unit, DEFAULT_POLICY.threatDenyConfidence),
@@ -62,8 +65,7 @@ const ConfigSchema = v.strictObject({
     module_criticality: v.optional(v.record(moduleName, unit), {}),
   }),
   resurrection: section({
-    // Only Docker: no configuration can select an in-memory fleet.
-    executor: v.optional(v.literal('docker'), 'docker'),
+    executor: only('docker', 'containers are resurrected through the Docker engine'),
     require_label: v.optional(v.boolean(), false),
     health_check_interval_seconds: v.optional(positive, 0.5),
     health_check_timeout_seconds: v.optional(positive, 60),
@@ -77,7 +79,7 @@ const ConfigSchema = v.strictObject({
   }),
   learning: section({
     database: section({
-      type: v.optional(v.literal('sqlite'), 'sqlite'),
+      type: only('sqlite', 'decisions are stored in a SQLite file'),
       path: v.optional(text, 'data/outcomes.db'),
     }),
     rekill_window_minutes: v.optional(positive, DEFAULT_POLICY.rekillWindowMinutes),
@@ -105,7 +107,8 @@ const ConfigSchema = v.strictObject({
     port: v.optional(port, 8000),
   }),
   logging: section({
-    level: v.optional(v.picklist(['error', 'warn', 'info', 'debug']), 'info'),
+    // Any case: the reboot plan writes "INFO".
+    level: v.optional(v.pipe(v.string(), v.toLowerCase(), v.picklist(['error', 'warn', 'info', 'debug'])), 'info'),
     format: v.optional(v.picklist(['text', 'json']), 'text'),
   }),
 });
@@ -223,6 +226,7 @@ export function buildConfig(
     },
     policy: {
       weights: { ...c.risk.weights },
+      confidenceThreshold: c.decision.confidence_threshold,
       autoApprove: {
         enabled: c.decision.auto_approve.enabled,
         minConfidence: c.decision.auto_approve.min_confidence,
