@@ -14,7 +14,7 @@ COPY apps/agent/package.json apps/agent/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
 COPY apps apps
-RUN pnpm build && pnpm --filter @medic/agent deploy --prod --legacy /out
+RUN pnpm --filter @medic/agent... build && pnpm --filter @medic/agent deploy --prod --legacy /out
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -26,4 +26,7 @@ USER node
 ENV NODE_ENV=production MEDIC_CONFIG_PATH=/app/config/medic.yaml
 EXPOSE 8000
 STOPSIGNAL SIGTERM
+# Healthy while /health says "ok", asked at the address the agent's own configuration gives (no curl in a slim image).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const {api}=require('/app/dist/config.js').loadConfig();const h=['0.0.0.0','::'].includes(api.host)?'127.0.0.1':api.host;fetch(`http://${h.includes(':')?`[${h}]`:h}:${api.port}/health`).then(r=>r.json()).then(b=>process.exit(b.status==='ok'?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]
