@@ -14,6 +14,8 @@
 # Removes its containers, the compose project and its volume at the end, pass or fail; keeps the images as a cache.
 # Prints each check with the time since the start; exits 0 only if every check holds.
 set -uo pipefail
+# Settings that would change what docker-compose builds or starts (BuildKit, Elasticsearch's profile).
+unset COMPOSE_PROFILES COMPOSE_DOCKER_CLI_BUILD DOCKER_BUILDKIT
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 PROJECT="medic-compose-check"
@@ -59,6 +61,7 @@ cleanup() {
   # Belt and braces: nothing of the project may outlive the check.
   docker ps -aq --filter "label=com.docker.compose.project=$PROJECT" | xargs -r docker rm -f >/dev/null 2>&1
   docker volume rm "$VOLUME" >/dev/null 2>&1
+  docker network ls -q --filter "name=^${PROJECT}_" | xargs -r docker network rm >/dev/null 2>&1
   rm -rf "$WORK"
   note "cleaned up: the target container, the compose project's containers and its volume"
   summary || status=1
@@ -121,14 +124,23 @@ wait_healthy() { # container, seconds
   return 1
 }
 
+# Replaces the image behind a tag of this check's and removes the one it replaced, so reruns leave no untagged images.
+retag() { # tag, new image id
+  local old
+  old="$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null)"
+  docker tag "$2" "$1"
+  [ -n "$old" ] && [ "$old" != "$(docker image inspect -f '{{.Id}}' "$1")" ] && docker rmi "$old" >/dev/null 2>&1
+  return 0
+}
+
 compose_up() { # phase description
-  compose up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" | detail; die "docker-compose up ($1)"; }
+  compose up -d >"$WORK/up.log" 2>&1 || { detail <"$WORK/up.log"; die "docker-compose up ($1)"; }
   [ -z "$(docker network ls -q --filter "name=^${PROJECT}_")" ] || die "docker-compose created a network; this machine allows none"
   wait_healthy "$AGENT" 120 || die "the agent's HEALTHCHECK did not report healthy ($1)"
   pass "docker-compose up ($1): redis healthy, then the agent; its HEALTHCHECK says healthy"
 }
 
-# --- tools and images ---------------------------------------------------------------------------------------------
+# Tools and images.
 note "pnpm compose-check in $REPO (project $PROJECT, work dir $WORK)"
 bash "$REPO/scripts/services.sh" image tools 2>&1 | detail
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "scripts/services.sh could not bring up Docker, the test image, curl"
@@ -139,39 +151,37 @@ if docker container inspect "$AGENT" >/dev/null 2>&1 \
   && [ "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$AGENT")" != "$PROJECT" ]; then
   die "a container named $AGENT that this check did not create exists; remove it first"
 fi
-if [ -n "$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")" ] || docker volume inspect "$VOLUME" >/dev/null 2>&1; then
+if [ -n "$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")" ] || docker volume inspect "$VOLUME" >/dev/null 2>&1 \
+  || [ -n "$(docker network ls -q --filter "name=^${PROJECT}_")" ]; then
   note "removing what an interrupted earlier run of this check left behind"
   docker ps -aq --filter "label=com.docker.compose.project=$PROJECT" | xargs -r docker rm -f >/dev/null
   docker volume rm "$VOLUME" >/dev/null 2>&1
+  docker network ls -q --filter "name=^${PROJECT}_" | xargs -r docker network rm >/dev/null 2>&1
 fi
 
 bash "$REPO/scripts/standin-images.sh" 2>&1 | detail
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "could not provide node:20-bookworm-slim and redis:7-alpine"
 pass "images the files name are present: node:20-bookworm-slim, redis:7-alpine"
 
-# --- configuration for this run -----------------------------------------------------------------------------------
+# Configuration for this run.
 API_PORT="$(free_port)"
 REDIS_PORT="$(free_port)"
 TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 API="http://127.0.0.1:$API_PORT"
 mkdir -p "$WORK/config"
-sed "/^api:/a\\  port: $API_PORT" "$REPO/config/compose.yaml" >"$WORK/config/compose.yaml"
+/usr/bin/python3 -c '
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+config.setdefault("api", {})["port"] = int(sys.argv[3])
+yaml.safe_dump(config, open(sys.argv[2], "w"), sort_keys=False)
+' "$REPO/config/compose.yaml" "$WORK/config/compose.yaml" "$API_PORT" || die "could not copy config/compose.yaml"
 export DOCKER_GID="$(stat -c %g "$SOCKET")" MEDIC_API_PORT="$API_PORT" MEDIC_REDIS_PORT="$REDIS_PORT" \
   MEDIC_CONFIG_DIR="$WORK/config"
 unset MEDIC_MODE MEDIC_API_TOKEN
-note "Redis on 127.0.0.1:$REDIS_PORT, the API on 127.0.0.1:$API_PORT; config/compose.yaml with one line added:"
-diff "$REPO/config/compose.yaml" "$WORK/config/compose.yaml" | grep '^>' | detail
+note "Redis on 127.0.0.1:$REDIS_PORT; the API on 127.0.0.1:$API_PORT (config/compose.yaml with api.port: $API_PORT)"
 COMPOSE_READY=1
 
-# --- build --------------------------------------------------------------------------------------------------------
-# Replaces the image behind a tag of this check's and removes the one it replaced, so reruns leave no untagged images.
-retag() { # tag, new image id
-  local old
-  old="$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null)"
-  docker tag "$2" "$1"
-  [ -n "$old" ] && [ "$old" != "$(docker image inspect -f '{{.Id}}' "$1")" ] && docker rmi "$old" >/dev/null 2>&1
-  return 0
-}
+# Build the real Dockerfile.
 OLD_IMAGE="$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null)"
 note "docker-compose build medic-agent (the real Dockerfile; log in $WORK/build.log while it runs)"
 compose build --force-rm medic-agent >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" | detail; die "docker-compose build of the Dockerfile"; }
@@ -185,7 +195,7 @@ HEALTH_OF_IMAGE="$(docker image inspect -f '{{if .Config.Healthcheck}}{{index .C
 [ "$USER_OF_IMAGE" = node ] && [ -n "$HEALTH_OF_IMAGE" ]
 check $? "the Dockerfile builds $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}')): USER $USER_OF_IMAGE, with a HEALTHCHECK"
 
-# --- phase 1: live, token set -------------------------------------------------------------------------------------
+# Phase 1: live, token set.
 export MEDIC_MODE=live MEDIC_API_TOKEN="$TOKEN"
 compose_up "MEDIC_MODE=live, MEDIC_API_TOKEN set"
 
@@ -256,7 +266,7 @@ echo "/app/data is a $MOUNT; it holds: $IN_VOLUME" | detail
 [ "$MOUNT" = "volume $VOLUME" ] && [[ " $IN_VOLUME " == *" outcomes.db "* ]]
 check $? "the database lands in the volume $VOLUME"
 
-# --- phase 2: down, then up in observer mode with no token ---------------------------------------------------------
+# Phase 2: down, then up in observer mode with no token.
 compose down --timeout 10 >"$WORK/down.log" 2>&1 || { detail <"$WORK/down.log"; die "docker-compose down"; }
 docker container inspect "$AGENT" >/dev/null 2>&1 && die "docker-compose down left $AGENT behind"
 note "docker-compose down: containers removed, volume kept"

@@ -86,18 +86,18 @@ build_node() {
     extra_ca=/usr/local/share/ca-certificates/host-extra-ca.crt
     say "$NODE_IMAGE: trusting this machine's extra certificate authorities ($ca)"
   fi
-  docker build -q --build-arg EXTRA_CA="$extra_ca" -f "$REPO/scripts/standins/node.Dockerfile" -t "$NODE_IMAGE" "$ctx" >"$WORK/node.log" 2>&1 \
+  docker build -q --force-rm --build-arg EXTRA_CA="$extra_ca" -f "$REPO/scripts/standins/node.Dockerfile" -t "$NODE_IMAGE" "$ctx" >"$WORK/node.log" 2>&1 \
     || { tail -n 20 "$WORK/node.log" >&2; die "docker build of $NODE_IMAGE failed"; }
-  say "$NODE_IMAGE: built ($(docker run --rm --network none "$NODE_IMAGE" node --version))"
+  say "$NODE_IMAGE: built ($(docker run --rm --network none --name "medic-test-$$-node" "$NODE_IMAGE" node --version))"
 }
 
 build_redis() {
   ensure_base
   say "$REDIS_IMAGE: Debian's redis-server (docker build --network host, for apt-get)"
   mkdir -p "$WORK/redis"
-  docker build -q --network host -f "$REPO/scripts/standins/redis.Dockerfile" -t "$REDIS_IMAGE" "$WORK/redis" >"$WORK/redis.log" 2>&1 \
+  docker build -q --force-rm --network host -f "$REPO/scripts/standins/redis.Dockerfile" -t "$REDIS_IMAGE" "$WORK/redis" >"$WORK/redis.log" 2>&1 \
     || { tail -n 20 "$WORK/redis.log" >&2; die "docker build of $REDIS_IMAGE failed"; }
-  say "$REDIS_IMAGE: built ($(docker run --rm --network none "$REDIS_IMAGE" redis-server --version | cut -d' ' -f1-3))"
+  say "$REDIS_IMAGE: built ($(docker run --rm --network none --name "medic-test-$$-redis" "$REDIS_IMAGE" redis-server --version | cut -d' ' -f1-3))"
 }
 
 have_image "$NODE_IMAGE" && say "$NODE_IMAGE: reusing" || build_node
