@@ -41,8 +41,12 @@ pass() { printf 'PASS  %s  %s\n' "$(clock)" "$*"; PASSED=$((PASSED + 1)); }
 fail() { printf 'FAIL  %s  %s\n' "$(clock)" "$*"; FAILED+=("$*"); }
 check() { if [ "$1" -eq 0 ]; then pass "$2"; else fail "$2"; fi; }
 
-summary() {
+summary() { # exit status so far
   local seconds=$(( ($(date +%s%N) - START) / 1000000000 ))
+  if [ "$1" -ne 0 ] && [ ${#FAILED[@]} -eq 0 ]; then
+    echo "compose-check: FAIL, stopped with exit status $1 after $PASSED checks held, in $seconds s"
+    return 1
+  fi
   if [ ${#FAILED[@]} -eq 0 ] && [ "$PASSED" -gt 0 ]; then
     echo "compose-check: PASS, $PASSED of $PASSED checks hold in $seconds s"
     return 0
@@ -53,6 +57,7 @@ summary() {
 
 cleanup() {
   local status=$?
+  exec 1>&3 2>&4 # a signal can land inside a command whose output goes to a log
   [ "$CREATED_TARGET" -eq 1 ] && docker rm -f "$TARGET" >/dev/null 2>&1
   if [ "$COMPOSE_READY" -eq 1 ]; then
     compose down --volumes --remove-orphans --timeout 10 >"$WORK/down.log" 2>&1 \
@@ -64,9 +69,17 @@ cleanup() {
   docker network ls -q --filter "name=^${PROJECT}_" | xargs -r docker network rm >/dev/null 2>&1
   rm -rf "$WORK"
   note "cleaned up: the target container, the compose project's containers and its volume"
-  summary || status=1
+  summary "$status" || [ "$status" -ne 0 ] || status=1
   exit "$status"
 }
+exec 3>&1 4>&2
+# One run at a time: the project, its volume and the container name medic-agent are fixed.
+exec 9>/tmp/medic-compose-check.lock
+if ! flock -n 9; then
+  echo "compose-check: another pnpm compose-check is running on this machine (lock /tmp/medic-compose-check.lock)" >&2
+  rm -rf "$WORK"
+  exit 1
+fi
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
