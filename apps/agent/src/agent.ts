@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { Hono } from 'hono';
 import { approveKill, err, handleBatch, ok, restoreThresholds, runCalibration } from '@medic/domain';
 import type {
@@ -22,6 +21,7 @@ import { createDockerClient, DockerResurrector } from '@medic/docker';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import type * as Elastic from '@medic/elasticsearch';
 import { createApi } from './api';
+import { createHttpServer } from './http-server';
 import type { HealthReport } from './api';
 import type { AgentConfig } from './config';
 import { logEvents } from './log-events';
@@ -111,7 +111,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 
   let stopping = false;
   let loop: Promise<void> | null = null;
-  let server: ServerType | null = null;
+  let server: Server | null = null;
   let bound: { host: string; port: number } | null = null;
   let calibrationTimer: NodeJS.Timeout | null = null;
   let sourceError: string | null = null;
@@ -213,11 +213,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       calibrationTimer.unref();
       if (config.api.enabled) {
         await new Promise<void>((resolve, reject) => {
-          const s = serve({ fetch: api.fetch, hostname: config.api.host, port: config.api.port }, (info: AddressInfo) => {
+          const s = createHttpServer(api);
+          s.once('error', reject);
+          s.listen(config.api.port, config.api.host, () => {
+            const info = s.address() as AddressInfo;
             bound = { host: info.address, port: info.port };
             resolve();
           });
-          s.once('error', reject);
           server = s;
         });
         logger.info(`API listening on http://${bound!.host}:${bound!.port}`);

@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { escapeNonPrintable } from '@medic/domain';
 import type { ApprovalRefusal, Calibration, HealthCheck, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
 import { toApiRecord } from './api-records';
 
@@ -28,29 +31,43 @@ export interface ApiDeps {
 }
 
 /** Every error code the API answers with, and its HTTP status: the one place HTTP mapping lives. */
-const STATUS: Record<string, ContentfulStatusCode> = {
+const STATUS = {
   bad_request: 400,
   unauthorized: 401,
   approvals_disabled: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   not_pending: 409,
   observer_mode: 409,
   expired: 410,
+  payload_too_large: 413,
+  expectation_failed: 417,
+  headers_too_large: 431,
   internal: 500,
-};
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ApiErrorCode = keyof typeof STATUS;
 
 class ApiError extends Error {
   constructor(
-    readonly code: keyof typeof STATUS,
+    readonly code: ApiErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
+/** The status and JSON body of an error answer, `{error: {code, message}}`, with the message made printable. */
+export function errorAnswer(code: ApiErrorCode, message: string): { status: ContentfulStatusCode; body: string } {
+  return { status: STATUS[code], body: escapeNonPrintable(JSON.stringify({ error: { code, message } })) };
+}
+
 /** The operators' API (DESIGN §9). */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
+  app.use(printableJson);
+  const requireToken = tokenCheck(deps.token);
 
   app.get('/health', async (c) => {
     const report = await deps.health();
@@ -91,9 +108,7 @@ export function createApi(deps: ApiDeps): Hono {
     });
   });
 
-  app.post('/approve/:killId', async (c) => {
-    if (deps.token === undefined) throw new ApiError('approvals_disabled', 'approvals are disabled: MEDIC_API_TOKEN is not set');
-    if (!tokenMatches(c.req.header('authorization'), deps.token)) throw new ApiError('unauthorized', 'missing or wrong bearer token');
+  app.post('/approve/:killId', requireToken, async (c) => {
     const killId = parseKillId(c.req.param('killId'));
     const result = await deps.approve(killId, 'api');
     if (!result.ok) throw new ApiError(result.error.code, result.error.message);
@@ -105,10 +120,47 @@ export function createApi(deps: ApiDeps): Hono {
   return app;
 }
 
+/**
+ * The bearer-token check of the routes that act: 403 while no token is configured, else Hono's bearer-auth middleware
+ * (scheme matched case-insensitively, extra spaces allowed) with our constant-time comparison; every refusal is a 401
+ * in the error shape. The presented token is never logged or echoed.
+ */
+function tokenCheck(token: string | undefined): MiddlewareHandler {
+  if (token === undefined) {
+    return async () => {
+      throw new ApiError('approvals_disabled', 'approvals are disabled: MEDIC_API_TOKEN is not set');
+    };
+  }
+  const refuse = (message: string) => () => {
+    const { status, body } = errorAnswer('unauthorized', message);
+    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+  };
+  return bearerAuth({
+    verifyToken: (presented) => tokenMatches(presented, token),
+    noAuthenticationHeader: { message: refuse('missing bearer token: send Authorization: Bearer <MEDIC_API_TOKEN>') },
+    invalidAuthenticationHeader: { message: refuse('malformed Authorization header: expected Bearer <token>') },
+    invalidToken: { message: refuse('wrong bearer token') },
+  });
+}
+
+/** Answers JSON with every non-printable character escaped, so nothing from a kill report reaches a terminal raw. */
+const printableJson: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!c.res.headers.get('content-type')?.startsWith('application/json')) return;
+  const { status, headers } = c.res;
+  const body = escapeNonPrintable(await c.res.text());
+  const fixed = new Headers(headers);
+  fixed.delete('content-length');
+  c.res = undefined;
+  c.res = new Response(body, { status, headers: fixed });
+};
+
 function errorResponse(c: Context, error: unknown): Response {
   if (error instanceof ApiError) {
-    return c.json({ error: { code: error.code, message: error.message } }, STATUS[error.code] ?? 500);
+    return c.json({ error: { code: error.code, message: error.message } }, STATUS[error.code]);
   }
+  // The bearer-auth middleware throws its refusal with the answer attached.
+  if (error instanceof HTTPException && error.res) return error.getResponse();
   // Hono raises its own HTTPException for malformed requests (e.g. a bad URI); those are the client's fault.
   const status = (error as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -131,11 +183,9 @@ function parseKillId(raw: string): string {
 }
 
 /** Constant-time comparison of the bearer token (hashes first, so lengths never leak). */
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
-  if (!match?.[1]) return false;
+function tokenMatches(presented: string, token: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(match[1]), digest(token));
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 function calibrationJson(c: Calibration) {

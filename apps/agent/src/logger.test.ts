@@ -50,3 +50,27 @@ describe('logging', () => {
     expect(parsed[1]).toMatchObject({ kill_id: 'demo-1', state: 'done' });
   });
 });
+
+describe('logging input it does not control', () => {
+  const hostile = 'evil\u001b[2J\u0007\nfake line\u007f\u0085\u009b31m\u202e\u2028';
+  const rejected: DomainEvent = {
+    type: 'rejected',
+    deliveryId: '1-0',
+    killId: null,
+    rejection: { field: 'source_agent', rule: 'pattern', message: `source_agent: must be printable (got ${hostile})` },
+  };
+
+  it.each(['text', 'json'] as const)('escapes control, C1 and bidi characters in %s lines, one line per event', async (format) => {
+    const { logger, lines } = capture(format);
+    logEvents(logger)(rejected);
+    logger.warn(hostile, { detail: hostile });
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^[\x20-\x7e]*$/);
+    expect(lines[0]).toContain('evil\\u001b[2J\\u0007');
+    if (format === 'json') {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(parsed[1]).toMatchObject({ message: hostile, detail: hostile });
+    }
+  });
+});

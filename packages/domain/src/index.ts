@@ -4,6 +4,7 @@ export * from './result';
 export * from './policy';
 export type * from './ports';
 export * from './kill-report';
+export * from './printable';
 export * from './risk';
 export * from './calibration';
 export * from './events';

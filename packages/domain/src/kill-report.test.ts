@@ -213,8 +213,22 @@ describe('parseKillReport', () => {
       expectRejected(withField('source_agent', ''), 'source_agent', 'min_length');
       expectRejected(withField('source_agent', 's'.repeat(129)), 'source_agent', 'max_length');
     });
-    it.each(['smith\n', 'smith\u0000', '\u001b[31msmith', 'smith\u007f', 'tab\there'])('rejects the control character in %j', (agent) => {
-      expectRejected(withField('source_agent', agent), 'source_agent', 'pattern');
+    it.each(['smith\n', 'smith\u0000', '\u001b[31msmith', 'smith\u007f', 'tab\there', 'smith\u0085', '\u009b31msmith', 'smith\u0080'])(
+      'rejects the control character in %j',
+      (agent) => {
+        expectRejected(withField('source_agent', agent), 'source_agent', 'pattern');
+      },
+    );
+    it.each(['smith\u202e', 'smi\u2066th', 'sm\u200bith', 'smith\u200d', '\ufeffsmith', 'smith\u2028', 'smith\u00ad', 'smith\ud800'])(
+      'rejects the bidi, zero-width, separator or format character in %j',
+      (agent) => {
+        expectRejected(withField('source_agent', agent), 'source_agent', 'pattern');
+      },
+    );
+    it('escapes every non-printable character of the value it echoes', () => {
+      const rejection = expectRejected(withField('source_agent', 'a\u007fb\u0085c\u009bd\u202ee\u001bf'), 'source_agent', 'pattern');
+      expect(rejection.message).toContain('(got "a\\u007fb\\u0085c\\u009bd\\u202ee\\u001bf")');
+      expect(rejection.message).toMatch(/^[\x20-\x7e]*$/);
     });
   });
 
@@ -296,7 +310,7 @@ describe('decodeKillEntry', () => {
     expect(valueOf(readKillEntry(flat))).toEqual({ ...EXPECTED, metadata: { node: 'n1' } });
   });
 
-  it.each(['abc', 'NaN', 'Infinity', '', '0x1', '1,5'])('rejects the flat confidence_score %j naming the field', (score) => {
+  it.each(['abc', 'NaN', 'Infinity', '', '0x1', '1,5', ' 0.4', '\ufeff0.4', '0.4\u2028'])('rejects the flat confidence_score %j naming the field', (score) => {
     const rejection = rejectionOf(decodeKillEntry({ kill_id: 'k', confidence_score: score }));
     expect(rejection).toMatchObject({ field: 'confidence_score', rule: 'type' });
     expect(rejection.message).toContain('confidence_score');

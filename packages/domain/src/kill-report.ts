@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { KILL_REASONS, SEVERITIES } from './model';
 import type { KillReport, KillReportRejection } from './model';
+import { escapeNonPrintable, isPrintable } from './printable';
 import { err, ok } from './result';
 import type { Result } from './result';
 
@@ -19,7 +20,7 @@ const KILL_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const NAME_RULE = "must match [a-zA-Z0-9][a-zA-Z0-9_.-]* without '..'";
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-/** A flat entry's confidence_score must be a plain decimal, so "NaN", "Infinity", "" and "0x1" are refused. */
+/** A flat entry's confidence_score must be a plain decimal, so "NaN", "Infinity", "", " 1" and "0x1" are refused. */
 const DECIMAL_PATTERN = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Fields a flat entry carries JSON-encoded. */
 const JSON_FIELDS = ['evidence', 'dependencies', 'metadata'] as const;
@@ -113,7 +114,7 @@ function decodeFlat(fields: Readonly<Record<string, string>>): Result<unknown, K
   }
   const confidence = own(fields, 'confidence_score');
   if (confidence !== undefined) {
-    if (!DECIMAL_PATTERN.test(confidence.trim())) {
+    if (!DECIMAL_PATTERN.test(confidence)) {
       return err(rejection('confidence_score', 'type', `must be a number (got ${shown(confidence)})`));
     }
     report.confidence_score = Number(confidence);
@@ -219,7 +220,7 @@ const WIRE_SCHEMA = v.object({
   dependencies: list(moduleName(), 'module names'),
   source_agent: v.pipe(
     nonEmptyString(MAX_NAME_LENGTH),
-    checked('pattern', (text: string) => !hasControlCharacter(text), says('must be printable (no control characters)')),
+    checked('pattern', isPrintable, says('must be printable (no control, format, bidi or zero-width characters)')),
   ),
   metadata: v.optional(
     v.pipe(
@@ -271,25 +272,17 @@ function rejection(field: string, rule: Rule, reason: string): KillReportRejecti
   return { field, rule, message: `${field}: ${reason}` };
 }
 
-/** A short, escaped rendering of a bad value for a message. */
+/** A short rendering of a bad value for a message, as a JSON string with every non-printable character escaped. */
 function shown(value: unknown): string {
   if (typeof value === 'string') {
     const cut = value.length > MAX_ECHO_LENGTH ? `${value.slice(0, MAX_ECHO_LENGTH)}…` : value;
-    return JSON.stringify(cut);
+    return escapeNonPrintable(JSON.stringify(cut));
   }
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit <= 0x1f || unit === 0x7f) return true;
-  }
-  return false;
 }
 
 /** ISO 8601 date-time with Z or ±hh:mm that names a real instant (no 2026-02-30, no 25:00). */
