@@ -14,6 +14,7 @@ import type {
   OutcomeRecord,
   OutcomeRepo,
   Resurrector,
+  SigningPolicy,
   ThreatIntel,
 } from '@medic/domain';
 import { createRedisKillSource } from '@medic/redis';
@@ -25,6 +26,7 @@ import { createHttpServer } from './http-server';
 import type { HealthReport } from './api';
 import type { AgentConfig } from './config';
 import { logEvents } from './log-events';
+import { NODE_MAC } from './signing';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { SystemClock } from './system-clock';
@@ -107,6 +109,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     approvalTtlMinutes: config.approvalTtlMinutes,
     thresholds: { autoApproveMaxScore: config.policy.autoApprove.maxScore },
     onEvent: logEvents(logger),
+    ...(config.signing.required || config.signing.keys.size > 0 ? { signing: signingPolicy(config.signing) } : {}),
   };
 
   let stopping = false;
@@ -229,6 +232,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         consumer: config.redis.consumer,
         database: config.databasePath,
         threat_intel: threatIntel ? 'enabled' : 'disabled',
+        signed_reports: config.signing.required ? 'required' : config.signing.keys.size > 0 ? 'checked when signed' : 'not checked',
+        signing_keys: config.signing.keys.size > 0 ? [...config.signing.keys.keys()].join(',') : undefined,
       });
       loop = runLoop();
     },
@@ -257,6 +262,11 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 function loadElastic(): typeof Elastic {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; import() would not run under jest's CommonJS.
   return require('@medic/elasticsearch') as typeof Elastic;
+}
+
+function signingPolicy(signing: AgentConfig['signing']): SigningPolicy {
+  const keys = new Map([...signing.keys].map(([id, secret]) => [id, secret.reveal()]));
+  return { required: signing.required, keys, maxReportAgeSeconds: signing.maxReportAgeSeconds, mac: NODE_MAC };
 }
 
 async function safeHealth(check: () => Promise<HealthCheck>): Promise<HealthCheck> {

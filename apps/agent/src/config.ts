@@ -5,6 +5,8 @@ import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CALIBRATION, DEFAULT_POLICY, MedicError } from '@medic/domain';
 import type { CalibrationConfig, Mode, PolicyConfig } from '@medic/domain';
+import { DEFAULT_KEY_ID, DEFAULT_KEY_VARIABLE, readSecret } from './signing';
+import type { Secret } from './signing';
 
 const unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
 const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
@@ -16,6 +18,12 @@ const modeSchema = v.picklist(['observer', 'live']);
 /** A fixed adapter choice: the key may say so, but nothing else (no mock, no other engine) can be selected. */
 const only = <T extends string>(value: T, what: string) =>
   v.optional(v.literal(value, (issue) => `only "${value}" is supported (${what}), received ${issue.received}`), value);
+const keyId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'));
+/** A key's value names the environment variable holding its secret, so no secret ever has to sit in the file. */
+const secretVariable = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must name the environment variable holding the secret (e.g. MEDIC_SMITH_KEY), never the secret itself'),
+);
 
 /** Fills the defaults of an object section when the section is absent. */
 const section = <T extends v.ObjectEntries>(entries: T) =>
@@ -39,6 +47,12 @@ const ConfigSchema = v.strictObject({
       claim_idle_ms: v.optional(positive, 60_000),
       block_ms: v.optional(positive, 500),
       batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
+    }),
+    signing: section({
+      required: v.optional(v.boolean(), false),
+      // Key id → name of the variable holding its secret (or whose _FILE variant names a file holding it).
+      keys: v.optional(v.record(keyId, secretVariable)),
+      max_report_age_seconds: v.optional(positive, 300),
     }),
   }),
   decision: section({
@@ -128,6 +142,12 @@ export interface AgentConfig {
     readonly blockMs: number;
     readonly batchSize: number;
   };
+  readonly signing: {
+    readonly required: boolean;
+    /** Secrets by key id, read from the environment or files at start. */
+    readonly keys: ReadonlyMap<string, Secret>;
+    readonly maxReportAgeSeconds: number;
+  };
   readonly policy: PolicyConfig;
   readonly calibration: CalibrationConfig & { readonly intervalHours: number };
   readonly approvalTtlMinutes: number;
@@ -212,6 +232,7 @@ export function buildConfig(
   const siemNode = env.ELASTICSEARCH_URL && env.ELASTICSEARCH_URL.length > 0 ? env.ELASTICSEARCH_URL : c.siem.node;
   const token = env.MEDIC_API_TOKEN && env.MEDIC_API_TOKEN.length > 0 ? env.MEDIC_API_TOKEN : undefined;
   const r = c.resurrection;
+  const signing = signingConfig(c.smith.signing, env, cwd);
   return {
     file,
     mode,
@@ -224,6 +245,7 @@ export function buildConfig(
       blockMs: bus.block_ms,
       batchSize: bus.batch_size,
     },
+    signing,
     policy: {
       weights: { ...c.risk.weights },
       confidenceThreshold: c.decision.confidence_threshold,
@@ -271,6 +293,26 @@ export function buildConfig(
     api: { enabled: c.api.enabled, host: c.api.host, port: c.api.port, token },
     logging: { level: c.logging.level, format: c.logging.format },
   };
+}
+
+/**
+ * The signing keys, read now so a missing or short secret stops start-up naming its key. Without `keys`, key
+ * "smith" is MEDIC_SMITH_KEY (or MEDIC_SMITH_KEY_FILE) when set.
+ */
+function signingConfig(section: ConfigFile['smith']['signing'], env: NodeJS.ProcessEnv, cwd: string): AgentConfig['signing'] {
+  const listed = section.keys ?? {};
+  const entries = Object.entries(listed).map(([id, variable]) => [id, readSecret(`smith.signing.keys.${id}`, variable, env, cwd)] as const);
+  const defaultSet = [DEFAULT_KEY_VARIABLE, `${DEFAULT_KEY_VARIABLE}_FILE`].some((name) => (env[name] ?? '') !== '');
+  if (section.keys === undefined && defaultSet) {
+    entries.push([DEFAULT_KEY_ID, readSecret(`smith.signing (key ${DEFAULT_KEY_ID})`, DEFAULT_KEY_VARIABLE, env, cwd)]);
+  }
+  if (section.required && entries.length === 0) {
+    throw new MedicError(
+      'config_invalid',
+      `invalid configuration: smith.signing.required: true needs a key: set ${DEFAULT_KEY_VARIABLE} (or ${DEFAULT_KEY_VARIABLE}_FILE), or list smith.signing.keys`,
+    );
+  }
+  return { required: section.required, keys: new Map(entries), maxReportAgeSeconds: section.max_report_age_seconds };
 }
 
 function pickMode(flag: string | undefined, fromEnv: string | undefined, fromFile: Mode): Mode {

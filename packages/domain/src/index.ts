@@ -5,6 +5,7 @@ export * from './policy';
 export type * from './ports';
 export * from './kill-report';
 export * from './printable';
+export * from './report-signature';
 export * from './risk';
 export * from './calibration';
 export * from './events';

@@ -1,7 +1,10 @@
 import * as v from 'valibot';
 import { KILL_REASONS, SEVERITIES } from './model';
 import type { KillReport, KillReportRejection } from './model';
+import { entryFraming, own, utf8Bytes } from './entry-framing';
 import { escapeNonPrintable, isPrintable } from './printable';
+import { checkFreshness, checkSignature } from './report-signature';
+import type { EntryTrust } from './report-signature';
 import { err, ok } from './result';
 import type { Result } from './result';
 
@@ -41,19 +44,8 @@ type Rule =
 
 /** Splits a raw stream entry into the report object it frames: `payload` JSON, else `data` JSON, else the fields flat. */
 export function decodeKillEntry(fields: Readonly<Record<string, string>>): Result<unknown, KillReportRejection> {
-  const size = entryBytes(fields);
-  if (size > MAX_ENTRY_BYTES) {
-    return err(rejection('entry', 'max_size', `must be at most ${MAX_ENTRY_BYTES} bytes (got ${size} bytes)`));
-  }
-  for (const framing of ['payload', 'data'] as const) {
-    const text = own(fields, framing);
-    if (text === undefined) continue;
-    const parsed = parseJson(framing, text);
-    if (!parsed.ok) return parsed;
-    if (!isPlainObject(parsed.value)) return err(rejection(framing, 'type', `must hold a JSON object (got ${shown(parsed.value)})`));
-    return parsed;
-  }
-  return decodeFlat(fields);
+  const size = checkSize(fields);
+  return size.ok ? decodeFraming(fields) : size;
 }
 
 /** Validates a wire-format report (snake_case, DESIGN §3) and maps it to a `KillReport`; the first broken rule is the rejection. */
@@ -77,10 +69,38 @@ export function parseKillReport(input: unknown): Result<KillReport, KillReportRe
   });
 }
 
-/** Decodes and validates one raw stream entry. */
-export function readKillEntry(fields: Readonly<Record<string, string>>): Result<KillReport, KillReportRejection> {
-  const decoded = decodeKillEntry(fields);
-  return decoded.ok ? parseKillReport(decoded.value) : decoded;
+/**
+ * Reads one raw stream entry: its size, then (with `trust`) its signature over the exact bytes of its framing, then
+ * the wire format, then the age of a signed report. The first check that fails is the rejection.
+ */
+export function readKillEntry(fields: Readonly<Record<string, string>>, trust?: EntryTrust): Result<KillReport, KillReportRejection> {
+  const size = checkSize(fields);
+  if (!size.ok) return size;
+  const signed = trust ? checkSignature(fields, trust.policy) : ok(false);
+  if (!signed.ok) return signed;
+  const decoded = decodeFraming(fields);
+  if (!decoded.ok) return decoded;
+  const report = parseKillReport(decoded.value);
+  if (!report.ok || !signed.value || !trust) return report;
+  const fresh = checkFreshness(report.value.timestamp, trust);
+  return fresh.ok ? report : fresh;
+}
+
+function checkSize(fields: Readonly<Record<string, string>>): Result<void, KillReportRejection> {
+  const size = entryBytes(fields);
+  if (size > MAX_ENTRY_BYTES) {
+    return err(rejection('entry', 'max_size', `must be at most ${MAX_ENTRY_BYTES} bytes (got ${size} bytes)`));
+  }
+  return ok(undefined);
+}
+
+function decodeFraming(fields: Readonly<Record<string, string>>): Result<unknown, KillReportRejection> {
+  const framing = entryFraming(fields);
+  if (framing === 'flat') return decodeFlat(fields);
+  const parsed = parseJson(framing, fields[framing] ?? '');
+  if (!parsed.ok) return parsed;
+  if (!isPlainObject(parsed.value)) return err(rejection(framing, 'type', `must hold a JSON object (got ${shown(parsed.value)})`));
+  return parsed;
 }
 
 /** Best-effort kill_id of an entry that may be invalid (for rejection rows); only a well-formed id is returned. */
@@ -130,34 +150,10 @@ function parseJson(field: string, text: string): Result<unknown, KillReportRejec
   }
 }
 
-/** Own properties only, so an entry field named like an Object.prototype member reads as absent. */
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
 function entryBytes(fields: Readonly<Record<string, string>>): number {
   let total = 0;
   for (const [key, value] of Object.entries(fields)) total += utf8Bytes(key) + utf8Bytes(String(value));
   return total;
-}
-
-/** UTF-8 length without allocating; a lone surrogate counts as the 3-byte replacement character, as TextEncoder writes it. */
-function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

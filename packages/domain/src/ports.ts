@@ -19,6 +19,8 @@ export interface Delivery {
   readonly id: string;
   /** The entry's fields exactly as received; `decodeKillEntry` reads the three framings of DESIGN §3. */
   readonly fields: Readonly<Record<string, string>>;
+  /** When the broker accepted the entry (ISO 8601 UTC), if it records that; a signed report's age counts from here. */
+  readonly enqueuedAt?: string;
 }
 
 /** Delivers kill reports at least once (DESIGN §2, §6). */

@@ -82,7 +82,7 @@ describe('RedisKillSource', () => {
 
     const got = await receiveUntil(open(), 3);
 
-    expect(got).toEqual(framings.map((fields, i) => ({ id: ids[i], fields })));
+    expect(got).toEqual(framings.map((fields, i) => ({ id: ids[i], fields, enqueuedAt: new Date(Number(ids[i]?.split('-')[0])).toISOString() })));
     const decoded = got.map((delivery) => readKillEntry(delivery.fields));
     expect(decoded.every((result) => result.ok)).toBe(true);
     expect(new Set(decoded.map((result) => JSON.stringify(result.ok ? result.value : null))).size).toBe(1);
@@ -97,7 +97,7 @@ describe('RedisKillSource', () => {
     const restarted = open();
     const again = await restarted.receive(10);
 
-    expect(again).toEqual(ids.map((id, n) => ({ id, fields: { n: String(n) } })));
+    expect(again).toEqual(ids.map((id, n) => ({ id, fields: { n: String(n) }, enqueuedAt: expect.any(String) })));
     await restarted.ack(ids);
     expect(await pendingCount()).toBe(0);
   });

@@ -222,7 +222,7 @@ export class RedisKillSource implements KillSource {
     const gone: string[] = [];
     for (const entry of entries) {
       if (entry.fields === null) gone.push(entry.id);
-      else deliveries.push({ id: entry.id, fields: entry.fields });
+      else deliveries.push({ id: entry.id, fields: entry.fields, ...enqueuedAt(entry.id) });
     }
     if (gone.length > 0) {
       await this.reader.xack(this.stream, this.group, ...gone);
@@ -288,6 +288,12 @@ export class RedisKillSource implements KillSource {
       down = false;
     });
   }
+}
+
+/** The time Redis gave the entry: the milliseconds of an id it generated (XADD *), as ISO 8601. */
+function enqueuedAt(id: string): { enqueuedAt?: string } {
+  const ms = Number(/^(\d{1,15})-\d+$/.exec(id)?.[1]);
+  return Number.isSafeInteger(ms) && ms <= 8.64e15 ? { enqueuedAt: new Date(ms).toISOString() } : {};
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {

@@ -5,6 +5,8 @@ import type { Clock, Delivery, KillSource } from '../ports';
 interface StreamEntry {
   readonly id: string;
   readonly fields: Readonly<Record<string, string>>;
+  /** The stream clock's time at publish (absent without a clock). */
+  readonly enqueuedAt?: string;
 }
 
 interface PendingEntry {
@@ -34,7 +36,7 @@ export class InMemoryStream {
   /** Appends an entry and wakes waiting readers; returns its id. */
   publish(fields: Readonly<Record<string, string>>): string {
     const id = this.#nextId();
-    this.entries.push({ id, fields: { ...fields } });
+    this.entries.push({ id, fields: { ...fields }, ...(this.clock ? { enqueuedAt: this.clock.now().toISOString() } : {}) });
     for (const listener of [...this.#listeners]) listener();
     return id;
   }
@@ -176,7 +178,7 @@ export class InMemoryKillSource implements KillSource {
   #take(max: number): Delivery[] {
     const entries = this.stream.take(this.consumer, max, this.#handedOut, this.options.claimIdleMs);
     for (const e of entries) this.#handedOut.add(e.id);
-    return entries.map((e) => ({ id: e.id, fields: { ...e.fields } }));
+    return entries.map((e) => ({ id: e.id, fields: { ...e.fields }, ...(e.enqueuedAt ? { enqueuedAt: e.enqueuedAt } : {}) }));
   }
 
   #waitForPublish(clock: Clock, blockMs: number): Promise<void> {

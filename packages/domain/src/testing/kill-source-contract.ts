@@ -17,6 +17,9 @@ export interface KillSourceHarness {
 /** Loose upper bound (ms) for calls the port promises to be prompt. */
 const PROMPT_MS = 5_000;
 
+/** What the contract compares of a delivery: its id and fields (enqueuedAt has its own test). */
+const idAndFields = ({ id, fields }: Delivery) => ({ id, fields });
+
 /** Receives until a read comes back empty (at most `rounds` reads); the distinct deliveries, in order. */
 async function drain(source: KillSource, rounds = 5): Promise<Delivery[]> {
   const seen = new Map<string, Delivery>();
@@ -37,11 +40,21 @@ export function killSourceContract(name: string, makeHarness: () => Promise<Kill
       const h = await open();
       const a = await h.publish({ payload: '{"kill_id":"a"}' });
       const b = await h.publish({ kill_id: 'b', severity: 'low' });
-      const got = await drain(h.source);
+      const got = (await drain(h.source)).map(idAndFields);
       expect(got).toEqual([
         { id: a, fields: { payload: '{"kill_id":"a"}' } },
         { id: b, fields: { kill_id: 'b', severity: 'low' } },
       ]);
+    });
+
+    it('stamps each delivery with when the broker accepted the entry, as ISO 8601 UTC, in stream order', async () => {
+      const h = await open();
+      await h.publish({ n: 'a' });
+      await h.publish({ n: 'b' });
+      const stamps = (await drain(h.source)).map((d) => d.enqueuedAt);
+      expect(stamps).toHaveLength(2);
+      for (const stamp of stamps) expect(stamp === undefined ? 'missing' : new Date(stamp).toISOString()).toBe(stamp);
+      expect(Date.parse(stamps[1] ?? '')).toBeGreaterThanOrEqual(Date.parse(stamps[0] ?? ''));
     });
 
     it('respects the batch size', async () => {
@@ -78,7 +91,7 @@ export function killSourceContract(name: string, makeHarness: () => Promise<Kill
       expect((await drain(h.source)).map((d) => d.id)).toEqual([a, b]);
       await h.source.ack([a]);
       const again = await h.reopen();
-      expect(await drain(again)).toEqual([{ id: b, fields: { n: 'b' } }]);
+      expect((await drain(again)).map(idAndFields)).toEqual([{ id: b, fields: { n: 'b' } }]);
     });
 
     it('dead-letters an entry with its original fields, reason and id, and acknowledges it', async () => {

@@ -31,7 +31,7 @@ export interface TestCore {
 }
 
 /** What createTestCore accepts: settings of the core, and in-memory adapters to use instead of fresh ones. */
-export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'threatTimeoutMs' | 'approvalTtlMinutes' | 'newId'>> {
+export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'threatTimeoutMs' | 'approvalTtlMinutes' | 'newId' | 'signing'>> {
   readonly clock?: ManualClock;
   readonly repo?: InMemoryOutcomeRepo;
   readonly fleet?: InMemoryFleet;
@@ -60,6 +60,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     approvalTtlMinutes: options.approvalTtlMinutes ?? 60,
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
     onEvent: (event) => events.push(event),
+    ...(options.signing ? { signing: options.signing } : {}),
   };
   const deliver = async (report: Partial<KillReport> | Record<string, string> = {}, options: { raw?: boolean } = {}): Promise<Delivery> => {
     const fields = options.raw ? (report as Record<string, string>) : killEntryFields(report as Partial<KillReport>);

@@ -2,6 +2,7 @@ import type { EventSink } from '../events';
 import type { Mode } from '../model';
 import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
+import type { SigningPolicy } from '../report-signature';
 
 /** Everything the use cases work with: the ports, the policy and the few settings that are not policy. */
 export interface MedicCore {
@@ -21,4 +22,6 @@ export interface MedicCore {
   /** Mutable: calibration moves it. */
   readonly thresholds: { autoApproveMaxScore: number };
   readonly onEvent: EventSink;
+  /** Signed kill reports (smith.signing); absent: signatures are not checked. */
+  readonly signing?: SigningPolicy;
 }

@@ -1,6 +1,7 @@
 import { MedicError } from '../errors';
-import { killIdHint } from '../kill-report';
+import { killIdHint, readKillEntry } from '../kill-report';
 import type { Decision, KillReport, KillReportRejection, OutcomeRecord, Rejection, ResurrectionResult, ThreatLookup } from '../model';
+import type { Result } from '../result';
 import type { PolicyConfig } from '../policy';
 import type { Delivery, HistoryWindows, OutcomeUpdate, ResurrectOptions } from '../ports';
 import { decide } from '../risk';
@@ -30,6 +31,12 @@ export interface StoredKill {
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Reads one delivery's entry, checking its signature and age when the core has a signing policy. */
+export function readEntry(core: MedicCore, delivery: Delivery): Result<KillReport, KillReportRejection> {
+  if (!core.signing) return readKillEntry(delivery.fields);
+  return readKillEntry(delivery.fields, { policy: core.signing, now: core.clock.now(), ...(delivery.enqueuedAt ? { enqueuedAt: delivery.enqueuedAt } : {}) });
+}
 
 /** Dead-letters an invalid entry: stores the rejection, then copies it to the dead-letter stream (which acknowledges it). */
 export async function reject(core: MedicCore, delivery: Delivery, problem: KillReportRejection): Promise<HandleOutcome> {

@@ -1,8 +1,7 @@
-import { readKillEntry } from '../kill-report';
 import type { OutcomeRecord } from '../model';
 import type { Delivery } from '../ports';
 import type { MedicCore } from './core';
-import { announceDecided, decideKill, duplicate, needsRecheck, reject, storeAndFinish, storedMeanwhile } from './delivery-steps';
+import { announceDecided, decideKill, duplicate, needsRecheck, readEntry, reject, storeAndFinish, storedMeanwhile } from './delivery-steps';
 import type { HandleOutcome, NewKill } from './delivery-steps';
 
 export interface HandleBatchOptions {
@@ -34,7 +33,7 @@ export async function handleBatch(core: MedicCore, deliveries: readonly Delivery
 
   for (const [index, delivery] of deliveries.entries()) {
     if (options.stopRequested?.()) break;
-    const read = readKillEntry(delivery.fields);
+    const read = readEntry(core, delivery);
     if (!read.ok) {
       outcomes[index] = await reject(core, delivery, read.error);
       continue;

@@ -1,8 +1,12 @@
+// eslint-disable-next-line no-restricted-imports -- the test hands the core Node's HMAC, as the agent does
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import fc from 'fast-check';
 import { KILL_REASONS, SEVERITIES } from '../model';
 import type { OutcomeRecord } from '../model';
 import type { OutcomeUpdate } from '../ports';
-import { HOT_CONTEXT } from '../testing/fixtures';
+import { signKillEntry } from '../report-signature';
+import type { MacFunctions, SigningPolicy } from '../report-signature';
+import { HOT_CONTEXT, killEntryFields } from '../testing/fixtures';
 import { InMemoryKillSource } from '../testing/in-memory-kill-source';
 import { InMemoryOutcomeRepo } from '../testing/in-memory-outcome-repo';
 import { StaticThreatIntel } from '../testing/static-threat-intel';
@@ -71,6 +75,38 @@ describe('handleDelivery', () => {
     const good = await handleDelivery(t.core, await t.deliver({ killId: 'kill-good' }));
     expect(good.kind).toBe('decided');
     expect(t.stream.acked).toEqual([bad.id, expect.any(String)]);
+  });
+
+  describe('with signed reports required', () => {
+    const mac: MacFunctions = { hmacSha256: (key, message) => createHmac('sha256', key).update(message).digest(), equal: (a, b) => a.length === b.length && timingSafeEqual(a, b) };
+    const key = new TextEncoder().encode('s'.repeat(32));
+    const signing: SigningPolicy = { required: true, keys: new Map([['smith-1', key]]), maxReportAgeSeconds: 300, mac };
+
+    it('decides a report signed with a known key', async () => {
+      const t = createTestCore({ signing });
+      t.fleet.add({ name: 'web-1', health: 'passing' });
+      const outcome = await handleDelivery(t.core, await t.deliver(signKillEntry(killEntryFields({ killId: 'signed-1' }), 'smith-1', key, mac), { raw: true }));
+      expect(recordOf(outcome)).toMatchObject({ killId: 'signed-1', outcomeType: 'success' });
+    });
+
+    it.each([
+      ['unsigned', killEntryFields({ killId: 'forged-1' }), 'sig', 'bad_signature'],
+      ['signed with an unknown key', signKillEntry(killEntryFields({ killId: 'forged-2' }), 'smith-9', key, mac), 'kid', 'bad_signature'],
+      ['forged', { ...killEntryFields({ killId: 'forged-3' }), kid: 'smith-1', sig: 'ab'.repeat(32) }, 'sig', 'bad_signature'],
+      ['stale', signKillEntry(killEntryFields({ killId: 'forged-4', timestamp: '2025-03-01T11:00:00.000Z' }), 'smith-1', key, mac), 'timestamp', 'stale_report'],
+    ])('dead-letters an %s report, stores the rejection, acknowledges it and never decides or touches the container', async (_, fields, field, rule) => {
+      const t = createTestCore({ signing });
+      t.fleet.add({ name: 'web-1', health: 'passing' });
+      const delivery = await t.deliver(fields, { raw: true });
+      const outcome = await handleDelivery(t.core, delivery);
+      if (outcome.kind !== 'rejected') throw new Error(`expected a rejection, got ${outcome.kind}`);
+      expect(outcome.rejection).toMatchObject({ field, rule, reason: expect.stringMatching(new RegExp(`^${field}: ${rule}: `)) });
+      expect(t.repo.rejections()).toHaveLength(1);
+      expect(t.stream.deadLetters.map((d) => d.fields.reason)).toEqual([outcome.rejection.reason]);
+      expect(t.stream.acked).toEqual([delivery.id]);
+      expect(await t.repo.recent(10)).toEqual([]);
+      expect(t.fleet.attempts).toEqual([]);
+    });
   });
 
   it('stores a rejection with the kill id it could still read', async () => {

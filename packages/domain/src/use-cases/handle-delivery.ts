@@ -1,7 +1,6 @@
-import { readKillEntry } from '../kill-report';
 import type { Delivery } from '../ports';
 import type { MedicCore } from './core';
-import { decideKill, duplicate, reject, storeAndFinish } from './delivery-steps';
+import { decideKill, duplicate, readEntry, reject, storeAndFinish } from './delivery-steps';
 import type { HandleOutcome } from './delivery-steps';
 
 export type { MedicCore } from './core';
@@ -16,7 +15,7 @@ export type { HandleBatchOptions } from './handle-batch';
  * Errors of the store or the source propagate and leave the delivery unacknowledged, so it is retried later.
  */
 export async function handleDelivery(core: MedicCore, delivery: Delivery): Promise<HandleOutcome> {
-  const read = readKillEntry(delivery.fields);
+  const read = readEntry(core, delivery);
   if (!read.ok) return reject(core, delivery, read.error);
   const kill = await decideKill(core, delivery, read.value);
   return kill.kind === 'stored' ? duplicate(core, kill) : storeAndFinish(core, kill);

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { MedicError } from '@medic/domain';
+import { buildConfig } from './config';
+
+const SECRET = 'f3a1c9e07b2d48d6a5e1f0c3b7a9d2e4f6a8c0e2b4d6f8a0c2e4a6b8d0f2a4c6';
+const NEXT = '0123456789abcdef0123456789abcdef0123456789abcdef';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'medic-signing-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const build = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => buildConfig(raw, { env, cwd: dir, file: null });
+const signing = (section: Record<string, unknown>) => ({ smith: { signing: section } });
+
+function configError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MedicError);
+    expect((error as MedicError).code).toBe('config_invalid');
+    return (error as MedicError).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+const revealed = (config: ReturnType<typeof build>) => new Map([...config.signing.keys].map(([id, secret]) => [id, Buffer.from(secret.reveal()).toString()]));
+
+describe('smith.signing configuration', () => {
+  it('is off by default: not required, no keys, reports at most 300 s old', () => {
+    expect(build({}).signing).toEqual({ required: false, keys: new Map(), maxReportAgeSeconds: 300 });
+  });
+
+  it('takes key "smith" from MEDIC_SMITH_KEY when no keys are listed', () => {
+    const config = build(signing({ required: true }), { MEDIC_SMITH_KEY: SECRET });
+    expect(config.signing.required).toBe(true);
+    expect(revealed(config)).toEqual(new Map([['smith', SECRET]]));
+  });
+
+  it('reads each listed key from the variable it names, or from the file its _FILE variant names (one trailing newline dropped)', () => {
+    const file = join(dir, 'next.key');
+    writeFileSync(file, `${NEXT}\n`);
+    const config = build(signing({ keys: { 'smith-2026-01': 'SMITH_KEY_OLD', 'smith-2026-07': 'SMITH_KEY_NEW' } }), {
+      SMITH_KEY_OLD: SECRET,
+      SMITH_KEY_NEW_FILE: 'next.key',
+    });
+    expect(revealed(config)).toEqual(
+      new Map([
+        ['smith-2026-01', SECRET],
+        ['smith-2026-07', NEXT],
+      ]),
+    );
+  });
+
+  it('never shows a secret when the configuration is printed, inspected or serialized', () => {
+    const config = build(signing({ required: true }), { MEDIC_SMITH_KEY: SECRET });
+    expect(JSON.stringify(config)).not.toContain(SECRET);
+    expect(inspect(config, { depth: 10 })).not.toContain(SECRET);
+    expect(String(config.signing.keys.get('smith'))).toBe('[redacted]');
+  });
+
+  it('refuses a secret written into the file itself, naming the key', () => {
+    const message = configError(() => build(signing({ keys: { smith: SECRET } })));
+    expect(message).toContain('smith.signing.keys.smith');
+    expect(message).toContain('environment variable');
+  });
+
+  it('stops start-up when a listed key has no secret, naming the key and the variables', () => {
+    const message = configError(() => build(signing({ keys: { 'smith-2': 'SMITH_KEY_TWO' } })));
+    expect(message).toContain('smith.signing.keys.smith-2');
+    expect(message).toContain('SMITH_KEY_TWO (or SMITH_KEY_TWO_FILE) is not set');
+  });
+
+  it('refuses a secret shorter than 32 bytes without showing it', () => {
+    const message = configError(() => build(signing({ required: true }), { MEDIC_SMITH_KEY: 'short-secret' }));
+    expect(message).toContain('at least 32');
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('refuses both a variable and its _FILE variant', () => {
+    expect(configError(() => build({}, { MEDIC_SMITH_KEY: SECRET, MEDIC_SMITH_KEY_FILE: '/nowhere' }))).toContain('set one');
+  });
+
+  it('names an unreadable secret file', () => {
+    expect(configError(() => build({}, { MEDIC_SMITH_KEY_FILE: join(dir, 'missing.key') }))).toContain('missing.key');
+  });
+
+  it('refuses required signing without a key', () => {
+    expect(configError(() => build(signing({ required: true })))).toContain('smith.signing.required');
+  });
+
+  it('validates the key ids and the maximum age', () => {
+    expect(configError(() => build(signing({ keys: { 'bad id': 'MEDIC_SMITH_KEY' } }), { MEDIC_SMITH_KEY: SECRET }))).toContain('smith.signing.keys');
+    expect(configError(() => build(signing({ max_report_age_seconds: 0 })))).toContain('smith.signing.max_report_age_seconds');
+    expect(configError(() => build(signing({ requird: true })))).toContain('smith.signing.requird');
+  });
+});
