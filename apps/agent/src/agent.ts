@@ -81,6 +81,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     new DockerResurrector({
       docker: createDockerClient(config.docker.host),
       requireLabel: config.docker.requireLabel,
+      verifyKill: config.docker.verifyKill,
+      killWindowMs: config.docker.killWindowMs,
       stopTimeoutSeconds: config.docker.stopTimeoutSeconds,
       healthCheckIntervalMs: config.docker.healthCheckIntervalMs,
       healthCheckTimeoutMs: config.docker.healthCheckTimeoutMs,
@@ -234,6 +236,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         threat_intel: threatIntel ? 'enabled' : 'disabled',
         signed_reports: config.signing.required ? 'required' : config.signing.keys.size > 0 ? 'checked when signed' : 'not checked',
         signing_keys: config.signing.keys.size > 0 ? [...config.signing.keys.keys()].join(',') : undefined,
+        verify_kill: config.docker.verifyKill,
       });
       loop = runLoop();
     },

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CALIBRATION, DEFAULT_POLICY, MedicError } from '@medic/domain';
+import { DEFAULT_CALIBRATION, DEFAULT_KILL_WINDOW_SECONDS, DEFAULT_POLICY, MedicError } from '@medic/domain';
 import type { CalibrationConfig, Mode, PolicyConfig } from '@medic/domain';
 import { DEFAULT_KEY_ID, DEFAULT_KEY_VARIABLE, readSecret } from './signing';
 import type { Secret } from './signing';
@@ -81,6 +81,8 @@ const ConfigSchema = v.strictObject({
   resurrection: section({
     executor: only('docker', 'containers are resurrected through the Docker engine'),
     require_label: v.optional(v.boolean(), false),
+    verify_kill: v.optional(v.boolean(), false),
+    kill_window_seconds: v.optional(positive, DEFAULT_KILL_WINDOW_SECONDS),
     health_check_interval_seconds: v.optional(positive, 0.5),
     health_check_timeout_seconds: v.optional(positive, 60),
     stability_window_seconds: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0)), 1),
@@ -154,6 +156,8 @@ export interface AgentConfig {
   readonly docker: {
     readonly host: string | undefined;
     readonly requireLabel: boolean;
+    readonly verifyKill: boolean;
+    readonly killWindowMs: number;
     readonly healthCheckIntervalMs: number;
     readonly healthCheckTimeoutMs: number;
     readonly stabilityWindowMs: number;
@@ -271,6 +275,8 @@ export function buildConfig(
     docker: {
       host: env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : undefined,
       requireLabel: r.require_label,
+      verifyKill: r.verify_kill,
+      killWindowMs: r.kill_window_seconds * 1000,
       healthCheckIntervalMs: r.health_check_interval_seconds * 1000,
       healthCheckTimeoutMs: r.health_check_timeout_seconds * 1000,
       stabilityWindowMs: r.stability_window_seconds * 1000,

@@ -58,8 +58,10 @@ export function logEvents(logger: Logger): EventSink {
           time_to_healthy: r.timeToHealthy ?? undefined,
           container_id: r.containerId?.slice(0, 12),
           error: r.error ?? undefined,
+          verification: r.verification,
         };
         if (r.outcome === 'success') logger.info('resurrection succeeded', meta);
+        else if (r.outcome === 'not_killed' || r.outcome === 'already_running') logger.warn(`nothing restarted: ${r.outcome}`, meta);
         else logger.warn(`resurrection ${r.outcome}: ${r.message ?? r.error ?? ''}`, meta);
         return;
       }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { MedicError } from '@medic/domain';
-import { buildConfig } from './config';
+import { buildConfig, loadConfig } from './config';
 
 const SECRET = 'f3a1c9e07b2d48d6a5e1f0c3b7a9d2e4f6a8c0e2b4d6f8a0c2e4a6b8d0f2a4c6';
 const NEXT = '0123456789abcdef0123456789abcdef0123456789abcdef';
@@ -97,5 +97,31 @@ describe('smith.signing configuration', () => {
     expect(configError(() => build(signing({ keys: { 'bad id': 'MEDIC_SMITH_KEY' } }), { MEDIC_SMITH_KEY: SECRET }))).toContain('smith.signing.keys');
     expect(configError(() => build(signing({ max_report_age_seconds: 0 })))).toContain('smith.signing.max_report_age_seconds');
     expect(configError(() => build(signing({ requird: true })))).toContain('smith.signing.requird');
+  });
+});
+
+describe('config/compose.yaml', () => {
+  const composeYaml = join(__dirname, '..', '..', '..', 'config', 'compose.yaml');
+
+  it('requires signed reports and verifies kills against the engine', () => {
+    const config = loadConfig({ path: composeYaml, env: { MEDIC_SMITH_KEY: SECRET }, cwd: dir });
+    expect(config.signing.required).toBe(true);
+    expect([...config.signing.keys.keys()]).toEqual(['smith']);
+    expect(config.docker).toMatchObject({ verifyKill: true, requireLabel: true, killWindowMs: 60_000 });
+  });
+
+  it('stops start-up without MEDIC_SMITH_KEY', () => {
+    expect(configError(() => loadConfig({ path: composeYaml, env: {}, cwd: dir }))).toContain('MEDIC_SMITH_KEY');
+  });
+});
+
+describe('resurrection.verify_kill configuration', () => {
+  it('is off by default with a 60 s kill window', () => {
+    expect(build({}).docker).toMatchObject({ verifyKill: false, killWindowMs: 60_000 });
+  });
+
+  it('reads verify_kill and kill_window_seconds', () => {
+    expect(build({ resurrection: { verify_kill: true, kill_window_seconds: 5 } }).docker).toMatchObject({ verifyKill: true, killWindowMs: 5_000 });
+    expect(configError(() => build({ resurrection: { kill_window_seconds: -1 } }))).toContain('resurrection.kill_window_seconds');
   });
 });

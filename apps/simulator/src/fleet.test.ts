@@ -21,7 +21,7 @@ describe('drawModules', () => {
 });
 
 describe('SimulatedFleet', () => {
-  const target = (module: string) => ({ killId: `kill-${module}`, module, instanceId: `${module}-1` });
+  const target = (module: string) => ({ killId: `kill-${module}`, module, instanceId: `${module}-1`, killedAt: '2025-03-01T12:00:00Z' });
 
   it('starts with every module running; a kill stops it, and a true positive leaves it compromised', () => {
     const fleet = new SimulatedFleet(drawModules(3, 0.2, new Prng(1)));

@@ -20,6 +20,8 @@ export interface DockerContainerDetails {
     readonly Restarting: boolean;
     readonly ExitCode: number;
     readonly StartedAt: string;
+    /** When the last run ended; Docker's zero time (0001-01-01T00:00:00Z) if it never did. */
+    readonly FinishedAt?: string;
     readonly Health?: { readonly Status: string; readonly Log?: readonly DockerHealthLogEntry[] | null } | null;
   };
   readonly Config: {

@@ -7,8 +7,11 @@ const docker = testDocker();
 resurrectorContract('DockerResurrector', async () => {
   await requireDockerAndImage(docker);
   const fleet = new TestFleet(docker);
+  const options = { docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2 };
   return {
-    resurrector: new DockerResurrector({ docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2 }),
+    resurrector: new DockerResurrector(options),
+    verifying: new DockerResurrector({ ...options, verifyKill: true }),
+    now: () => new Date(),
     prefix: fleet.prefix,
     addContainer: async (spec) => {
       await fleet.create(spec);

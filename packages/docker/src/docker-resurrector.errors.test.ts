@@ -21,7 +21,7 @@ const scripted = (overrides: { inspect?: () => Promise<DockerContainerDetails>; 
   }),
 });
 
-const target = { killId: 'k1', module: 'app', instanceId: 'app' };
+const target = { killId: 'k1', module: 'app', instanceId: 'app', killedAt: '2025-03-01T12:00:00Z' };
 
 describe('DockerResurrector error mapping', () => {
   it('maps the engine going away mid-resurrection to docker_unavailable, keeping what was done', async () => {

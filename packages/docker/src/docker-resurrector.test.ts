@@ -17,7 +17,7 @@ const p = fleet.prefix;
 const resurrector = (options: Partial<DockerResurrectorOptions> = {}): DockerResurrector =>
   new DockerResurrector({ docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2, ...options });
 
-const target = (module: string, instanceId: string = module): ResurrectionTarget => ({ killId: `kill-${instanceId}`, module, instanceId });
+const target = (module: string, instanceId: string = module): ResurrectionTarget => ({ killId: `kill-${instanceId}`, module, instanceId, killedAt: new Date().toISOString() });
 
 /** Runs the image's default command after recording, in the container's own filesystem, whether it ran before. */
 const MARK_SECOND_RUN = ['sh', '-c', 'if test -e /tmp/ran; then touch /tmp/second; fi; touch /tmp/ran; trap "exit 0" TERM INT; sleep 2147483647 & wait'];

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '@medic/domain';
 import type {
+  ContainerState,
   HealthCheck,
   HealthStatus,
   ResurrectionError,
@@ -29,6 +31,10 @@ export interface DockerResurrectorOptions {
   readonly maxRetryAttempts?: number;
   /** How long the engine may take to answer a ping before it counts as unavailable. */
   readonly pingTimeoutMs?: number;
+  /** resurrection.verify_kill: before touching a container, check that the engine agrees the reported kill happened. */
+  readonly verifyKill?: boolean;
+  /** Tolerance around the reported kill time for verifyKill. */
+  readonly killWindowMs?: number;
   /** Monotonic milliseconds, for time_to_healthy and the health deadline. */
   readonly now?: () => number;
 }
@@ -43,14 +49,21 @@ const DEFAULTS: Settings = {
   stabilityWindowMs: 1000,
   maxRetryAttempts: 2,
   pingTimeoutMs: 1500,
+  verifyKill: false,
+  killWindowMs: DEFAULT_KILL_WINDOW_SECONDS * 1000,
   now: () => performance.now(),
 };
+
+/** Docker's time for "never". */
+const ZERO_TIME = /^0001-01-01T/;
 
 /** What one resurrection has done so far, for the result whichever way it ends. */
 interface Progress {
   readonly startedAt: number;
   action: ResurrectionResult['action'];
   containerId: string | null;
+  /** What verify_kill found, when it ran. */
+  verification?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -75,7 +88,8 @@ export class DockerResurrector implements Resurrector {
     } catch (error) {
       result = fromDockerError(error);
     }
-    return { ...result, action: progress.action, containerId: result.containerId ?? progress.containerId };
+    const verification = result.verification ?? progress.verification;
+    return { ...result, action: progress.action, containerId: result.containerId ?? progress.containerId, ...(verification ? { verification } : {}) };
   }
 
   private async run(target: ResurrectionTarget, restartIfRunning: boolean, progress: Progress): Promise<ResurrectionResult> {
@@ -86,10 +100,31 @@ export class DockerResurrector implements Resurrector {
     const { id, name } = located.value;
     progress.containerId = id;
     const container = this.docker.getContainer(id);
-    const before = await container.inspect();
+    let before = await container.inspect();
+    // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
+    if (this.settings.verifyKill && (!before.State.Running || restartIfRunning)) {
+      before = await this.settled(container, before);
+      const verdict = verifyKill(containerState(name, before), target.killedAt, this.settings.killWindowMs);
+      if (!verdict.proceed) {
+        const healthStatus = !before.State.Running ? null : hasHealthCheck(before) ? 'healthy' : 'none';
+        return { outcome: verdict.outcome, action: 'none', containerId: id, healthStatus, timeToHealthy: null, error: null, message: null, verification: verdict.verification };
+      }
+      progress.verification = verdict.verification;
+    }
     progress.action = before.State.Running ? (restartIfRunning ? 'restart' : 'none') : 'start';
     const refused = await this.bringUp(container, progress.action, name);
     return refused ?? this.prove(container, progress.action, name, before, progress.startedAt);
+  }
+
+  /** The container once a running one's health check has decided (healthy or unhealthy), or the health timeout passed. */
+  private async settled(container: DockerContainerHandle, details: DockerContainerDetails): Promise<DockerContainerDetails> {
+    const deadline = this.settings.now() + this.settings.healthCheckTimeoutMs;
+    let current = details;
+    while (current.State.Running && hasHealthCheck(current) && readHealth(current) === 'starting' && this.settings.now() < deadline) {
+      await sleep(Math.min(this.settings.healthCheckIntervalMs, deadline - this.settings.now()));
+      current = await container.inspect();
+    }
+    return current;
   }
 
   async health(): Promise<HealthCheck> {
@@ -231,6 +266,13 @@ function fromDockerError(error: unknown): ResurrectionResult {
       return failure('start_failed', `${fromEngine ? 'Docker refused' : 'unexpected error'}: ${describeError(error)}`);
     }
   }
+}
+
+/** What verify_kill needs to know about a container, from its inspection. */
+function containerState(name: string, details: DockerContainerDetails): ContainerState {
+  const time = (value: string | undefined): string | null => (value === undefined || value === '' || ZERO_TIME.test(value) ? null : value);
+  const health = !hasHealthCheck(details) ? 'none' : readHealth(details);
+  return { name, running: details.State.Running && !details.State.Restarting, health, startedAt: time(details.State.StartedAt), finishedAt: time(details.State.FinishedAt) };
 }
 
 function describeState(details: DockerContainerDetails): string {

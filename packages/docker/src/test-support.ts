@@ -18,6 +18,8 @@ export interface TestContainerSpec {
   /** Must start with the fleet's prefix. */
   readonly name: string;
   readonly running?: boolean;
+  /** Start it, then kill it, as Smith does (ignored when `running`). */
+  readonly killed?: boolean;
   readonly health?: keyof typeof TEST_HEALTH | 'none' | Dockerode.HealthConfig;
   readonly labels?: Record<string, string>;
   /** Replaces the image's command (which sleeps until SIGTERM). */
@@ -68,7 +70,11 @@ export class TestFleet {
       StopTimeout: 2,
       HostConfig: { NetworkMode: 'none' },
     });
-    if (spec.running) await container.start();
+    if (spec.running || spec.killed) await container.start();
+    if (spec.killed && !spec.running) {
+      await container.kill();
+      await container.wait();
+    }
     return container;
   }
 

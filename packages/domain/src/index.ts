@@ -6,6 +6,7 @@ export type * from './ports';
 export * from './kill-report';
 export * from './printable';
 export * from './report-signature';
+export * from './kill-verification';
 export * from './risk';
 export * from './calibration';
 export * from './events';

@@ -141,7 +141,11 @@ export interface Decision {
   readonly autoApproveMaxScore: number;
 }
 
-export const OUTCOME_TYPES = ['success', 'failure', 'rollback', 'undetermined', 're_killed'] as const;
+/**
+ * not_killed and already_running: resurrection.verify_kill found nothing to do (the container was not stopped by the
+ * reported kill, or came back by itself). They are not resurrections: history, the restart budget and calibration skip them.
+ */
+export const OUTCOME_TYPES = ['success', 'failure', 'rollback', 'undetermined', 're_killed', 'not_killed', 'already_running'] as const;
 export type OutcomeType = (typeof OUTCOME_TYPES)[number];
 
 /** Lifecycle of a stored record: decided (nothing to execute yet), executing (restart under way), done. */
@@ -203,7 +207,7 @@ export interface OutcomeRecord {
 
 /** The result of one resurrection attempt; produced by a Resurrector, never thrown. */
 export interface ResurrectionResult {
-  readonly outcome: 'success' | 'failure' | 'rollback';
+  readonly outcome: 'success' | 'failure' | 'rollback' | 'not_killed' | 'already_running';
   /** What was done to the container. */
   readonly action: 'start' | 'restart' | 'none';
   readonly containerId: string | null;
@@ -211,6 +215,8 @@ export interface ResurrectionResult {
   readonly timeToHealthy: number | null;
   readonly error: ResurrectionError | null;
   readonly message: string | null;
+  /** With verify_kill on: the sentence saying which check held (it goes into the record's reasoning). */
+  readonly verification?: string;
 }
 
 /** A rejected stream entry, kept for operators (DESIGN §3). */

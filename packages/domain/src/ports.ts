@@ -42,6 +42,8 @@ export interface ResurrectionTarget {
   readonly killId: string;
   readonly module: string;
   readonly instanceId: string;
+  /** When Smith says it killed the container (the report's timestamp, ISO 8601); verify_kill compares it with the engine's times. */
+  readonly killedAt: string;
 }
 
 export interface ResurrectOptions {
@@ -59,13 +61,15 @@ export interface Resurrector {
 
 /** What the store needs to finish a record once the resurrection is over. */
 export interface OutcomeUpdate {
-  readonly outcomeType: Extract<OutcomeType, 'success' | 'failure' | 'rollback'>;
+  readonly outcomeType: Extract<OutcomeType, 'success' | 'failure' | 'rollback' | 'not_killed' | 'already_running'>;
   readonly timeToHealthy: number | null;
   readonly healthStatus: HealthStatus | null;
   readonly containerId: string | null;
   readonly error: ResurrectionError | null;
   readonly errorMessage: string | null;
   readonly completedAt: string;
+  /** A sentence appended to the record's reasoning (what verify_kill found); absent adds none. */
+  readonly note?: string;
 }
 
 /** Windows for a module-history query, as ISO 8601 UTC lower bounds. */
@@ -90,7 +94,7 @@ export interface OutcomeRepo {
   insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'>;
   /** Stores records in one transaction, all or none; each result is what insert would give in order (a kill_id repeated in the call is a duplicate after its first). */
   insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>>;
-  /** Finishes an executing record with its outcome and marks it done; a record in any other state (or none) is left unchanged. */
+  /** Finishes an executing record with its outcome (and `note` appended to its reasoning) and marks it done; a record in any other state (or none) is left unchanged. */
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
   /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */
   markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean>;

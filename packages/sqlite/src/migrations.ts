@@ -110,8 +110,39 @@ const migration001: Migration = {
   },
 };
 
+/** Outcome types migration 002 allows in addition: what resurrection.verify_kill records when it restarts nothing. */
+export const MIGRATION_002_OUTCOME_TYPES = ['not_killed', 'already_running'] as const;
+
+/**
+ * Widens the CHECK constraint of `outcomes.outcome_type`. SQLite cannot alter a constraint, so the table is rebuilt
+ * the way SQLite documents (create the new table, copy, drop, rename, recreate the indices) from its own stored
+ * definition: columns or values another migration added survive.
+ */
+const migration002: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await widenCheck(db, 'outcomes', 'outcome_type', MIGRATION_002_OUTCOME_TYPES);
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001 };
+export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001, '002_verify_kill_outcomes': migration002 };
+
+/** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */
+async function widenCheck(db: Kysely<any>, table: string, column: string, added: readonly string[]): Promise<void> {
+  const { rows } = await sql<{ type: string; sql: string }>`select type, sql from sqlite_master where tbl_name = ${table} and sql is not null`.execute(db);
+  const definition = rows.find((r) => r.type === 'table')?.sql;
+  const check = new RegExp(`("${column}" in \\()([^)]*)(\\))`);
+  const listed = definition === undefined ? null : check.exec(definition);
+  if (definition === undefined || !listed) throw new MedicError('store_migration_failed', `no CHECK on ${table}.${column} to widen`);
+  const values = [...(listed[2] ?? '').matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1] ?? '');
+  const widened = [...values, ...added.filter((v) => !values.includes(v))].map((v) => `'${v}'`).join(', ');
+  const rebuilt = definition.replace(check, `$1${widened}$3`).replace(new RegExp(`^CREATE TABLE "${table}"`), `CREATE TABLE "${table}_widened"`);
+  await sql.raw(rebuilt).execute(db);
+  await sql.raw(`insert into "${table}_widened" select * from "${table}"`).execute(db);
+  await sql.raw(`drop table "${table}"`).execute(db);
+  await sql.raw(`alter table "${table}_widened" rename to "${table}"`).execute(db);
+  for (const index of rows.filter((r) => r.type === 'index')) await sql.raw(index.sql).execute(db);
+}
 
 /** Brings the schema up to date; already-applied migrations are skipped. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {

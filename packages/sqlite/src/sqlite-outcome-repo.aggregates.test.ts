@@ -7,7 +7,7 @@ import { TempStores } from './testing/temp-stores';
 const ROWS = 10_000;
 const DAY = 24 * 60;
 const MODULES = ['web', 'api', 'db', 'cache', 'queue'] as const;
-const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed'] as const;
+const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed', 'not_killed', 'already_running'] as const;
 
 /** Deterministic PRNG (mulberry32), so the data set is the same on every run. */
 function prng(seed: number): () => number {
@@ -49,6 +49,9 @@ function generate(): OutcomeRecord[] {
       failure: { ...finished, outcomeType: 'failure', error: 'container_not_found', errorMessage: 'gone' },
       // A rollback's time is never "time to healthy": it must stay out of the average.
       rollback: { ...finished, outcomeType: 'rollback', timeToHealthy: 99, healthStatus: 'unhealthy', error: 'unhealthy' },
+      // verify_kill restarted nothing: never a resurrection, a label or a time to healthy.
+      not_killed: { ...finished, outcomeType: 'not_killed', timeToHealthy: 42, healthStatus: 'healthy' },
+      already_running: { ...finished, outcomeType: 'already_running', timeToHealthy: 42, healthStatus: 'none' },
     };
     records.push(sampleRecord(byKind[kind]));
   }

@@ -12,7 +12,8 @@ import {
 } from '@medic/domain';
 import type { Calibration, OutcomeRecord, Rejection } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
-import { MIGRATION_001_ENUMS } from './migrations';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { MIGRATIONS, MIGRATION_001_ENUMS } from './migrations';
 import { SqliteOutcomeRepo } from './sqlite-outcome-repo';
 import { TempStores } from './testing/temp-stores';
 
@@ -219,7 +220,7 @@ describe('SqliteOutcomeRepo', () => {
       await repo.close();
     }
     const raw = rawConnection(path, { readonly: true });
-    expect(raw.prepare('SELECT name FROM kysely_migration').all()).toEqual([{ name: '001_initial' }]);
+    expect(raw.prepare('SELECT name FROM kysely_migration').all()).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
     expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
@@ -294,8 +295,25 @@ describe('SqliteOutcomeRepo', () => {
     expect(await repo.get('x')).toBeNull();
   });
 
-  it('allows exactly the domain\'s enum values in its CHECK constraints', () => {
-    expect(MIGRATION_001_ENUMS).toEqual({
+  it("allows exactly the domain's enum values in its CHECK constraints once migrated", async () => {
+    await stores.open({ path: stores.path('enums.db') });
+    const raw = rawConnection(stores.path('enums.db'), { readonly: true });
+    const definitions = (raw.prepare("SELECT sql FROM sqlite_master WHERE type = 'table'").all() as Array<{ sql: string }>).map((r) => r.sql).join('\n');
+    const allowed = (column: string): string[] => {
+      const list = new RegExp(`"${column}" in \\(([^)]*)\\)`).exec(definitions)?.[1] ?? '';
+      return [...list.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? '');
+    };
+    expect({
+      outcome_type: allowed('outcome_type'),
+      original_decision: allowed('original_decision'),
+      risk_level: allowed('risk_level'),
+      guard: allowed('guard'),
+      health_status: allowed('health_status'),
+      error: allowed('error'),
+      state: allowed('state'),
+      mode: allowed('mode'),
+      direction: allowed('direction'),
+    }).toEqual({
       outcome_type: [...OUTCOME_TYPES],
       original_decision: [...DECISION_OUTCOMES],
       risk_level: [...RISK_LEVELS],
@@ -306,6 +324,27 @@ describe('SqliteOutcomeRepo', () => {
       mode: ['observer', 'live'],
       direction: ['up', 'down', 'none'],
     });
+  });
+
+  it('migration 002 keeps the rows, indices and constraints of a store made by 001, and allows the verify_kill outcomes', async () => {
+    const path = stores.path('upgrade.db');
+    const database = rawConnection(path);
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+    const initial = new Migrator({ db, provider: { getMigrations: async () => ({ '001_initial': MIGRATIONS['001_initial']! }) } });
+    expect((await initial.migrateToLatest()).error).toBeUndefined();
+    database
+      .prepare("INSERT INTO outcomes (outcome_id, decision_id, kill_id, target_module, target_instance_id, timestamp, outcome_type, original_decision, original_risk_score, original_confidence, risk_level, was_auto_approved, state, mode, factors, reasoning, threat_context, report) VALUES ('o', 'd', 'old-1', 'web', 'web-1', ?, 'success', 'approve_auto', 0.2, 0.6, 'low', 1, 'done', 'live', '[]', '[]', '{\"status\":\"disabled\"}', '{}')")
+      .run(FIXTURE_TIME);
+    expect(() => database.prepare("UPDATE outcomes SET outcome_type = 'not_killed'").run()).toThrow(/CHECK/);
+    const indicesBefore = database.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL ORDER BY name").all();
+    const repo = await stores.open({ path });
+    expect(database.prepare("SELECT kill_id, outcome_type FROM outcomes").all()).toEqual([{ kill_id: 'old-1', outcome_type: 'success' }]);
+    expect(database.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL ORDER BY name").all()).toEqual(indicesBefore);
+    await repo.insert(sampleRecord({ killId: 'new-1', state: 'done', outcomeType: 'not_killed' }));
+    expect((await repo.get('new-1'))?.outcomeType).toBe('not_killed');
+    expect(() => database.prepare("UPDATE outcomes SET outcome_type = 'exploded'").run()).toThrow(/CHECK/);
+    expect(() => database.prepare("INSERT INTO outcomes (outcome_id, decision_id, kill_id, target_module, target_instance_id, timestamp, outcome_type, original_decision, original_risk_score, original_confidence, risk_level, was_auto_approved, state, mode, factors, reasoning, threat_context, report) VALUES ('o', 'd2', 'dup-outcome-id', 'web', 'web-1', ?, 'success', 'approve_auto', 0.2, 0.6, 'low', 1, 'done', 'live', '[]', '[]', '{}', '{}')").run(FIXTURE_TIME)).toThrow(/UNIQUE/);
+    expect(MIGRATION_001_ENUMS.outcome_type).toEqual(['success', 'failure', 'rollback', 'undetermined', 're_killed']);
   });
 
   it('reports health up while open and down once closed; close is idempotent', async () => {

@@ -140,6 +140,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           error: update.error,
           error_message: update.errorMessage,
           completed_at: utc(update.completedAt, 'completedAt'),
+          ...(update.note ? { reasoning: sql<string>`json_insert(reasoning, '$[#]', ${update.note})` } : {}),
         })
         .where('kill_id', '=', killId)
         .where('state', '=', 'executing')

@@ -3,12 +3,19 @@ import { ManualClock } from './manual-clock';
 import { resurrectorContract } from './resurrector-contract';
 
 resurrectorContract('InMemoryFleet', async () => {
-  const fleet = new InMemoryFleet();
+  const clock = new ManualClock();
+  const fleet = new InMemoryFleet({ clock });
   return {
     resurrector: fleet,
+    verifying: fleet.withOptions({ verifyKill: true }),
+    now: () => clock.now(),
     prefix: 'medic-test-',
-    addContainer: async (spec) => {
+    addContainer: async ({ killed, ...spec }) => {
       fleet.add(spec);
+      if (killed) {
+        fleet.container(spec.name).startedAt = clock.now().getTime();
+        fleet.kill(spec.name);
+      }
     },
     isRunning: async (name) => fleet.container(name).running,
     startCount: async (name) => fleet.container(name).startCount,
@@ -17,7 +24,7 @@ resurrectorContract('InMemoryFleet', async () => {
 });
 
 describe('InMemoryFleet', () => {
-  const target = { killId: 'k1', module: 'web', instanceId: 'web-1' };
+  const target = { killId: 'k1', module: 'web', instanceId: 'web-1', killedAt: '2025-03-01T12:00:00.000Z' };
 
   it('refuses a container without medic.enable=true when the label is required', async () => {
     const fleet = new InMemoryFleet({ requireLabel: true });

@@ -1,3 +1,5 @@
+import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '../kill-verification';
+import type { ContainerState } from '../kill-verification';
 import type { HealthCheck, ResurrectionResult } from '../model';
 import type { Clock, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
 
@@ -11,6 +13,10 @@ export interface FleetContainerSpec {
   readonly labels?: Readonly<Record<string, string>>;
   /** Time (ms of the fleet's clock) from start to the health verdict; 0 (default) decides at once. */
   readonly bootMs?: number;
+  /** When it last started (ISO 8601); default: now if added running, never otherwise. */
+  readonly startedAt?: string;
+  /** When it last stopped (ISO 8601); default: never. */
+  readonly finishedAt?: string;
 }
 
 /** One container of the fleet, as tests inspect it. */
@@ -23,6 +29,9 @@ export interface FleetContainer {
   bootMs: number;
   /** How many times it has been started or restarted (a container added running counts once). */
   startCount: number;
+  /** Fleet-clock ms of the last start and stop; null: never. */
+  startedAt: number | null;
+  finishedAt: number | null;
 }
 
 export interface InMemoryFleetOptions {
@@ -30,6 +39,17 @@ export interface InMemoryFleetOptions {
   readonly clock?: Clock;
   /** Only containers labelled medic.enable=true may be touched (DESIGN §5). */
   readonly requireLabel?: boolean;
+  /** resurrection.verify_kill: check the container's state against the report's time before touching it. */
+  readonly verifyKill?: boolean;
+  /** Tolerance around the reported kill time for verifyKill (default DEFAULT_KILL_WINDOW_SECONDS). */
+  readonly killWindowMs?: number;
+}
+
+/** What fleets viewing the same containers share. */
+interface FleetState {
+  readonly containers: Map<string, FleetContainer>;
+  readonly attempts: ResurrectionTarget[];
+  nextId: number;
 }
 
 const MODULE_LABEL = 'medic.module';
@@ -37,40 +57,62 @@ const ENABLE_LABEL = 'medic.enable';
 
 /** Resurrector over a set of named in-memory containers, locating and judging them as DESIGN §5 says. */
 export class InMemoryFleet implements Resurrector {
-  /** Every resurrect call's target, in order. */
-  readonly attempts: ResurrectionTarget[] = [];
   /** While true, the engine is unreachable: resurrect fails with docker_unavailable and health is down. */
   down = false;
-  readonly #containers = new Map<string, FleetContainer>();
-  #nextId = 1;
+  readonly #state: FleetState;
 
-  constructor(private readonly options: InMemoryFleetOptions = {}) {}
+  constructor(
+    private readonly options: InMemoryFleetOptions = {},
+    state: FleetState = { containers: new Map(), attempts: [], nextId: 1 },
+  ) {
+    this.#state = state;
+  }
+
+  /** Every resurrect call's target, in order (shared with the fleets of withOptions). */
+  get attempts(): ResurrectionTarget[] {
+    return this.#state.attempts;
+  }
+
+  /** A fleet over the same containers with other options, e.g. verifyKill on. */
+  withOptions(options: InMemoryFleetOptions): InMemoryFleet {
+    return new InMemoryFleet({ ...this.options, ...options }, this.#state);
+  }
 
   /** Adds a container (exited, without a health check, unless told otherwise); returns it for inspection. */
   add(spec: FleetContainerSpec): FleetContainer {
     const running = spec.running ?? false;
+    const at = (iso: string | undefined, fallback: number | null): number | null => (iso === undefined ? fallback : Date.parse(iso));
     const container: FleetContainer = {
-      id: `mem${String(this.#nextId++).padStart(9, '0')}`,
+      id: `mem${String(this.#state.nextId++).padStart(9, '0')}`,
       name: spec.name,
       running,
       health: spec.health ?? 'none',
       labels: { ...spec.labels },
       bootMs: spec.bootMs ?? 0,
       startCount: running ? 1 : 0,
+      startedAt: at(spec.startedAt, running ? this.#time() : null),
+      finishedAt: at(spec.finishedAt, null),
     };
-    this.#containers.set(spec.name, container);
+    this.#state.containers.set(spec.name, container);
     return container;
   }
 
   /** The container with exactly this name; throws for an unknown name (a test bug). */
   container(name: string): FleetContainer {
-    const c = this.#containers.get(name);
+    const c = this.#state.containers.get(name);
     if (!c) throw new Error(`no container named ${name} in the fleet`);
     return c;
   }
 
+  /** Stops a running container now, as Smith's kill does. */
+  kill(name: string): void {
+    const c = this.container(name);
+    c.running = false;
+    c.finishedAt = this.#time();
+  }
+
   async resurrect(target: ResurrectionTarget, options: ResurrectOptions = { restartIfRunning: true }): Promise<ResurrectionResult> {
-    this.attempts.push(target);
+    this.#state.attempts.push(target);
     const fail = (error: ResurrectionResult['error'], message: string, containerId: string | null = null): ResurrectionResult => ({
       outcome: 'failure',
       action: 'none',
@@ -91,6 +133,16 @@ export class InMemoryFleet implements Resurrector {
     if (this.options.requireLabel && c.labels[ENABLE_LABEL] !== 'true') {
       return fail('not_enabled', `container ${c.name} is not labelled ${ENABLE_LABEL}=true`, c.id);
     }
+    let verification: { verification: string } | Record<string, never> = {};
+    // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
+    if (this.options.verifyKill && (!c.running || options.restartIfRunning)) {
+      const verdict = verifyKill(this.#stateOf(c), target.killedAt, this.options.killWindowMs ?? DEFAULT_KILL_WINDOW_SECONDS * 1000);
+      if (!verdict.proceed) {
+        const healthStatus = !c.running ? null : c.health === 'passing' ? 'healthy' : 'none';
+        return { outcome: verdict.outcome, action: 'none', containerId: c.id, healthStatus, timeToHealthy: null, error: null, message: null, verification: verdict.verification };
+      }
+      verification = { verification: verdict.verification };
+    }
     const startedAt = this.#time();
     let action: ResurrectionResult['action'] = 'none';
     if (!c.running) action = 'start';
@@ -98,15 +150,24 @@ export class InMemoryFleet implements Resurrector {
     if (action !== 'none') {
       c.running = true;
       c.startCount += 1;
+      c.startedAt = startedAt;
     }
     if (c.bootMs > 0 && this.options.clock) await this.options.clock.sleep(c.bootMs);
-    const base = { action, containerId: c.id };
+    const base = { action, containerId: c.id, ...verification };
     if (c.health === 'failing') {
       c.running = false;
+      c.finishedAt = this.#time();
       return { ...base, outcome: 'rollback', healthStatus: 'unhealthy', timeToHealthy: null, error: 'unhealthy', message: `container ${c.name} reported unhealthy and was stopped` };
     }
     const timeToHealthy = (this.#time() - startedAt) / 1000;
     return { ...base, outcome: 'success', healthStatus: c.health === 'passing' ? 'healthy' : 'none', timeToHealthy, error: null, message: null };
+  }
+
+  /** The container as verify_kill sees it. */
+  #stateOf(c: FleetContainer): ContainerState {
+    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+    const health = c.health === 'passing' ? 'healthy' : c.health === 'failing' ? 'unhealthy' : 'none';
+    return { name: c.name, running: c.running, health, startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt) };
   }
 
   async health(): Promise<HealthCheck> {
@@ -115,9 +176,9 @@ export class InMemoryFleet implements Resurrector {
 
   /** Exact instance name, else exact module name, else the single container labelled medic.module=<module>. */
   #locate(target: ResurrectionTarget): FleetContainer | 'container_not_found' | 'ambiguous_target' {
-    const byName = this.#containers.get(target.instanceId) ?? this.#containers.get(target.module);
+    const byName = this.#state.containers.get(target.instanceId) ?? this.#state.containers.get(target.module);
     if (byName) return byName;
-    const labelled = [...this.#containers.values()].filter((c) => c.labels[MODULE_LABEL] === target.module);
+    const labelled = [...this.#state.containers.values()].filter((c) => c.labels[MODULE_LABEL] === target.module);
     if (labelled.length > 1) return 'ambiguous_target';
     return labelled[0] ?? 'container_not_found';
   }

@@ -41,7 +41,8 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     this.#ensureUp();
     const r = this.#byKillId.get(killId);
     if (!r || r.state !== 'executing') return;
-    Object.assign(r, structuredClone(update), { state: 'done' });
+    const { note, ...fields } = structuredClone(update);
+    Object.assign(r, fields, { state: 'done' }, note ? { reasoning: [...r.reasoning, note] } : {});
   }
 
   async markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean> {

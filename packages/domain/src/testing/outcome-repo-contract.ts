@@ -170,6 +170,17 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.get('kill-exec')).toEqual({ ...executing, ...update, state: 'done' });
     });
 
+    it('appends the note of an update to the reasoning', async () => {
+      const { repo } = await open();
+      const executing = sampleRecord({ killId: 'kill-note', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true });
+      await insertAll(repo, [executing]);
+      const note = 'verify_kill: web-1 has been running since 2025-03-01T11:00:00.000Z, before the reported kill: it was not killed; nothing restarted';
+      const update: OutcomeUpdate = { outcomeType: 'not_killed', timeToHealthy: null, healthStatus: 'healthy', containerId: 'abc123', error: null, errorMessage: null, completedAt: at(2), note };
+      await repo.complete('kill-note', update);
+      const { note: _note, ...stored } = update;
+      expect(await repo.get('kill-note')).toEqual({ ...executing, ...stored, state: 'done', reasoning: [...executing.reasoning, note] });
+    });
+
     it('leaves a record that is not executing unchanged on complete', async () => {
       const { repo } = await open();
       const decided = sampleRecord({ killId: 'kill-decided' });
@@ -225,6 +236,9 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         sampleRecord({ killId: 'h-pending', timestamp: at(-5) }),
         sampleRecord({ killId: 'h-denied', originalDecision: 'deny', timestamp: at(-4) }),
         done('h-other-module', 'success', -2, -1, { targetModule: 'web-2' }),
+        // verify_kill refused these: no resurrection happened, so they count nowhere.
+        done('h-not-killed', 'not_killed', -3, -3),
+        done('h-came-back', 'already_running', -3, -3),
       ]);
       expect(await repo.moduleHistory('web', windows)).toEqual({
         resurrections: 7,
@@ -278,6 +292,8 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         done('s-failure', 'failure', -DAY, -DAY),
         done('s-too-old', 'success', -31 * DAY, -31 * DAY, confirmedAt),
         done('s-approved-by-hand', 'success', -DAY, -DAY, { ...confirmedAt, wasAutoApproved: false, originalDecision: 'pending_review' }),
+        done('s-not-killed', 'not_killed', -DAY, -DAY),
+        done('s-came-back', 'already_running', -DAY, -DAY),
       ]);
       expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2 });
       expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0 });
@@ -311,7 +327,7 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(empty).toEqual({
         total: 0,
         byDecision: { approve_auto: 0, pending_review: 0, deny: 0 },
-        byOutcome: { success: 0, failure: 0, rollback: 0, undetermined: 0, re_killed: 0 },
+        byOutcome: { success: 0, failure: 0, rollback: 0, undetermined: 0, re_killed: 0, not_killed: 0, already_running: 0 },
         rejections: 0,
         averageTimeToHealthy: null,
         autoApproveAccuracy: null,
@@ -326,13 +342,15 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         done('st-by-hand', 'success', -10, -9, { timeToHealthy: 1, confirmedAt: at(-1), wasAutoApproved: false, originalDecision: 'pending_review', approvedBy: 'alice', approvedAt: at(-10) }),
         sampleRecord({ killId: 'st-denied', originalDecision: 'deny' }),
         sampleRecord({ killId: 'st-pending' }),
+        done('st-not-killed', 'not_killed', -8, -8, { healthStatus: 'healthy' }),
+        done('st-came-back', 'already_running', -7, -7, { healthStatus: 'none' }),
       ]);
       await repo.saveRejection(rejection('9-0'));
       const stats = await repo.stats();
       expect(stats).toEqual({
-        total: 8,
-        byDecision: { approve_auto: 5, pending_review: 2, deny: 1 },
-        byOutcome: { success: 3, failure: 1, rollback: 1, undetermined: 2, re_killed: 1 },
+        total: 10,
+        byDecision: { approve_auto: 7, pending_review: 2, deny: 1 },
+        byOutcome: { success: 3, failure: 1, rollback: 1, undetermined: 2, re_killed: 1, not_killed: 1, already_running: 1 },
         rejections: 1,
         averageTimeToHealthy: expect.closeTo(2.5, 9),
         autoApproveAccuracy: expect.closeTo(1 / 3, 9),

@@ -1,13 +1,21 @@
 import type { Resurrector, ResurrectionTarget } from '../ports';
 import { harnessPool } from './contract-support';
+import { FIXTURE_TIME } from './fixtures';
 
 /** What a Resurrector implementation provides to run the shared contract. */
 export interface ResurrectorHarness {
   readonly resurrector: Resurrector;
+  /** A resurrector over the same engine with verify_kill on and a kill window shorter than an hour. */
+  readonly verifying: Resurrector;
+  /** The engine's clock, on which containers start and stop. */
+  now(): Date;
   /** Prefix of every container name the contract creates (e.g. "medic-test-<run>-"), so runs never collide. */
   readonly prefix: string;
-  /** Creates a container; names are chosen by the contract with the `prefix`. Health checks should pass or fail fast. */
-  addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'none'; labels?: Record<string, string> }): Promise<void>;
+  /**
+   * Creates a container; names are chosen by the contract with the `prefix`. Health checks should pass or fail fast.
+   * `running: false` leaves it never started, unless `killed`: then it ran and was stopped just now, as Smith does.
+   */
+  addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'none'; labels?: Record<string, string>; killed?: boolean }): Promise<void>;
   isRunning(name: string): Promise<boolean>;
   /** How many times it has been started, e.g. from StartedAt changes — the harness may compute it however it likes. */
   startCount(name: string): Promise<number>;
@@ -19,7 +27,15 @@ export interface ResurrectorHarness {
 export function resurrectorContract(name: string, makeHarness: () => Promise<ResurrectorHarness>): void {
   describe(`${name} (Resurrector contract)`, () => {
     const open = harnessPool(makeHarness);
-    const target = (module: string, instanceId: string = module): ResurrectionTarget => ({ killId: `kill-${module}`, module, instanceId });
+    const target = (module: string, instanceId: string = module, killedAt: string = FIXTURE_TIME): ResurrectionTarget => ({
+      killId: `kill-${module}`,
+      module,
+      instanceId,
+      killedAt,
+    });
+    const HOUR_MS = 3_600_000;
+    /** A report timestamp this far from the engine's now. */
+    const from = (h: ResurrectorHarness, ms: number): string => new Date(h.now().getTime() + ms).toISOString();
 
     it('starts an exited container and reports it healthy', async () => {
       const h = await open();
@@ -128,6 +144,92 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       const r = await h.resurrector.resurrect(target(`${h.prefix}web`));
       expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'container_not_found' }));
       expect(await h.isRunning(other)).toBe(false);
+    });
+
+    describe('with verify_kill on', () => {
+      it('restarts nothing for a running healthy container that has not stopped since the kill: not_killed', async () => {
+        const h = await open();
+        const app = `${h.prefix}up`;
+        await h.addContainer({ name: app, running: true, health: 'passing' });
+        const before = await h.startCount(app);
+        const r = await h.verifying.resurrect(target(app, app, from(h, HOUR_MS)));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'not_killed', action: 'none', error: null, healthStatus: 'healthy' }));
+        expect(r.verification).toMatch(/^verify_kill: .*running since .*nothing restarted/);
+        expect(await h.startCount(app)).toBe(before);
+        expect(await h.isRunning(app)).toBe(true);
+      });
+
+      it('restarts nothing for a running container without a health check that started after the kill: already_running', async () => {
+        const h = await open();
+        const app = `${h.prefix}back`;
+        await h.addContainer({ name: app, running: true, health: 'none' });
+        const before = await h.startCount(app);
+        const r = await h.verifying.resurrect(target(app, app, from(h, 0)));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'already_running', action: 'none', error: null, healthStatus: 'none' }));
+        expect(r.verification).toMatch(/^verify_kill: .*came back by itself/);
+        expect(await h.startCount(app)).toBe(before);
+      });
+
+      it('restarts a running container that is unhealthy, and says why', async () => {
+        const h = await open();
+        const app = `${h.prefix}sick-up`;
+        await h.addContainer({ name: app, running: true, health: 'failing' });
+        const before = await h.startCount(app);
+        const r = await h.verifying.resurrect(target(app, app, from(h, HOUR_MS)));
+        expect(r.action).toBe('restart');
+        expect(r.verification).toMatch(/^verify_kill: .*unhealthy/);
+        expect(await h.startCount(app)).toBeGreaterThan(before);
+      });
+
+      it('starts a container that stopped within the kill window, and says so', async () => {
+        const h = await open();
+        const app = `${h.prefix}killed`;
+        await h.addContainer({ name: app, running: false, health: 'none', killed: true });
+        const r = await h.verifying.resurrect(target(app, app, from(h, 0)));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start' }));
+        expect(r.verification).toMatch(/^verify_kill: .*within/);
+        expect(await h.isRunning(app)).toBe(true);
+      });
+
+      it('starts nothing that stopped long before the reported kill: not_killed', async () => {
+        const h = await open();
+        const app = `${h.prefix}old`;
+        await h.addContainer({ name: app, running: false, health: 'none', killed: true });
+        const r = await h.verifying.resurrect(target(app, app, from(h, HOUR_MS)));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'not_killed', action: 'none', error: null }));
+        expect(r.verification).toMatch(/^verify_kill: .*stopped at .*before the reported kill/);
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('starts nothing that never ran: not_killed', async () => {
+        const h = await open();
+        const app = `${h.prefix}never`;
+        await h.addContainer({ name: app, running: false, health: 'none' });
+        const r = await h.verifying.resurrect(target(app, app, from(h, 0)));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'not_killed', action: 'none' }));
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('still only waits on a running container when re-checking (restartIfRunning false)', async () => {
+        const h = await open();
+        const app = `${h.prefix}recheck`;
+        await h.addContainer({ name: app, running: true, health: 'none' });
+        const before = await h.startCount(app);
+        const r = await h.verifying.resurrect(target(app, app, from(h, HOUR_MS)), { restartIfRunning: false });
+        expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'none' }));
+        expect(await h.startCount(app)).toBe(before);
+      });
+    });
+
+    it('with verify_kill off, restarts a running healthy container as the plan demo expects', async () => {
+      const h = await open();
+      const app = `${h.prefix}demo`;
+      await h.addContainer({ name: app, running: true, health: 'passing' });
+      const before = await h.startCount(app);
+      const r = await h.resurrector.resurrect(target(app, app, from(h, HOUR_MS)));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'restart', healthStatus: 'healthy' }));
+      expect(r.verification).toBeUndefined();
+      expect(await h.startCount(app)).toBeGreaterThan(before);
     });
 
     it('reports health up when the engine answers', async () => {

@@ -126,7 +126,7 @@ export function announceDecided(core: MedicCore, kill: NewKill): void {
 export async function executeResurrection(core: MedicCore, record: OutcomeRecord, options: ResurrectOptions): Promise<OutcomeRecord> {
   const { killId, targetModule: module, targetInstanceId: instanceId } = record;
   core.onEvent({ type: 'resurrecting', killId, module, resumed: !options.restartIfRunning });
-  const result = await core.resurrector.resurrect({ killId, module, instanceId }, options);
+  const result = await core.resurrector.resurrect({ killId, module, instanceId, killedAt: record.report.timestamp }, options);
   core.onEvent({ type: 'resurrected', killId, module, result });
   await core.repo.complete(killId, outcomeUpdate(result, core.clock.now()));
   const finished = await core.repo.get(killId);
@@ -200,5 +200,6 @@ function outcomeUpdate(result: ResurrectionResult, at: Date): OutcomeUpdate {
     error: result.error,
     errorMessage: result.message,
     completedAt: at.toISOString(),
+    ...(result.verification ? { note: result.verification } : {}),
   };
 }
