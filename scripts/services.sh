@@ -36,7 +36,17 @@ apt_install() {
 
 redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
+# The tests also start private redis-server processes, some with TLS from a throw-away CA made with openssl.
+ensure_redis_test_tools() {
+  local pkgs=()
+  command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  return 0
+}
+
 ensure_redis() {
+  ensure_redis_test_tools
   if command -v redis-cli >/dev/null 2>&1 && redis_up; then
     say "redis: reusing the server on 127.0.0.1:$REDIS_PORT"
     return 0

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Hono } from 'hono';
-import { approveKill, err, handleBatch, ok, restoreThresholds, runCalibration } from '@medic/domain';
+import { approveKill, err, handleBatch, MedicError, ok, restoreThresholds, runCalibration } from '@medic/domain';
 import type {
   Clock,
   HealthCheck,
@@ -74,6 +74,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       consumer: config.redis.consumer,
       claimIdleMs: config.redis.claimIdleMs,
       blockMs: config.redis.blockMs,
+      ...(config.redis.tls ? { tls: readTlsFiles(config.redis.tls) } : {}),
       logger: (level, message, meta) => logger.log(level, message, meta),
     });
   const resurrector =
@@ -211,6 +212,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     health,
     address: () => bound,
     async start() {
+      // Wrong Redis credentials, an untrusted certificate or a missing permission stop start-up here, naming Redis.
+      await source.open();
       const restored = await restoreThresholds(core);
       if (restored) logger.info(`restored auto_approve_max_score ${restored.nextMaxScore} from calibration at ${restored.calibratedAt}`);
       await calibrate();
@@ -265,6 +268,22 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 function loadElastic(): typeof Elastic {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; import() would not run under jest's CommonJS.
   return require('@medic/elasticsearch') as typeof Elastic;
+}
+
+/** The TLS files for Redis, read once at start; a missing file stops start-up naming its key. */
+function readTlsFiles(files: NonNullable<AgentConfig['redis']['tls']>): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const read = (key: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new MedicError('config_invalid', `invalid configuration: smith.event_bus.tls.${key}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  };
+  const ca = read('ca_file', files.caFile);
+  const cert = read('cert_file', files.certFile);
+  const key = read('key_file', files.keyFile);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 function signingPolicy(signing: AgentConfig['signing']): SigningPolicy {

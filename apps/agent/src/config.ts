@@ -47,6 +47,12 @@ const ConfigSchema = v.strictObject({
       claim_idle_ms: v.optional(positive, 60_000),
       block_ms: v.optional(positive, 500),
       batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
+      // For a rediss:// URL: a private CA, and a client certificate when the server asks for one (tls-auth-clients).
+      tls: section({
+        ca_file: v.optional(text),
+        cert_file: v.optional(text),
+        key_file: v.optional(text),
+      }),
     }),
     signing: section({
       required: v.optional(v.boolean(), false),
@@ -143,6 +149,8 @@ export interface AgentConfig {
     readonly claimIdleMs: number;
     readonly blockMs: number;
     readonly batchSize: number;
+    /** Files for TLS (absolute paths); absent: Node's trusted CAs and no client certificate. */
+    readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   };
   readonly signing: {
     readonly required: boolean;
@@ -233,6 +241,13 @@ export function buildConfig(
   if (!/^rediss?:\/\//.test(redisUrl)) {
     throw new MedicError('config_invalid', `invalid configuration: REDIS_URL: must start with redis:// or rediss:// (got "${redisUrl.slice(0, 40)}")`);
   }
+  const tls = bus.tls;
+  if ((tls.ca_file || tls.cert_file || tls.key_file) && !redisUrl.startsWith('rediss://')) {
+    throw new MedicError('config_invalid', 'invalid configuration: smith.event_bus.tls: TLS files need a rediss:// REDIS_URL');
+  }
+  if (Boolean(tls.cert_file) !== Boolean(tls.key_file)) {
+    throw new MedicError('config_invalid', 'invalid configuration: smith.event_bus.tls: cert_file and key_file go together');
+  }
   const siemNode = env.ELASTICSEARCH_URL && env.ELASTICSEARCH_URL.length > 0 ? env.ELASTICSEARCH_URL : c.siem.node;
   const token = env.MEDIC_API_TOKEN && env.MEDIC_API_TOKEN.length > 0 ? env.MEDIC_API_TOKEN : undefined;
   const r = c.resurrection;
@@ -248,6 +263,15 @@ export function buildConfig(
       claimIdleMs: bus.claim_idle_ms,
       blockMs: bus.block_ms,
       batchSize: bus.batch_size,
+      ...(tls.ca_file || tls.cert_file
+        ? {
+            tls: {
+              ...(tls.ca_file ? { caFile: resolvePath(cwd, tls.ca_file) } : {}),
+              ...(tls.cert_file ? { certFile: resolvePath(cwd, tls.cert_file) } : {}),
+              ...(tls.key_file ? { keyFile: resolvePath(cwd, tls.key_file) } : {}),
+            },
+          }
+        : {}),
     },
     signing,
     policy: {

@@ -25,6 +25,8 @@ export interface Delivery {
 
 /** Delivers kill reports at least once (DESIGN §2, §6). */
 export interface KillSource {
+  /** Connects before the first read; rejects with a MedicError naming the broker when its credentials, certificate or permissions are wrong, resolves (and receive keeps retrying) when it is only unreachable. */
+  open(): Promise<void>;
   /** Next deliveries, at most `max`: own pending entries first, then entries claimed from dead consumers, then new ones; waits briefly and returns [] when there are none. */
   receive(max: number): Promise<Delivery[]>;
   /** Marks deliveries as done; call only once their effect is durable. */

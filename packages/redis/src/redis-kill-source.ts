@@ -1,5 +1,6 @@
 import { MedicError } from '@medic/domain';
 import type { Delivery, HealthCheck, KillSource } from '@medic/domain';
+import { accessFailure } from './access-errors';
 import { messageOf } from './error-message';
 import type { RedisStreamClient } from './redis-stream-client';
 import { parseAutoClaimReply, parseReadReply } from './stream-reply';
@@ -26,6 +27,10 @@ export interface RedisKillSourceOptions {
   readonly unavailableWaitMs?: number;
   /** How long health() waits for PING (default 1 000 ms). */
   readonly healthTimeoutMs?: number;
+  /** How messages name the server, e.g. its URL without the password (default "the configured server"). */
+  readonly endpoint?: string;
+  /** How long open() waits for a first connection before letting receive() retry (default 10 000 ms). */
+  readonly openWaitMs?: number;
   readonly logger?: RedisLogger;
 }
 
@@ -34,6 +39,7 @@ const DEFAULT_CLAIM_IDLE_MS = 60_000;
 const DEFAULT_UNAVAILABLE_WAIT_MS = 2_000;
 const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 const QUIT_TIMEOUT_MS = 1_000;
+const DEFAULT_OPEN_WAIT_MS = 10_000;
 const SCAN_DONE = '0-0';
 
 /**
@@ -53,6 +59,8 @@ export class RedisKillSource implements KillSource {
   private readonly claimIntervalMs: number;
   private readonly unavailableWaitMs: number;
   private readonly healthTimeoutMs: number;
+  private readonly endpoint: string;
+  private readonly openWaitMs: number;
   private readonly log: RedisLogger;
   private groupReady: Promise<void> | null = null;
   /** Cursor through our own pending entries; null once they are all handed out. */
@@ -78,6 +86,8 @@ export class RedisKillSource implements KillSource {
     this.claimIntervalMs = Math.max(50, Math.floor(this.claimIdleMs / 2));
     this.unavailableWaitMs = options.unavailableWaitMs ?? DEFAULT_UNAVAILABLE_WAIT_MS;
     this.healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    this.endpoint = options.endpoint ?? 'the configured server';
+    this.openWaitMs = options.openWaitMs ?? DEFAULT_OPEN_WAIT_MS;
     this.log = options.logger ?? (() => undefined);
     this.reader = this.client.duplicate({ maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
     this.watch(this.client, 'commands');
@@ -86,6 +96,25 @@ export class RedisKillSource implements KillSource {
     this.reader.on('ready', () => {
       this.pendingCursor = '0';
     });
+  }
+
+  /**
+   * Waits for both connections and creates the consumer group, so a wrong password, an untrusted certificate or a
+   * missing ACL permission stops start-up with a MedicError naming Redis (redis_auth_failed, redis_tls_failed,
+   * redis_permission_denied). A Redis that is only unreachable resolves after openWaitMs or its first connection error;
+   * receive() then keeps retrying.
+   */
+  async open(): Promise<void> {
+    if (this.closed) throw new MedicError('redis_closed', 'the Redis kill source was closed');
+    const connected = (await this.firstConnection(this.client)) && (await this.firstConnection(this.reader));
+    if (!connected) return;
+    try {
+      await this.ensureGroup();
+    } catch (error) {
+      const fatal = accessFailure(error, this.endpoint);
+      if (fatal) throw new MedicError(fatal.code, fatal.message, { cause: error });
+      this.log('warn', `creating the consumer group failed; retrying while reading: ${messageOf(error)}`, { stream: this.stream, group: this.group });
+    }
   }
 
   /**
@@ -244,6 +273,27 @@ export class RedisKillSource implements KillSource {
     return this.groupReady;
   }
 
+  /** true once the connection is ready; false when it failed in a way that may pass (or openWaitMs passed); rejects when it cannot pass. */
+  private firstConnection(connection: RedisStreamClient): Promise<boolean> {
+    if (connection.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        connection.removeListener('ready', onReady);
+        connection.removeListener('error', onError);
+        settle();
+      };
+      const onReady = () => finish(() => resolve(true));
+      const onError = (error: Error) => {
+        const fatal = accessFailure(error, this.endpoint);
+        finish(() => (fatal ? reject(new MedicError(fatal.code, fatal.message, { cause: error })) : resolve(false)));
+      };
+      const timer = setTimeout(() => finish(() => resolve(false)), this.openWaitMs);
+      connection.on('ready', onReady);
+      connection.on('error', onError);
+    });
+  }
+
   /** Resolves true once the reader is ready, false after unavailableWaitMs or on close. */
   private readerReady(): Promise<boolean> {
     return new Promise((resolve) => {
@@ -281,13 +331,33 @@ export class RedisKillSource implements KillSource {
       else this.log('debug', 'Redis still unreachable', { connection: name, detail });
       down = true;
     };
-    connection.on('error', (error) => lost(error.message));
+    connection.on('error', (error) => {
+      guardSocket(connection);
+      const fatal = accessFailure(error, this.endpoint);
+      if (fatal && !this.closed) this.log('error', fatal.message, { connection: name, code: fatal.code });
+      lost(error.message);
+    });
     connection.on('reconnecting', () => lost('reconnecting'));
     connection.on('ready', () => {
       if (down && !this.closed) this.log('info', 'Redis connection restored', { connection: name, stream: this.stream });
       down = false;
     });
   }
+}
+
+/** Sockets already given a lasting error listener. */
+const guarded = new WeakSet<object>();
+
+/**
+ * ioredis listens for one error per socket, but a TLS socket whose handshake failed can report a second one (the
+ * server's alert), which would otherwise be an uncaught exception: from the first error on, the socket keeps a
+ * listener that ignores the rest (the client has already taken the first and reconnects).
+ */
+function guardSocket(connection: RedisStreamClient): void {
+  const socket = connection.stream;
+  if (!socket || guarded.has(socket)) return;
+  guarded.add(socket);
+  socket.on('error', () => undefined);
 }
 
 /** The time Redis gave the entry: the milliseconds of an id it generated (XADD *), as ISO 8601. */

@@ -20,6 +20,8 @@ export interface RedisTransaction {
 export interface RedisStreamClient {
   /** Current connection state. */
   readonly status: RedisConnectionStatus;
+  /** The current socket (ioredis's `stream`), to guard against errors it reports after the client stopped listening. */
+  readonly stream?: { on(event: 'error', listener: (error: Error) => void): unknown } | null;
   /** XGROUP CREATE key group id MKSTREAM. */
   xgroup(subcommand: 'CREATE', key: string, group: string, id: string, mkstream: 'MKSTREAM'): Promise<unknown>;
   /** Non-blocking XREADGROUP of the consumer's own pending entries after `id`. */
@@ -53,4 +55,5 @@ export interface RedisStreamClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'ready' | 'reconnecting' | 'end', listener: () => void): unknown;
   removeListener(event: 'ready', listener: () => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }

@@ -141,6 +141,9 @@ export class InMemoryKillSource implements KillSource {
     return this.stream.publish(fields);
   }
 
+  /** Nothing to connect to; a stream that is down is only unreachable for now. */
+  async open(): Promise<void> {}
+
   async receive(max: number): Promise<Delivery[]> {
     this.#ensureUp();
     if (this.#closed) return [];

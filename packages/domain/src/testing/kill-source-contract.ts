@@ -36,6 +36,13 @@ export function killSourceContract(name: string, makeHarness: () => Promise<Kill
   describe(`${name} (KillSource contract)`, () => {
     const open = harnessPool(makeHarness);
 
+    it('opens on a reachable broker and receives afterwards', async () => {
+      const h = await open();
+      await expect(h.source.open()).resolves.toBeUndefined();
+      const a = await h.publish({ n: 'a' });
+      expect((await drain(h.source)).map((d) => d.id)).toEqual([a]);
+    });
+
     it('receives published entries with their ids and fields, in order', async () => {
       const h = await open();
       const a = await h.publish({ payload: '{"kill_id":"a"}' });
