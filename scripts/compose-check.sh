@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pnpm compose-check: builds the real Dockerfile, runs the real docker-compose.yaml with docker-compose 1.29 and checks,
 # against the containerised agent, what a user checks: non-root user with the Docker socket through group_add,
-# HEALTHCHECK and /health, approvals guarded by the token from the environment, the plan's demo report resurrecting a
+# HEALTHCHECK and /health, approvals guarded by the token from the environment, an unsigned report dead-lettered
+# (config/compose.yaml requires signed reports), the plan's demo report, signed with MEDIC_SMITH_KEY, resurrecting a
 # container labelled medic.enable=true once the agent runs live, and the database kept in its volume across
 # `down` and `up`.
 #
@@ -180,6 +181,8 @@ pass "images the files name are present: node:20-bookworm-slim, redis:7-alpine"
 API_PORT="$(free_port)"
 REDIS_PORT="$(free_port)"
 TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# config/compose.yaml requires kill reports signed with this secret (docker-compose.yaml refuses to start without it).
+SMITH_KEY="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 API="http://127.0.0.1:$API_PORT"
 mkdir -p "$WORK/config"
 /usr/bin/python3 -c '
@@ -189,7 +192,7 @@ config.setdefault("api", {})["port"] = int(sys.argv[3])
 yaml.safe_dump(config, open(sys.argv[2], "w"), sort_keys=False)
 ' "$REPO/config/compose.yaml" "$WORK/config/compose.yaml" "$API_PORT" || die "could not copy config/compose.yaml"
 export DOCKER_GID="$(stat -c %g "$SOCKET")" MEDIC_API_PORT="$API_PORT" MEDIC_REDIS_PORT="$REDIS_PORT" \
-  MEDIC_CONFIG_DIR="$WORK/config"
+  MEDIC_CONFIG_DIR="$WORK/config" MEDIC_SMITH_KEY="$SMITH_KEY"
 unset MEDIC_MODE MEDIC_API_TOKEN
 note "Redis on 127.0.0.1:$REDIS_PORT; the API on 127.0.0.1:$API_PORT (config/compose.yaml with api.port: $API_PORT)"
 COMPOSE_READY=1
@@ -240,8 +243,17 @@ CREATED_TARGET=1
 wait_healthy "$TARGET" 60 || die "$TARGET never became healthy"
 docker kill "$TARGET" >/dev/null
 BEFORE="$(docker inspect -f '{{.State.StartedAt}}' "$TARGET")"
-REPORT="{\"kill_id\":\"demo-1\",\"timestamp\":\"2026-02-11T12:00:00Z\",\"target_module\":\"$TARGET\",\"target_instance_id\":\"$TARGET\",\"kill_reason\":\"anomaly_behavior\",\"severity\":\"low\",\"confidence_score\":0.4,\"evidence\":[\"unusual_traffic\"],\"dependencies\":[],\"source_agent\":\"smith\"}"
-compose exec -T redis redis-cli -p "$REDIS_PORT" XADD "$STREAM" '*' payload "$REPORT" >/dev/null || die "XADD to the compose Redis"
+# The plan's report with the current time: a signed report's timestamp is signed too, and an old one is stale.
+report() { # kill_id
+  echo "{\"kill_id\":\"$1\",\"timestamp\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"target_module\":\"$TARGET\",\"target_instance_id\":\"$TARGET\",\"kill_reason\":\"anomaly_behavior\",\"severity\":\"low\",\"confidence_score\":0.4,\"evidence\":[\"unusual_traffic\"],\"dependencies\":[],\"source_agent\":\"smith\"}"
+}
+UNSIGNED_ID="$(compose exec -T redis redis-cli -p "$REDIS_PORT" XADD "$STREAM" '*' payload "$(report demo-unsigned)" | tr -d '\r')" \
+  || die "XADD to the compose Redis"
+REPORT="$(report demo-1)"
+# Signed as Smith would, with the helper the image ships and the secret the agent was given.
+SIGNATURE="$(docker exec "$AGENT" node dist/sign-report.js "$REPORT")" || die "sign-report in the agent's image"
+# shellcheck disable=SC2086 # SIGNATURE is "kid <id> sig <hex>", four words on purpose
+compose exec -T redis redis-cli -p "$REDIS_PORT" XADD "$STREAM" '*' payload "$REPORT" $SIGNATURE >/dev/null || die "XADD to the compose Redis"
 DECISION=""
 for _ in $(seq 1 100); do
   DECISION="$(api "$API/decisions/demo-1" | json 'j.decision')"
@@ -251,7 +263,17 @@ done
 echo "$TARGET killed (StartedAt $BEFORE); the plan's report published" | detail
 api "$API/decisions/demo-1" | json '`decision ${j.decision}, risk ${j.risk_score} (${j.risk_level}), confidence ${j.confidence}. ${[].concat(j.reasoning).join(" ")}`' | fold -s -w 100 | detail
 [ "$DECISION" = pending_review ]
-check $? "the plan's demo-1 report is decided: pending_review (config/compose.yaml leaves auto-approve off)"
+check $? "the plan's demo-1 report, signed, is decided: pending_review (config/compose.yaml leaves auto-approve off)"
+
+# The dead-letter stream's newest entry: its id, then its fields and values, one per line.
+DEAD="$(compose exec -T redis redis-cli -p "$REDIS_PORT" --raw XREVRANGE "$STREAM.dead" + - COUNT 1 | tr -d '\r' \
+  | awk 'NR > 1 { if (NR % 2 == 0) name = $0; else value[name] = $0 } END { print value["original_id"] " " value["reason"] }')"
+DEAD_ID="${DEAD%% *}"
+DEAD_REASON="${DEAD#* }"
+UNSIGNED_STATUS="$(api -o /dev/null -w '%{http_code}' "$API/decisions/demo-unsigned")"
+echo "unsigned report $UNSIGNED_ID: dead-lettered with \"$DEAD_REASON\"; GET /decisions/demo-unsigned: $UNSIGNED_STATUS" | detail
+[ "$DEAD_ID" = "$UNSIGNED_ID" ] && [[ "$DEAD_REASON" == "sig: bad_signature: "* ]] && [ "$UNSIGNED_STATUS" = 404 ]
+check $? "an unsigned report is dead-lettered as bad_signature and never decided (config/compose.yaml requires signed reports)"
 
 NO_AUTH="$(api -o /dev/null -w '%{http_code}' -X POST "$API/approve/demo-1")"
 WRONG="$(api -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer wrong-$TOKEN" "$API/approve/demo-1")"
@@ -268,7 +290,7 @@ for _ in $(seq 1 150); do
 done
 AFTER="$(docker inspect -f '{{.State.StartedAt}}' "$TARGET")"
 STATE="$(docker inspect -f '{{.State.Status}} {{.State.Health.Status}}' "$TARGET")"
-api "$API/decisions/demo-1" | json '`outcome ${j.outcome_type}, approved by ${j.approved_by}, time to healthy ${j.time_to_healthy} s`' | detail
+api "$API/decisions/demo-1" | json '`outcome ${j.outcome_type}, approved by ${j.approved_by}, time to healthy ${j.time_to_healthy} s. ${[].concat(j.reasoning).at(-1)}`' | fold -s -w 100 | detail
 echo "$TARGET: $STATE, StartedAt $AFTER" | detail
 [ "$OUTCOME" = success ] && [ "$AFTER" != "$BEFORE" ] && [ "$STATE" = "running healthy" ]
 check $? "live: the approved kill resurrects $TARGET (labelled medic.enable=true): running, healthy, outcome success"

@@ -97,6 +97,7 @@ const BREAKERS: Record<string, Breaker> = {
   evidence_many: (r) => ({ report: { ...r, evidence: Array.from({ length: 101 }, () => 'e') }, field: 'evidence' }),
   evidence_long: (r) => ({ report: { ...r, evidence: ['ok', 'x'.repeat(1025)] }, field: 'evidence.1' }),
   evidence_object: (r) => ({ report: { ...r, evidence: { a: 1 } }, field: 'evidence' }),
+  dependencies_many: (r) => ({ report: { ...r, dependencies: Array.from({ length: 101 }, () => 'db') }, field: 'dependencies' }),
   dependency_bad: (r) => ({ report: { ...r, dependencies: ['db', `-x${pick(HOSTILE_CHARS)}`] }, field: 'dependencies.1' }),
   metadata_deep: (r) => ({ report: { ...r, metadata: nested(6) }, field: 'metadata' }),
   metadata_array: (r) => ({ report: { ...r, metadata: [1, 2] }, field: 'metadata' }),
