@@ -22,13 +22,13 @@ import { createDockerClient, DockerResurrector } from '@medic/docker';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import type * as Elastic from '@medic/elasticsearch';
 import { createApi } from './api';
-import { createHttpServer } from './http-server';
 import type { HealthReport } from './api';
 import type { AgentConfig } from './config';
+import { createHttpServer } from './http-server';
 import { logEvents } from './log-events';
-import { NODE_MAC } from './signing';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
+import { NODE_MAC } from './signing';
 import { SystemClock } from './system-clock';
 
 /** What createAgent builds by default; pass any of them to replace the real adapter (tests do). */
