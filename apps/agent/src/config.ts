@@ -250,6 +250,10 @@ export function buildConfig(
   }
   const siemNode = env.ELASTICSEARCH_URL && env.ELASTICSEARCH_URL.length > 0 ? env.ELASTICSEARCH_URL : c.siem.node;
   const token = env.MEDIC_API_TOKEN && env.MEDIC_API_TOKEN.length > 0 ? env.MEDIC_API_TOKEN : undefined;
+  // A bearer token is a token68 (RFC 7235); any other character could never be presented in the header.
+  if (token !== undefined && !/^[A-Za-z0-9._~+/-]+=*$/.test(token)) {
+    throw new MedicError('config_invalid', 'invalid configuration: MEDIC_API_TOKEN: must be letters, digits and ._~+/- (then = padding), e.g. openssl rand -hex 16');
+  }
   const r = c.resurrection;
   const signing = signingConfig(c.smith.signing, env, cwd);
   return {

@@ -125,3 +125,12 @@ describe('resurrection.verify_kill configuration', () => {
     expect(configError(() => build({ resurrection: { kill_window_seconds: -1 } }))).toContain('resurrection.kill_window_seconds');
   });
 });
+
+describe('MEDIC_API_TOKEN', () => {
+  it('must be a bearer token (token68), and the refusal never shows it', () => {
+    expect(build({}, { MEDIC_API_TOKEN: 'abc-DEF_012.~+/==' }).api.token).toBe('abc-DEF_012.~+/==');
+    const message = configError(() => build({}, { MEDIC_API_TOKEN: 'has space!' }));
+    expect(message).toContain('MEDIC_API_TOKEN');
+    expect(message).not.toContain('has space!');
+  });
+});

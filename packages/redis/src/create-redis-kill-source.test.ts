@@ -46,9 +46,11 @@ describe('createRedisKillSource', () => {
     await expect(source.receive(10)).resolves.toEqual([]);
   });
 
-  it('reports down with a wrong password', async () => {
+  it('refuses to open with a wrong password, and reports down', async () => {
     const source = open(`redis://:wrong@127.0.0.1:${server.port}`);
-    await expect(source.receive(10)).rejects.toMatchObject({ code: 'redis_unavailable' });
+    await expect(source.open()).rejects.toMatchObject({ code: 'redis_auth_failed', message: expect.stringContaining('redis://:***@127.0.0.1') });
+    // A read fails too: refused (naming the credentials) or, between reconnects, unavailable.
+    await expect(source.receive(10)).rejects.toMatchObject({ code: expect.stringMatching(/^redis_(auth_failed|unavailable)$/) });
     await expect(source.health()).resolves.toMatchObject({ status: 'down' });
   });
 });

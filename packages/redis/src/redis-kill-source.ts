@@ -40,6 +40,8 @@ const DEFAULT_UNAVAILABLE_WAIT_MS = 2_000;
 const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 const QUIT_TIMEOUT_MS = 1_000;
 const DEFAULT_OPEN_WAIT_MS = 10_000;
+/** ioredis's errors for a command on a connection that is gone. */
+const UNUSABLE_CONNECTION = /^(Stream isn't writeable|Connection is closed)/;
 const SCAN_DONE = '0-0';
 
 /**
@@ -193,7 +195,10 @@ export class RedisKillSource implements KillSource {
     } catch (error) {
       if (this.closed) return [];
       if (error instanceof MedicError) throw error;
-      if (this.reader.status !== 'ready') {
+      const fatal = accessFailure(error, this.endpoint);
+      if (fatal) throw new MedicError(fatal.code, fatal.message, { cause: error });
+      // ioredis may still say "ready" for a connection it is already tearing down (e.g. after a refused AUTH).
+      if (this.reader.status !== 'ready' || UNUSABLE_CONNECTION.test(messageOf(error))) {
         throw new MedicError('redis_unavailable', `Redis connection lost while reading ${this.stream}: ${messageOf(error)}`, { cause: error });
       }
       if (messageOf(error).startsWith('NOGROUP')) {
