@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { approveKill, err, handleBatch, ok, restoreThresholds, runCalibration } from '@medic/domain';
+import { approveKill, err, handleBatch, ok, rejectKill, restoreThresholds, runCalibration } from '@medic/domain';
 import type {
   Clock,
   HealthCheck,
@@ -154,6 +154,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       track(result.value.execution, killId);
       return ok(result.value.record);
     },
+    reject: (killId, rejectedBy) => rejectKill(core, killId, rejectedBy),
   });
 
   /** Waits for `ms` unless the agent is stopping. */

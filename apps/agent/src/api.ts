@@ -18,13 +18,14 @@ export interface ApiDeps {
   readonly repo: OutcomeRepo;
   readonly mode: Mode;
   readonly version: string;
-  /** API token for POST /approve; undefined disables approvals (403). */
+  /** API token for POST /approve and /reject; undefined disables both (403). */
   readonly token: string | undefined;
   readonly startedAt: number;
   readonly now: () => number;
   readonly health: () => Promise<HealthReport>;
   readonly thresholds: () => { autoApproveMaxScore: number };
   readonly approve: (killId: string, approvedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
+  readonly reject: (killId: string, rejectedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
 }
 
 /** Every error code the API answers with, and its HTTP status: the one place HTTP mapping lives. */
@@ -86,19 +87,33 @@ export function createApi(deps: ApiDeps): Hono {
       average_time_to_healthy: stats.averageTimeToHealthy,
       auto_approve_accuracy: stats.autoApproveAccuracy,
       auto_approve_labelled: stats.autoApproveLabelled,
+      operator_verdicts: stats.operatorVerdicts,
       thresholds: { auto_approve_max_score: deps.thresholds().autoApproveMaxScore },
       calibration: calibration ? calibrationJson(calibration) : null,
     });
   });
 
   app.post('/approve/:killId', async (c) => {
-    if (deps.token === undefined) throw new ApiError('approvals_disabled', 'approvals are disabled: MEDIC_API_TOKEN is not set');
-    if (!tokenMatches(c.req.header('authorization'), deps.token)) throw new ApiError('unauthorized', 'missing or wrong bearer token');
-    const killId = parseKillId(c.req.param('killId'));
+    const killId = authorizeVerdict(c);
     const result = await deps.approve(killId, 'api');
     if (!result.ok) throw new ApiError(result.error.code, result.error.message);
     return c.json({ kill_id: killId, status: 'executing', approved_by: result.value.approvedBy, approved_at: result.value.approvedAt }, 202);
   });
+
+  // The operator confirms Smith was right: a true-positive label for learning; nothing is executed.
+  app.post('/reject/:killId', async (c) => {
+    const killId = authorizeVerdict(c);
+    const result = await deps.reject(killId, 'api');
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return c.json({ kill_id: killId, status: 'rejected', rejected_by: result.value.rejectedBy, rejected_at: result.value.rejectedAt });
+  });
+
+  /** The bearer-token checks an operator's verdict needs (403, 401), then the kill id (400). */
+  function authorizeVerdict(c: Context): string {
+    if (deps.token === undefined) throw new ApiError('approvals_disabled', 'operator verdicts are disabled: MEDIC_API_TOKEN is not set');
+    if (!tokenMatches(c.req.header('authorization'), deps.token)) throw new ApiError('unauthorized', 'missing or wrong bearer token');
+    return parseKillId(c.req.param('killId') ?? '');
+  }
 
   app.notFound((c) => errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => errorResponse(c, error));
@@ -149,6 +164,11 @@ function calibrationJson(c: Calibration) {
     success_rate: c.successRate,
     wilson_lower: c.wilsonLower,
     wilson_upper: c.wilsonUpper,
+    evidence_since: c.evidenceSince,
+    re_killed: c.reKilled,
+    true_positives: c.truePositives,
+    harm_upper: c.harmUpper,
+    max_harm_rate: c.maxHarmRate,
     reason: c.reason,
   };
 }
