@@ -246,7 +246,7 @@ export function renderSvg(report: SimulationReport): string {
   const fy = (share: number) => top0 + PANEL * (1 - share);
   parts.push(
     ...frame('FP kills recovered against harm (TP kills auto-resurrected), on the calibration-on kills', top0, plotWidth, [0, 0.25, 0.5, 0.75, 1].map((v) => [fy(v), `${v * 100} %`])),
-    ...[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${fx(f * maxHarm).toFixed(1)}" y="${top0 + PANEL + 14}" text-anchor="middle">${(f * maxHarm * 100).toFixed(1)} %</text>`),
+    ...[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${fx(f * maxHarm).toFixed(1)}" y="${top0 + PANEL + 14}" text-anchor="middle">${(f * maxHarm * 100).toFixed(2)} %</text>`),
     `<text x="${MARGIN.left + plotWidth / 2}" y="${top0 + PANEL + 30}" text-anchor="middle">harm</text>`,
     polyline(frontierSteps(on.oracle.curve).map((f) => [fx(f.harm), fy(f.recovered)]), ORACLE_COLOUR, ''),
     `<line x1="${fx(report.policy.maxHarmRate).toFixed(1)}" y1="${top0}" x2="${fx(report.policy.maxHarmRate).toFixed(1)}" y2="${top0 + PANEL}" stroke="#999" stroke-dasharray="2 3"/>`,

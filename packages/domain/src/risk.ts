@@ -65,7 +65,7 @@ export function riskLevelOf(score: number): RiskLevel {
 }
 
 /**
- * The risk score (DESIGN §4): the weighted mean of the signal factors that have data, weights renormalised over them; then
+ * The risk score: the weighted mean of the signal factors that have data, weights renormalised over them; then
  * the module's false-positive estimate, when there is one, applies Bayes' rule to it: the score's odds are multiplied by the
  * module's odds of a true positive over the fleet's, raised to the power `weights.false_positive_history` (1: Bayes' rule in
  * full, 0: history ignored). A module killed rightly more often than the fleet scores higher, one killed wrongly more often lower.

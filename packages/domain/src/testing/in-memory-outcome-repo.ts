@@ -16,7 +16,7 @@ const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
 
-/** False- and true-positive labels among `records` within the history windows (DESIGN §7). */
+/** False- and true-positive labels among `records` within the history windows. */
 function labelCounts(records: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
   const settled = (r: OutcomeRecord): boolean => r.confirmedAt !== null || (r.completedAt !== null && ms(r.completedAt) < ms(windows.rekillSince));
   const inWindow = (r: OutcomeRecord): boolean => onOrAfter(r.completedAt, windows.historySince);

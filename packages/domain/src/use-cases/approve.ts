@@ -4,7 +4,7 @@ import { err, ok } from '../result';
 import type { MedicCore } from './core';
 import { executeResurrection } from './handle-delivery';
 
-/** Why an operator's verdict (approve or reject) was refused (DESIGN §9: 404, 409, 409, 410). */
+/** Why an operator's verdict (approve or reject) was refused: unknown (404), not pending or observer mode (409), expired (410). */
 export interface ApprovalRefusal {
   readonly code: 'not_found' | 'not_pending' | 'observer_mode' | 'expired';
   readonly message: string;
