@@ -22,9 +22,9 @@ const THREATS: readonly ThreatLookup[] = [
 
 const HISTORIES: readonly ModuleHistory[] = [
   EMPTY_HISTORY,
-  { resurrections: 12, held: 10, reKilled: 1, rolledBack: 1, recentResurrections: 1, lastSuccess: null },
-  { resurrections: 6, held: 1, reKilled: 4, rolledBack: 1, recentResurrections: 5, lastSuccess: null },
-  { resurrections: 40, held: 39, reKilled: 0, rolledBack: 1, recentResurrections: 0, lastSuccess: null },
+  { ...EMPTY_HISTORY, resurrections: 12, held: 10, reKilled: 1, rolledBack: 1, recentResurrections: 1, labels: { falsePositives: 10, truePositives: 2 }, fleetLabels: { falsePositives: 300, truePositives: 40 } },
+  { ...EMPTY_HISTORY, resurrections: 6, held: 1, reKilled: 4, rolledBack: 1, recentResurrections: 5, labels: { falsePositives: 1, truePositives: 5 }, fleetLabels: { falsePositives: 300, truePositives: 40 } },
+  { ...EMPTY_HISTORY, resurrections: 40, held: 39, reKilled: 0, rolledBack: 1, recentResurrections: 0, labels: { falsePositives: 39, truePositives: 1 }, fleetLabels: { falsePositives: 300, truePositives: 40 } },
 ];
 
 /** Decision core: the domain's decide() alone over varied reports, histories, threat answers and policies; validation measured alongside. */

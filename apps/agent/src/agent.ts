@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Hono } from 'hono';
-import { approveKill, err, handleBatch, MedicError, ok, restoreThresholds, runCalibration } from '@medic/domain';
+import { approveKill, err, handleBatch, MedicError, ok, rejectKill, restoreThresholds, runCalibration } from '@medic/domain';
 import type {
   Clock,
   HealthCheck,
@@ -160,6 +160,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       track(result.value.execution, killId);
       return ok(result.value.record);
     },
+    reject: (killId, rejectedBy) => rejectKill(core, killId, rejectedBy),
   });
 
   /** Waits for `ms` unless the agent is stopping. */

@@ -25,6 +25,8 @@ export function toApiRecord(r: OutcomeRecord) {
     error_message: r.errorMessage,
     approved_by: r.approvedBy,
     approved_at: r.approvedAt,
+    rejected_by: r.rejectedBy,
+    rejected_at: r.rejectedAt,
     completed_at: r.completedAt,
     confirmed_at: r.confirmedAt,
     re_killed_at: r.reKilledAt,

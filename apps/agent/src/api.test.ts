@@ -115,6 +115,7 @@ describe('API', () => {
       average_time_to_healthy: null,
       thresholds: { auto_approve_max_score: 0.4 },
       calibration: null,
+      operator_verdicts: { approved: 0, rejected: 0 },
     });
   });
 
@@ -173,6 +174,71 @@ describe('API', () => {
     expect(response.status).toBe(409);
     expect(((await json(response)).error as { code: string }).code).toBe('observer_mode');
     expect(fleet.container('web').startCount).toBe(0);
+  });
+
+  it('POST /reject: 403 when no token is configured', async () => {
+    const { agent, repo } = await setup({ token: null });
+    await repo.insert(sampleRecord({ killId: 'p-1' }));
+    const response = await agent.api.request('/reject/p-1', { method: 'POST', headers: auth });
+    expect(response.status).toBe(403);
+    expect(await json(response)).toEqual({ error: { code: 'approvals_disabled', message: expect.stringContaining('MEDIC_API_TOKEN') } });
+    expect(await repo.get('p-1')).toMatchObject({ state: 'decided', rejectedBy: null });
+  });
+
+  it('POST /reject: 401 without or with a wrong token, 404 unknown, 409 not pending, 400 malformed', async () => {
+    const { agent, repo } = await setup();
+    await repo.insert(sampleRecord({ killId: 'p-1' }));
+    await repo.insert(sampleRecord({ killId: 'denied-1', originalDecision: 'deny' }));
+    expect((await agent.api.request('/reject/p-1', { method: 'POST' })).status).toBe(401);
+    expect((await agent.api.request('/reject/p-1', { method: 'POST', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await agent.api.request('/reject/p-1', { method: 'POST', headers: { authorization: TOKEN } })).status).toBe(401);
+    expect((await agent.api.request('/reject/nobody', { method: 'POST', headers: auth })).status).toBe(404);
+    const notPending = await agent.api.request('/reject/denied-1', { method: 'POST', headers: auth });
+    expect(notPending.status).toBe(409);
+    expect(((await json(notPending)).error as { code: string }).code).toBe('not_pending');
+    expect((await agent.api.request('/reject/bad$id', { method: 'POST', headers: auth })).status).toBe(400);
+    expect(await repo.get('p-1')).toMatchObject({ state: 'decided', rejectedBy: null });
+  });
+
+  it('POST /reject: 200 records the verdict, the container stays down, and neither verdict is accepted again', async () => {
+    const { agent, repo, fleet } = await setup();
+    fleet.add({ name: 'web', running: false, health: 'passing' });
+    await repo.insert(sampleRecord({ killId: 'p-1', targetModule: 'web' }));
+    const response = await agent.api.request('/reject/p-1', { method: 'POST', headers: auth });
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ kill_id: 'p-1', status: 'rejected', rejected_by: 'api', rejected_at: NOW });
+    expect(await repo.get('p-1')).toMatchObject({ state: 'done', outcomeType: 'undetermined', rejectedBy: 'api', rejectedAt: NOW });
+    expect(fleet.attempts).toEqual([]);
+    expect(fleet.container('web').running).toBe(false);
+    expect((await agent.api.request('/reject/p-1', { method: 'POST', headers: auth })).status).toBe(409);
+    expect((await agent.api.request('/approve/p-1', { method: 'POST', headers: auth })).status).toBe(409);
+    expect(await json(await agent.api.request('/decisions/p-1'))).toMatchObject({ state: 'done', rejected_by: 'api', rejected_at: NOW, approved_by: null });
+  });
+
+  it('POST /reject: 410 once the approval window has passed, 409 in observer mode', async () => {
+    const late = await setup({ raw: { decision: { approval_ttl_minutes: 10 } } });
+    await late.repo.insert(sampleRecord({ killId: 'old-1', timestamp: NOW }));
+    late.clock.advance(11 * 60_000);
+    const expired = await late.agent.api.request('/reject/old-1', { method: 'POST', headers: auth });
+    expect(expired.status).toBe(410);
+    expect(((await json(expired)).error as { code: string }).code).toBe('expired');
+
+    const observer = await setup({ mode: 'observer' });
+    await observer.repo.insert(sampleRecord({ killId: 'p-1' }));
+    const refused = await observer.agent.api.request('/reject/p-1', { method: 'POST', headers: auth });
+    expect(refused.status).toBe(409);
+    expect(((await json(refused)).error as { code: string }).code).toBe('observer_mode');
+  });
+
+  it('GET /stats counts operator verdicts', async () => {
+    const { agent, repo, fleet } = await setup();
+    fleet.add({ name: 'web', running: false, health: 'passing' });
+    for (const killId of ['a', 'b', 'c']) await repo.insert(sampleRecord({ killId, targetModule: 'web' }));
+    await agent.api.request('/reject/a', { method: 'POST', headers: auth });
+    await agent.api.request('/reject/b', { method: 'POST', headers: auth });
+    await agent.api.request('/approve/c', { method: 'POST', headers: auth });
+    await until(async () => ((await repo.get('c'))?.state === 'done' ? true : undefined));
+    expect(await json(await agent.api.request('/stats'))).toMatchObject({ operator_verdicts: { approved: 1, rejected: 2 } });
   });
 
   it('unknown routes answer 404 in the error shape', async () => {

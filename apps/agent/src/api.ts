@@ -21,13 +21,14 @@ export interface ApiDeps {
   readonly repo: OutcomeRepo;
   readonly mode: Mode;
   readonly version: string;
-  /** API token for POST /approve; undefined disables approvals (403). */
+  /** API token for POST /approve and /reject; undefined disables both (403). */
   readonly token: string | undefined;
   readonly startedAt: number;
   readonly now: () => number;
   readonly health: () => Promise<HealthReport>;
   readonly thresholds: () => { autoApproveMaxScore: number };
   readonly approve: (killId: string, approvedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
+  readonly reject: (killId: string, rejectedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
 }
 
 /** Every error code the API answers with, and its HTTP status: the one place HTTP mapping lives. */
@@ -103,6 +104,7 @@ export function createApi(deps: ApiDeps): Hono {
       average_time_to_healthy: stats.averageTimeToHealthy,
       auto_approve_accuracy: stats.autoApproveAccuracy,
       auto_approve_labelled: stats.autoApproveLabelled,
+      operator_verdicts: stats.operatorVerdicts,
       thresholds: { auto_approve_max_score: deps.thresholds().autoApproveMaxScore },
       calibration: calibration ? calibrationJson(calibration) : null,
     });
@@ -113,6 +115,14 @@ export function createApi(deps: ApiDeps): Hono {
     const result = await deps.approve(killId, 'api');
     if (!result.ok) throw new ApiError(result.error.code, result.error.message);
     return c.json({ kill_id: killId, status: 'executing', approved_by: result.value.approvedBy, approved_at: result.value.approvedAt }, 202);
+  });
+
+  // The operator confirms Smith was right: a true-positive label for learning; nothing is executed.
+  app.post('/reject/:killId', requireToken, async (c) => {
+    const killId = parseKillId(c.req.param('killId'));
+    const result = await deps.reject(killId, 'api');
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return c.json({ kill_id: killId, status: 'rejected', rejected_by: result.value.rejectedBy, rejected_at: result.value.rejectedAt });
   });
 
   app.notFound((c) => errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
@@ -128,7 +138,7 @@ export function createApi(deps: ApiDeps): Hono {
 function tokenCheck(token: string | undefined): MiddlewareHandler {
   if (token === undefined) {
     return async () => {
-      throw new ApiError('approvals_disabled', 'approvals are disabled: MEDIC_API_TOKEN is not set');
+      throw new ApiError('approvals_disabled', 'operator verdicts (approve, reject) are disabled: MEDIC_API_TOKEN is not set');
     };
   }
   const refuse = (message: string) => () => {
@@ -199,6 +209,11 @@ function calibrationJson(c: Calibration) {
     success_rate: c.successRate,
     wilson_lower: c.wilsonLower,
     wilson_upper: c.wilsonUpper,
+    evidence_since: c.evidenceSince,
+    re_killed: c.reKilled,
+    true_positives: c.truePositives,
+    harm_upper: c.harmUpper,
+    max_harm_rate: c.maxHarmRate,
     reason: c.reason,
   };
 }

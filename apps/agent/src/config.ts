@@ -107,6 +107,7 @@ const ConfigSchema = v.strictObject({
     rekill_window_minutes: v.optional(positive, DEFAULT_POLICY.rekillWindowMinutes),
     history_window_days: v.optional(positive, DEFAULT_POLICY.historyWindowDays),
     min_samples: v.optional(v.pipe(count, v.minValue(1)), DEFAULT_CALIBRATION.minSamples),
+    max_harm_rate: v.optional(unit, DEFAULT_CALIBRATION.maxHarmRate),
     calibration_window_days: v.optional(positive, DEFAULT_CALIBRATION.windowDays),
     // At most 24 days: Node timers cannot wait longer than 2^31-1 ms (24.8 days) and would fire every millisecond instead.
     calibration_interval_hours: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(576)), 24),
@@ -297,6 +298,7 @@ export function buildConfig(
     calibration: {
       minSamples: c.learning.min_samples,
       windowDays: c.learning.calibration_window_days,
+      maxHarmRate: c.learning.max_harm_rate,
       intervalHours: c.learning.calibration_interval_hours,
     },
     approvalTtlMinutes: c.decision.approval_ttl_minutes,

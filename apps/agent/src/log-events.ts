@@ -68,6 +68,9 @@ export function logEvents(logger: Logger): EventSink {
       case 'approved':
         logger.info('manual approval accepted', { kill_id: event.killId, approved_by: event.approvedBy });
         return;
+      case 'rejected_by_operator':
+        logger.info('operator confirmed the kill; the container stays down', { kill_id: event.killId, rejected_by: event.rejectedBy });
+        return;
       case 'calibrated': {
         const c = event.calibration;
         logger.info(`calibration ${c.direction}: ${c.reason}`, { previous: c.previousMaxScore, next: c.nextMaxScore, samples: c.samples });

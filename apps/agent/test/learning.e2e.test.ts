@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type Redis from 'ioredis';
 import type { Clock, OutcomeRecord } from '@medic/domain';
+import { estimateFalsePositiveRate } from '@medic/domain';
 import { ManualClock, sampleRecord } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { createAgent } from '../src/agent';
@@ -63,6 +64,9 @@ interface StartOptions {
   readonly maxScore?: number;
   readonly minSamples?: number;
   readonly intervalHours?: number;
+  /** learning.max_harm_rate; 1 takes the harm budget out of a test about something else. */
+  readonly maxHarmRate?: number;
+  readonly token?: string;
   readonly clock?: Clock;
 }
 
@@ -72,11 +76,13 @@ async function startAgent(options: StartOptions): Promise<{ agent: Agent; base: 
     dir: options.dir,
     stream: options.stream,
     mode: options.mode ?? 'live',
+    ...(options.token ? { token: options.token } : {}),
     extra: {
       decision: { auto_approve: { enabled: true, min_confidence: 0.6, max_score: options.maxScore ?? 0.3 } },
       learning: {
         database: { path: 'data/outcomes.db' },
         min_samples: options.minSamples ?? 10,
+        ...(options.maxHarmRate !== undefined ? { max_harm_rate: options.maxHarmRate } : {}),
         ...(options.intervalHours !== undefined ? { calibration_interval_hours: options.intervalHours } : {}),
       },
     },
@@ -133,6 +139,11 @@ function resurrection(
   });
 }
 
+/** The 3-decimal form reasoning text uses. */
+function round3(value: number | undefined): string {
+  return String(Math.round((value ?? Number.NaN) * 1000) / 1000);
+}
+
 function many(n: number, make: (i: number) => OutcomeRecord): OutcomeRecord[] {
   return Array.from({ length: n }, (_, i) => make(i));
 }
@@ -149,9 +160,15 @@ interface StatsBody {
     success_rate: number | null;
     wilson_lower: number | null;
     wilson_upper: number | null;
+    evidence_since: string;
+    re_killed: number;
+    true_positives: number;
+    harm_upper: number | null;
+    max_harm_rate: number | null;
     reason: string;
   } | null;
   by_outcome: Record<string, number>;
+  operator_verdicts: { approved: number; rejected: number };
   auto_approve_labelled: number;
   auto_approve_accuracy: number | null;
 }
@@ -178,7 +195,7 @@ async function fetchDecision(base: string, killId: string): Promise<Record<strin
 }
 
 describe('calibration wiring', () => {
-  it('raises the ceiling at start-up from stored labelled outcomes, and the newest calibration survives restarts', async () => {
+  it('raises the ceiling at start-up from stored labelled outcomes, then waits for fresh evidence; the newest calibration survives restarts', async () => {
     const { dir, stream } = workspace();
     // 80 of 80 held: the Wilson lower bound (0.955) clears 0.95. Manual approvals and old records must not count.
     await seed(dir, [
@@ -187,27 +204,34 @@ describe('calibration wiring', () => {
       ...many(15, (i) => resurrection('seeded-web', 24 * 31 + i, 're_killed')),
     ]);
 
-    const first = await startAgent({ dir, stream, maxScore: 0.3 });
+    // The harm budget is taken out here (15 true positives could never show harm below 0.5 %); the next test keeps it.
+    const first = await startAgent({ dir, stream, maxScore: 0.3, maxHarmRate: 1 });
     const raised = await stats(first.base);
     expect(raised.thresholds.auto_approve_max_score).toBe(0.35);
     expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.3, next_max_score: 0.35, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
+    expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 15, max_harm_rate: 1 });
     expect(raised.calibration?.wilson_lower).toBeGreaterThanOrEqual(0.95);
     expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.35/);
     await stopAgent(first.agent);
 
-    // The configured ceiling changed meanwhile; the stored calibration still wins, and the next one starts from it.
-    const second = await startAgent({ dir, stream, maxScore: 0.1 });
+    // The configured ceiling changed meanwhile; the stored calibration still wins. The same 80 labels judged the old
+    // ceiling, so the next run waits for labels decided since the move instead of stepping up again.
+    const second = await startAgent({ dir, stream, maxScore: 0.1, maxHarmRate: 1 });
     const again = await stats(second.base);
-    expect(again.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.35, next_max_score: 0.4 });
-    expect(again.thresholds.auto_approve_max_score).toBe(0.4);
-    await stopAgent(second.agent);
+    expect(again.thresholds.auto_approve_max_score).toBe(0.35);
+    expect(again.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.35, next_max_score: 0.35, samples: 0, evidence_since: raised.calibration?.calibrated_at });
+    expect(again.calibration?.reason).toMatch(/^Waiting for fresh evidence/);
+  });
 
-    // At the upper limit nothing moves any more, and the restored value stays in force.
-    const third = await startAgent({ dir, stream, maxScore: 0.1 });
-    const held = await stats(third.base);
-    expect(held.thresholds.auto_approve_max_score).toBe(0.4);
-    expect(held.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.4, next_max_score: 0.4, samples: 80 });
-    expect(held.calibration?.reason).toMatch(/upper limit/);
+  it('never raises the ceiling while the implied harm is not shown to be within max_harm_rate', async () => {
+    const { dir, stream } = workspace();
+    await seed(dir, [...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')), ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false }))]);
+    const { base } = await startAgent({ dir, stream, maxScore: 0.3 });
+    const body = await stats(base);
+    expect(body.thresholds.auto_approve_max_score).toBe(0.3);
+    expect(body.calibration).toMatchObject({ direction: 'none', samples: 80, successes: 80, re_killed: 0, true_positives: 15, max_harm_rate: 0.005 });
+    expect(body.calibration?.harm_upper).toBeGreaterThan(0.005);
+    expect(body.calibration?.reason).toMatch(/implied harm 0 re-killed of 15 true-positive kill\(s\), upper bound 0\.204 is not within max_harm_rate 0\.005/);
   });
 
   it('lowers the ceiling when too many auto-approvals were re-killed', async () => {
@@ -227,7 +251,7 @@ describe('calibration wiring', () => {
     const body = await stats(base);
     expect(body.thresholds.auto_approve_max_score).toBe(0.3);
     expect(body.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.3, next_max_score: 0.3, samples: 9, successes: 9 });
-    expect(body.calibration?.reason).toMatch(/Not enough samples: 9 .* at least 10 needed/);
+    expect(body.calibration?.reason).toMatch(/Waiting for fresh evidence: 9 .* at least 10 needed/);
   });
 
   it('calibrates again every calibration_interval_hours while it runs', async () => {
@@ -249,7 +273,7 @@ describe('calibration wiring', () => {
 });
 
 describe('false-positive history', () => {
-  it("weighs the module's own labelled resurrections inside the history window, and leaves the factor out without any", async () => {
+  it("estimates the module's false-positive rate from its labels inside the history window, shrunk towards the fleet's", async () => {
     const { dir, stream } = workspace();
     const module = `hist-${uniqueId()}`;
     await seed(dir, [
@@ -257,7 +281,7 @@ describe('false-positive history', () => {
       ...many(3, (i) => resurrection(module, 40 + i, 're_killed')),
       // Outside history_window_days (30): ignored.
       ...many(5, (i) => resurrection(module, 24 * 40 + i, 're_killed')),
-      // Another module's history is not this module's.
+      // Another module's labels are the fleet's, not this module's.
       ...many(5, (i) => resurrection(`${module}-other`, 40 + i, 're_killed')),
     ]);
     const { base } = await startAgent({ dir, stream, mode: 'observer' });
@@ -266,15 +290,61 @@ describe('false-positive history', () => {
     await publish(redis, stream, known);
     await publish(redis, stream, unknown);
 
+    const fleet = { falsePositives: 1, truePositives: 8 };
     const withHistory = await decision(base, known.kill_id as string, 'decided');
+    const estimate = estimateFalsePositiveRate({ falsePositives: 1, truePositives: 3 }, fleet);
     const factors = withHistory.factors as Array<{ name: string; value: number; detail: string }>;
-    expect(factors.find((f) => f.name === 'false_positive_history')).toMatchObject({ value: 0.75, detail: expect.stringMatching(/^3 of 4 labelled/) });
-    // Confidence grows with labelled history: 0.6 + 0.2 × 4/10.
-    expect(withHistory.confidence).toBeCloseTo(0.68, 10);
+    expect(factors.find((f) => f.name === 'false_positive_history')).toMatchObject({ value: expect.closeTo(1 - (estimate?.rate ?? 0), 12), detail: expect.stringContaining('from 4 label(s)') });
+    expect((withHistory.reasoning as string[]).join(' ')).toContain(`False-positive estimate for ${module}: ${round3(estimate?.rate)} ± ${round3(estimate?.sd)} (Beta–binomial) from 4 label(s) of its own (1 false positive(s))`);
+    // Confidence grows with the estimate's certainty: 0.6 + 0.2 × (1 − 2 sd), threat intel being off.
+    expect(withHistory.confidence).toBeCloseTo(0.6 + 0.2 * (1 - 2 * (estimate?.sd ?? 0)), 10);
 
-    const withoutHistory = await decision(base, unknown.kill_id as string, 'decided');
-    expect((withoutHistory.factors as Array<{ name: string }>).map((f) => f.name)).not.toContain('false_positive_history');
-    expect(withoutHistory.confidence).toBeCloseTo(0.6, 10);
+    // A module without labels of its own starts from the fleet's rate.
+    const newcomer = await decision(base, unknown.kill_id as string, 'decided');
+    expect((newcomer.reasoning as string[]).join(' ')).toMatch(/from 0 label\(s\) of its own \(0 false positive\(s\)\), shrunk towards the fleet's 0\.182 from 9 label\(s\)/);
+  });
+});
+
+describe('operators teach it: POST /reject over a real socket, on a real SQLite store', () => {
+  const TOKEN = 'e2e-reject-token';
+
+  it('records the verdict, keeps the container down, counts it in /stats and feeds the next decision', async () => {
+    const { dir, stream } = workspace();
+    const module = `rejected-${uniqueId()}`;
+    // Live, with a ceiling no report reaches: every kill waits for an operator.
+    const { agent, base } = await startAgent({ dir, stream, maxScore: 0.1, token: TOKEN });
+    const kill = killReport({ target_module: module });
+    await publish(redis, stream, kill);
+    expect(await decision(base, kill.kill_id as string, 'decided')).toMatchObject({ decision: 'pending_review', state: 'decided' });
+
+    const post = (path: string, token?: string) => fetch(`${base}${path}`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await post(`/reject/${kill.kill_id as string}`)).status).toBe(401);
+    expect((await post(`/reject/${kill.kill_id as string}`, 'wrong')).status).toBe(401);
+    expect((await post('/reject/no-such-kill', TOKEN)).status).toBe(404);
+    const response = await post(`/reject/${kill.kill_id as string}`, TOKEN);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ kill_id: kill.kill_id, status: 'rejected', rejected_by: 'api', rejected_at: expect.any(String) });
+    expect((await post(`/reject/${kill.kill_id as string}`, TOKEN)).status).toBe(409);
+    expect((await post(`/approve/${kill.kill_id as string}`, TOKEN)).status).toBe(409);
+
+    expect(await fetchDecision(base, kill.kill_id as string)).toMatchObject({ state: 'done', outcome_type: 'undetermined', rejected_by: 'api', approved_by: null });
+    expect((await stats(base)).operator_verdicts).toEqual({ approved: 0, rejected: 1 });
+
+    // The rejection is a true-positive label: the module's next kill is decided with it.
+    const next = killReport({ target_module: module });
+    await publish(redis, stream, next);
+    const reasoning = ((await decision(base, next.kill_id as string, 'decided')).reasoning as string[]).join(' ');
+    const estimate = estimateFalsePositiveRate({ falsePositives: 0, truePositives: 1 }, { falsePositives: 0, truePositives: 1 });
+    expect(reasoning).toContain(`False-positive estimate for ${module}: ${round3(estimate?.rate)} ± ${round3(estimate?.sd)} (Beta–binomial) from 1 label(s) of its own (0 false positive(s))`);
+    await stopAgent(agent);
+
+    // The verdict is in the file: a fresh store on it sees it.
+    const repo = await SqliteOutcomeRepo.open({ path: join(dir, 'data', 'outcomes.db') });
+    try {
+      expect(await repo.get(kill.kill_id as string)).toMatchObject({ state: 'done', rejectedBy: 'api' });
+    } finally {
+      await repo.close();
+    }
   });
 });
 

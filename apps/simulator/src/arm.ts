@@ -1,8 +1,11 @@
-import { approveKill, handleDelivery, runCalibration } from '@medic/domain';
+import { approveKill, handleDelivery, rejectKill, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { EventQueue } from './event-queue';
+import { compareWithOracle } from './frontier';
+import { oracleTruePositiveProbabilities } from './oracle';
+import type { TrueModel } from './oracle';
 import { SimulatedFleet } from './fleet';
 import type { ModuleSpec } from './fleet';
 import { periods } from './periods';
@@ -18,6 +21,8 @@ export const SIMULATION_START = '2025-01-06T00:00:00.000Z';
 /** decision.approval_ttl_minutes, as in config/medic.yaml. */
 export const APPROVAL_TTL_MINUTES = 60;
 const THREAT_TIMEOUT_MS = 2_000;
+/** A resurrected compromise is killed again this long after it came back (uniformly), as a share of the re-kill window. */
+const REKILL_DELAY = { minMinutes: 2, windowShare: 0.8 } as const;
 
 /** One of Smith's spontaneous kills, drawn before either arm runs so both arms face the same ones. */
 export interface KillSlot {
@@ -57,6 +62,10 @@ export interface ArmInput {
   readonly slots: readonly KillSlot[];
   readonly calibrating: boolean;
   readonly path: string;
+  /** learning.max_harm_rate, where the oracle's frontier is also read. */
+  readonly harmBudget: number;
+  /** The generative model, for the oracle that replays the arm's kills. */
+  readonly truth: Omit<TrueModel, 'rekillWindowMinutes' | 'rekillDelayMinutes'>;
 }
 
 /** Runs one arm: the kills of the world against a fresh core and store, then its report. */
@@ -97,7 +106,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     if (record.outcomeType === 'success') {
       kill.recoveredAt = now;
       if (fleet.isCompromised(kill.module)) {
-        const delay = reactions.between(2, 0.8 * policy.rekillWindowMinutes) * MINUTE;
+        const delay = reactions.between(REKILL_DELAY.minMinutes, REKILL_DELAY.windowShare * policy.rekillWindowMinutes) * MINUTE;
         queue.push(now + Math.floor(delay), { kind: 'rekill', module: kill.module, seed: reactions.uint32() });
       }
     } else {
@@ -106,8 +115,9 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
   };
 
   const smithKills = async (module: string, truePositive: boolean, reKill: boolean, signals: Prng, now: number): Promise<void> => {
+    const runningModules = fleet.running().length;
     fleet.kill(module, truePositive);
-    const drawn = drawSignals(truePositive, signals, truePositive && signals.chance(p.quietCompromiseRate));
+    const drawn = drawSignals(truePositive, signals, truePositive && signals.chance(p.quietCompromiseRate), p.confidenceNoise);
     fleet.setNextBoot(module, !signals.chance(p.rollbackRate));
     intel.set(module, drawn.threat);
     const killId = `kill-${String(kills.length + 1).padStart(6, '0')}`;
@@ -129,7 +139,18 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     const outcome = await handleDelivery(core, delivery);
     if (outcome.kind !== 'decided') throw new Error(`kill ${killId} was not decided (${outcome.kind})`);
     const record = outcome.record;
-    const kill: Kill = { killId, module, at: now, truePositive, reKill, decision: record.originalDecision, autoResurrected: record.wasAutoApproved, recoveredAt: null };
+    const kill: Kill = {
+      killId,
+      module,
+      at: now,
+      truePositive,
+      reKill,
+      decision: record.originalDecision,
+      autoResurrected: record.wasAutoApproved,
+      signals: drawn,
+      runningModules,
+      recoveredAt: null,
+    };
     kills.push(kill);
     if (record.wasAutoApproved) resurrected(kill, record, now);
     else if (record.originalDecision === 'pending_review') {
@@ -137,9 +158,11 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     } else queue.push(recoverAt(kill, now), { kind: 'recover', kill });
   };
 
-  /** The simulated operator knows the truth: approves false alarms, leaves real compromises to be rebuilt. */
+  /** The simulated operator knows the truth: approves false alarms, rejects real compromises (a label) and has them rebuilt. */
   const review = async (kill: Kill, now: number): Promise<void> => {
     if (kill.truePositive) {
+      // Refused (e.g. expired): nothing is learnt; the module is rebuilt all the same.
+      await rejectKill(core, kill.killId, 'operator');
       queue.push(recoverAt(kill, now), { kind: 'recover', kill });
       return;
     }
@@ -162,6 +185,11 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         successes: run.successes,
         wilsonLower: run.wilsonLower === null ? null : round(run.wilsonLower, 4),
         wilsonUpper: run.wilsonUpper === null ? null : round(run.wilsonUpper, 4),
+        evidenceDay: Math.max(0, Math.floor((Date.parse(run.evidenceSince) - Date.parse(SIMULATION_START)) / DAY)) + 1,
+        reKilled: run.reKilled,
+        truePositives: run.truePositives,
+        harmUpper: run.harmUpper === null ? null : round(run.harmUpper, 4),
+        maxHarmRate: run.maxHarmRate,
       });
     } else {
       // Without calibration the labels still settle, so the store's figures compare with the other arm's.
@@ -206,6 +234,14 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
       }
     }
     const stats = await repo.stats();
+    const records = await repo.recent(Number.MAX_SAFE_INTEGER);
+    const truth: TrueModel = {
+      ...input.truth,
+      rekillWindowMinutes: policy.rekillWindowMinutes,
+      rekillDelayMinutes: [REKILL_DELAY.minMinutes, REKILL_DELAY.windowShare * policy.rekillWindowMinutes],
+    };
+    const probabilities = oracleTruePositiveProbabilities(kills, records, truth, SIMULATION_START);
+    const oracle = compareWithOracle(kills, probabilities, input.harmBudget);
     return {
       calibration: calibrating,
       label: calibrating ? 'calibration on' : 'calibration off',
@@ -215,7 +251,9 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         byOutcome: stats.byOutcome,
         autoApproveLabelled: stats.autoApproveLabelled,
         autoApproveAccuracy: stats.autoApproveAccuracy === null ? null : round(stats.autoApproveAccuracy, 4),
+        operatorVerdicts: stats.operatorVerdicts,
       },
+      oracle,
     };
   } finally {
     await repo.close();

@@ -9,7 +9,7 @@ export interface ModuleSpec {
 }
 
 /** The highest hidden rate a module can have, so even the worst module is sometimes killed wrongly. */
-const MAX_RATE = 0.95;
+export const MAX_RATE = 0.95;
 
 /**
  * Draws `count` modules whose hidden true-positive rates are exponentially distributed around `meanRate` (capped at 0.95):

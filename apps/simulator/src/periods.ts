@@ -1,5 +1,6 @@
 import { DECISION_OUTCOMES } from '@medic/domain';
 import type { DecisionOutcome } from '@medic/domain';
+import type { KillSignals } from './smith';
 import type { ArmReport, PeriodRow } from './types';
 import { DAY, MINUTE, round } from './units';
 
@@ -12,6 +13,10 @@ export interface Kill {
   readonly reKill: boolean;
   readonly decision: DecisionOutcome;
   readonly autoResurrected: boolean;
+  /** What Smith reported and the SIEM answered: the signals Medic saw. */
+  readonly signals: KillSignals;
+  /** Modules running just before the kill (Smith picks among them). */
+  readonly runningModules: number;
   recoveredAt: number | null;
 }
 

@@ -1,11 +1,13 @@
-import { formatTable, renderSvg, toJson } from './report';
+import { formatSeeds, formatTable, renderSvg, textWidth, toJson } from './report';
 import { simulate } from './simulate';
 import type { SimulationReport } from './types';
 
 let report: SimulationReport;
+let other: SimulationReport;
 
 beforeAll(async () => {
   report = await simulate({ modules: 5, days: 10, seed: 2 });
+  other = await simulate({ modules: 5, days: 10, seed: 3 });
 });
 
 describe('formatTable', () => {
@@ -27,22 +29,78 @@ describe('formatTable', () => {
     expect(lines[on + 4]).toContain(` ${total?.kills} `);
     expect(text).toMatch(/calibration (never moved|moves)/);
   });
+
+  it('prints Medic next to the oracle at the same harm, with the ratio, for both arms', () => {
+    const text = formatTable(report);
+    for (const a of report.arms) {
+      const { realized } = a.oracle;
+      const at = text.indexOf(`Medic, ${a.label}`);
+      expect(at).toBeGreaterThan(0);
+      const block = text.slice(at).split('\n');
+      expect(block[0]).toMatch(new RegExp(`^Medic, ${a.label}\\s+${(realized.medic.recovered * 100).toFixed(1)} %\\s+${(realized.medic.harm * 100).toFixed(2)} %$`));
+      expect(block[1]).toMatch(new RegExp(`^  oracle at that harm\\s+${(realized.oracle.recovered * 100).toFixed(1)} %`));
+      expect(block[2]).toMatch(/^ {2}Medic \/ oracle\s+(\d\.\d{3}|-)$/);
+    }
+    expect(text).toMatch(/^oracle sweep\s+\d+\.\d %\s+\d+\.\d\d %\s+0\.999$/m);
+    expect(text).toMatch(/^oracle calibration: its probabilities add up to [\d.]+ true positives; \d+ were counted$/m);
+  });
+
+  it('ends with the targets and whether each holds', () => {
+    const lines = formatTable(report).split('\n');
+    const start = lines.indexOf('targets:');
+    expect(lines.slice(start + 1)).toEqual([
+      expect.stringMatching(/^ {2}Medic recovers >= 90 % of the oracle at the same harm: (\d\.\d{3}|-) \(expected (\d\.\d{3}|-)\): (holds|missed)$/),
+      expect.stringMatching(/^ {2}>= 80 % of FP kills auto-resurrected with harm <= 0\.50 %: .*: (holds|missed); the oracle recovers \d+\.\d % within that harm/),
+      expect.stringMatching(/^ {2}calibration on does no more harm than off beyond max_harm_rate: [-+]\d+\.\d\d points \(budget \+0\.50 points\): (holds|missed)$/),
+    ]);
+  });
+});
+
+describe('formatSeeds', () => {
+  it('prints one line per seed, then the median, minimum and maximum, and how often the targets held', () => {
+    const lines = formatSeeds([report, other]).split('\n');
+    expect(lines[0]).toMatch(/seeds 2, 3$/);
+    expect(lines[2]).toMatch(/^seed\s+FP auto on\s+harm on\s+FP auto off\s+harm off\s+oracle at harm on\s+Medic\/oracle\s+\(expected\)\s+harm on-off\s+moves$/);
+    expect(lines[3]).toMatch(/^2\s/);
+    expect(lines[4]).toMatch(/^3\s/);
+    expect(lines.slice(5, 8).map((l) => l.split(/\s+/)[0])).toEqual(['median', 'min', 'max']);
+    expect(lines[9]).toMatch(/^Medic recovers >= 90 % of the oracle at the same harm in [0-2] of 2 seeds \(median ratio/);
+    expect(lines[10]).toMatch(/^calibration on does no more harm than off beyond max_harm_rate 0\.50 % in [0-2] of 2 seeds/);
+  });
 });
 
 describe('toJson', () => {
-  it('writes the whole report', () => {
+  it('writes the whole report, or every run of several seeds', () => {
     expect(JSON.parse(toJson(report))).toEqual(report);
+    expect(JSON.parse(toJson([report, other]))).toEqual({ runs: [report, other] });
   });
 });
 
 describe('renderSvg', () => {
-  it('draws both arms on one chart', () => {
+  it('draws the oracle frontier with both arms on it, then both arms per day', () => {
     const svg = renderSvg(report);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg).toContain('FP auto, calibration on');
-    expect(svg).toContain('FP auto, calibration off');
-    expect((svg.match(/<polyline /g) ?? []).length).toBeGreaterThanOrEqual(4);
+    for (const label of ['oracle frontier', 'Medic, calibration on', 'Medic, calibration off', 'FP auto, calibration on', 'FP auto, calibration off']) {
+      expect(svg).toContain(`>${label}</text>`);
+    }
+    expect((svg.match(/<polyline /g) ?? []).length).toBeGreaterThanOrEqual(7);
     expect(svg).not.toMatch(/NaN|undefined/);
+  });
+
+  it('keeps every text, legends included, inside the picture', () => {
+    const svg = renderSvg(report);
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
+    const height = Number(/<svg [^>]*height="(\d+)"/.exec(svg)?.[1]);
+    const texts = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)];
+    expect(texts.length).toBeGreaterThan(20);
+    for (const [, x, y, attributes, content] of texts) {
+      const w = textWidth(content ?? '');
+      const anchor = /text-anchor="(\w+)"/.exec(attributes ?? '')?.[1] ?? 'start';
+      const left = anchor === 'end' ? Number(x) - w : anchor === 'middle' ? Number(x) - w / 2 : Number(x);
+      expect(left).toBeGreaterThanOrEqual(0);
+      expect(left + w).toBeLessThanOrEqual(width);
+      expect(Number(y)).toBeLessThanOrEqual(height);
+    }
   });
 });

@@ -98,6 +98,47 @@ describe('simulate', () => {
     expect(lastWeek(on)).toBeLessThan(lastWeek(off));
   });
 
+  it('has the simulated operator reject the true positives it reviews, and approve the false ones, through the real use cases', () => {
+    for (const a of first.arms) {
+      expect(a.store.operatorVerdicts.rejected).toBeGreaterThan(0);
+      expect(a.store.operatorVerdicts.approved).toBeGreaterThan(0);
+      expect(a.store.operatorVerdicts.approved + a.store.operatorVerdicts.rejected).toBeLessThanOrEqual(a.total.decisions.pending_review);
+    }
+  });
+
+  describe('the oracle', () => {
+    let month: SimulationReport;
+
+    beforeAll(async () => {
+      month = await simulate({ seed: 11, days: 30 });
+    });
+
+    it('is never beaten in expectation: its frontier is at least Medic at Medic\'s harm, for both arms', () => {
+      for (const a of month.arms) {
+        // One kill's worth of slack: the frontier's points are thresholds, Medic's approvals any set.
+        expect(a.oracle.expected.ratio ?? 0).toBeLessThanOrEqual(1.02);
+        expect(a.oracle.expected.oracle.recovered).toBeGreaterThan(0);
+      }
+    });
+
+    it('draws its frontier on the arm\'s own kills, and places Medic on the same kills', () => {
+      const on = arm(month, true);
+      expect(on.oracle.realized.medic.recovered).toBeCloseTo(on.total.falsePositiveAutoShare ?? Number.NaN, 4);
+      expect(on.oracle.realized.medic.harm).toBeCloseTo(on.total.truePositiveAutoShare ?? Number.NaN, 4);
+      expect(on.oracle.curve[on.oracle.curve.length - 1]).toMatchObject({ recovered: 1, harm: 1 });
+      expect(on.oracle.sweep.map((p) => p.threshold)).toEqual([0.999, 0.995, 0.99, 0.98, 0.95, 0.9, 0.5]);
+    });
+
+    it('is calibrated: its probabilities add up to about as many true positives as there were', () => {
+      for (const a of month.arms) {
+        const { expected, counted } = a.oracle.truePositives;
+        expect(counted).toBeGreaterThan(50);
+        // Three standard deviations of a sum of Bernoulli draws, sqrt(Σ p (1 − p)) <= sqrt(Σ p).
+        expect(Math.abs(expected - counted)).toBeLessThanOrEqual(3 * Math.sqrt(expected) + 1);
+      }
+    });
+  });
+
   it('keeps the two stores in --db for inspection', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medic-simulation-test-'));
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_CALIBRATION, DEFAULT_POLICY } from '@medic/domain';
 import type { CalibrationConfig, PolicyConfig } from '@medic/domain';
 import { APPROVAL_TTL_MINUTES, killSlots, runArm, SIMULATION_START } from './arm';
-import { drawModules } from './fleet';
+import { drawModules, MAX_RATE } from './fleet';
 import { Prng } from './prng';
 import type { ArmReport, SimulationParameters, SimulationReport } from './types';
 
@@ -18,6 +18,7 @@ export const DEFAULT_PARAMETERS: SimulationParameters = {
   operatorDelayMinutes: 30,
   manualRecoveryMinutes: 240,
   quietCompromiseRate: 0.05,
+  confidenceNoise: 0,
   rollbackRate: 0.01,
   autoApprove: true,
   maxScore: DEFAULT_POLICY.autoApprove.maxScore,
@@ -47,7 +48,14 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     for (const calibrating of [true, false]) {
       const path = join(dir, `calibration-${calibrating ? 'on' : 'off'}.db`);
       for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
-      arms.push(await runArm({ parameters, policy, calibration, modules, slots, calibrating, path }));
+      const truth = {
+        meanRate: parameters.truePositiveRate,
+        maxRate: MAX_RATE,
+        quietCompromiseRate: parameters.quietCompromiseRate,
+        confidenceNoise: parameters.confidenceNoise,
+        killsPerDay: parameters.killsPerDay,
+      };
+      arms.push(await runArm({ parameters, policy, calibration, modules, slots, calibrating, path, truth, harmBudget: calibration.maxHarmRate }));
     }
     return {
       parameters,
@@ -57,6 +65,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
         initialMaxScore: policy.autoApprove.maxScore,
         minSamples: calibration.minSamples,
         calibrationWindowDays: calibration.windowDays,
+        maxHarmRate: calibration.maxHarmRate,
         rekillWindowMinutes: policy.rekillWindowMinutes,
         approvalTtlMinutes: APPROVAL_TTL_MINUTES,
       },

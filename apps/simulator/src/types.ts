@@ -1,5 +1,6 @@
 import type { Calibration, DecisionOutcome, OutcomeType } from '@medic/domain';
 import type { ModuleSpec } from './fleet';
+import type { OracleComparison } from './frontier';
 
 /** The knobs of a run; every one has a default (DEFAULT_PARAMETERS). */
 export interface SimulationParameters {
@@ -16,6 +17,8 @@ export interface SimulationParameters {
   readonly manualRecoveryMinutes: number;
   /** Share of true-positive kills whose signals look like a false alarm's (quiet compromises). */
   readonly quietCompromiseRate: number;
+  /** Share of kills whose confidence Smith draws uniformly from [0, 1], whatever the truth (noisy Smith). */
+  readonly confidenceNoise: number;
   /** Share of starts whose health check fails, so Medic rolls the container back. */
   readonly rollbackRate: number;
   /** decision.auto_approve.enabled for both arms. */
@@ -60,6 +63,13 @@ export interface CalibrationRun {
   readonly successes: number;
   readonly wilsonLower: number | null;
   readonly wilsonUpper: number | null;
+  /** 1-based simulated day its evidence started (the ceiling's last move, or the start of the window). */
+  readonly evidenceDay: number;
+  /** Re-killed auto-approvals and true-positive kills in its evidence, and the upper bound of the harm they imply. */
+  readonly reKilled: number;
+  readonly truePositives: number;
+  readonly harmUpper: number | null;
+  readonly maxHarmRate: number | null;
 }
 
 /** One arm of the comparison: the same world, with calibration on or off. */
@@ -76,7 +86,10 @@ export interface ArmReport {
     readonly byOutcome: Readonly<Record<OutcomeType, number>>;
     readonly autoApproveLabelled: number;
     readonly autoApproveAccuracy: number | null;
+    readonly operatorVerdicts: { readonly approved: number; readonly rejected: number };
   };
+  /** The oracle on this arm's kills: its frontier, and Medic's point next to it. */
+  readonly oracle: OracleComparison;
 }
 
 /** Everything a run measured, with the parameters and policy that produced it. */
@@ -89,6 +102,7 @@ export interface SimulationReport {
     readonly initialMaxScore: number;
     readonly minSamples: number;
     readonly calibrationWindowDays: number;
+    readonly maxHarmRate: number;
     readonly rekillWindowMinutes: number;
     readonly approvalTtlMinutes: number;
   };

@@ -10,6 +10,7 @@ export type DomainEvent =
   | { readonly type: 'resurrecting'; readonly killId: string; readonly module: string; readonly resumed: boolean }
   | { readonly type: 'resurrected'; readonly killId: string; readonly module: string; readonly result: ResurrectionResult }
   | { readonly type: 'approved'; readonly killId: string; readonly approvedBy: string }
+  | { readonly type: 'rejected_by_operator'; readonly killId: string; readonly rejectedBy: string }
   | { readonly type: 'calibrated'; readonly calibration: Calibration };
 
 /** Receives domain events; must not throw. */

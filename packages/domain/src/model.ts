@@ -71,11 +71,11 @@ export interface RiskFactor {
   readonly name: FactorName;
   /** Raw risk value in [0, 1] (1 = the kill was surely right). */
   readonly value: number;
-  /** Configured weight. */
+  /** Configured weight (for false_positive_history: the power of its Bayes'-rule adjustment). */
   readonly weight: number;
-  /** Weight renormalised over the factors present. */
+  /** Weight renormalised over the signal factors present; 0 for false_positive_history, which is not averaged in. */
   readonly normalizedWeight: number;
-  /** normalizedWeight × value; the contributions sum to the score. */
+  /** normalizedWeight × value, or for false_positive_history the change it made to the score; the contributions sum to the score. */
   readonly contribution: number;
   /** Plain-English note on where the value came from. */
   readonly detail: string;
@@ -101,6 +101,16 @@ export type ThreatLookup =
   | { readonly status: 'unavailable'; readonly reason: string }
   | { readonly status: 'disabled' };
 
+/** Labelled kills: how many were false positives (Smith was wrong) and how many true positives (Smith was right). */
+export interface LabelCounts {
+  /** Resurrections that outlived the re-kill window (confirmed, or completed before it began). */
+  readonly falsePositives: number;
+  /** Resurrections re-killed or rolled back, and kills an operator rejected. */
+  readonly truePositives: number;
+}
+
+export const NO_LABELS: LabelCounts = { falsePositives: 0, truePositives: 0 };
+
 /** A module's record with Medic, read from the store before deciding. */
 export interface ModuleHistory {
   /** Resurrections executed within the history window (any result). */
@@ -115,6 +125,10 @@ export interface ModuleHistory {
   readonly recentResurrections: number;
   /** The module's newest successful resurrection not yet labelled, if any. */
   readonly lastSuccess: { readonly killId: string; readonly completedAt: string } | null;
+  /** The module's labelled kills within the history window. */
+  readonly labels: LabelCounts;
+  /** Every module's labelled kills within the history window (the module's own included): the fleet its estimate is shrunk towards. */
+  readonly fleetLabels: LabelCounts;
 }
 
 export const EMPTY_HISTORY: ModuleHistory = {
@@ -124,6 +138,8 @@ export const EMPTY_HISTORY: ModuleHistory = {
   rolledBack: 0,
   recentResurrections: 0,
   lastSuccess: null,
+  labels: NO_LABELS,
+  fleetLabels: NO_LABELS,
 };
 
 /** Everything the policy weighed, plus its verdict (DESIGN §4). */
@@ -197,6 +213,9 @@ export interface OutcomeRecord {
   readonly errorMessage: string | null;
   readonly approvedBy: string | null;
   readonly approvedAt: string | null;
+  /** Who confirmed Smith was right (POST /reject): a true-positive label; the container stays down. */
+  readonly rejectedBy: string | null;
+  readonly rejectedAt: string | null;
   /** When the outcome became known, ISO 8601 UTC. */
   readonly completedAt: string | null;
   /** When a success outlived the re-kill window (DESIGN §7). */
@@ -231,12 +250,16 @@ export interface Rejection {
   readonly rejectedAt: string;
 }
 
-/** Counts of labelled auto-approved resurrections that calibration learns from. */
+/** What calibration learns from, over the kills decided since a given instant. */
 export interface CalibrationSample {
-  /** Labelled auto-approved resurrections in the window. */
+  /** Labelled auto-approved resurrections. */
   readonly total: number;
   /** Of those, the ones that held (confirmed successes). */
   readonly successes: number;
+  /** Of those, the ones Smith killed again inside the re-kill window: the harm the store can see. */
+  readonly reKilled: number;
+  /** Kills held to be true positives: denied, rejected by an operator, or re-killed after a resurrection (the harm's denominator). */
+  readonly truePositives: number;
 }
 
 /** One calibration run, stored with the statistics behind it (DESIGN §7). */
@@ -250,6 +273,15 @@ export interface Calibration {
   readonly successRate: number | null;
   readonly wilsonLower: number | null;
   readonly wilsonUpper: number | null;
+  /** Only kills decided at or after this instant counted: the evidence gathered since the ceiling last moved (the window's start at most). */
+  readonly evidenceSince: string;
+  /** Re-killed auto-approvals and true-positive kills in the sample: the implied harm is their ratio. */
+  readonly reKilled: number;
+  readonly truePositives: number;
+  /** Upper confidence bound of the implied harm (share of true-positive kills auto-resurrected), 1 without true positives; null for runs stored before it existed. */
+  readonly harmUpper: number | null;
+  /** learning.max_harm_rate in force; null for runs stored before the harm budget existed. */
+  readonly maxHarmRate: number | null;
   readonly reason: string;
 }
 
@@ -264,6 +296,8 @@ export interface Stats {
   /** Share of labelled auto-approved resurrections that held; null without any. */
   readonly autoApproveAccuracy: number | null;
   readonly autoApproveLabelled: number;
+  /** Operators' verdicts on pending_review kills: approved (POST /approve) and rejected (POST /reject). */
+  readonly operatorVerdicts: { readonly approved: number; readonly rejected: number };
 }
 
 /** One dependency's state for `/health`. */

@@ -2,7 +2,10 @@ import type { FactorName } from './model';
 
 /** Every number the decision policy uses (DESIGN §4, §7); `config/medic.yaml` mirrors these defaults. */
 export interface PolicyConfig {
-  /** Weights of the risk factors; renormalised over the factors that have data. */
+  /**
+   * Weights of the signal factors, renormalised over the factors that have data; `false_positive_history` is the power of
+   * the Bayes'-rule adjustment the module's history makes to their mean (1 in full, 0 not at all).
+   */
   readonly weights: Readonly<Record<FactorName, number>>;
   /** Below this decision confidence no score-based verdict is automatic: approve_auto and a deny by risk level become pending_review. */
   readonly confidenceThreshold: number;
@@ -36,7 +39,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   weights: {
     smith_confidence: 0.3,
     siem_risk_score: 0.25,
-    false_positive_history: 0.2,
+    false_positive_history: 1,
     module_criticality: 0.15,
     severity: 0.1,
     kill_reason: 0.1,
@@ -52,13 +55,19 @@ export const DEFAULT_POLICY: PolicyConfig = {
   historyWindowDays: 30,
 };
 
-/** Calibration settings (DESIGN §7); the step and limits are fixed, the sample floor is configurable. */
+/** Calibration settings; the step, limits and target success rate are fixed, the rest is configurable. */
 export interface CalibrationConfig {
+  /** Labelled auto-approvals, decided since the ceiling last moved, needed before it may move again. */
   readonly minSamples: number;
   readonly windowDays: number;
+  /** The ceiling is never raised while the upper confidence bound of the harm it implies is above this. */
+  readonly maxHarmRate: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDays: 30 };
+export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDays: 30, maxHarmRate: 0.005 };
 
-/** Fixed bounds within which calibration may move `auto_approve_max_score`. */
-export const CALIBRATION_LIMITS = { step: 0.05, min: 0.1, max: 0.4, raiseAtLower: 0.95, lowerBelowUpper: 0.8 } as const;
+/**
+ * Fixed bounds within which calibration may move `auto_approve_max_score`, and the success rate of auto-approvals it
+ * steers by: up when the Wilson interval lies above it, down when it lies below (the same test either way).
+ */
+export const CALIBRATION_LIMITS = { step: 0.05, min: 0.1, max: 0.4, targetSuccessRate: 0.95 } as const;

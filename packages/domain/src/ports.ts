@@ -100,6 +100,8 @@ export interface OutcomeRepo {
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
   /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */
   markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean>;
+  /** Moves a decided pending_review record to done with who rejected it (Smith was right; nothing is executed); false when it was not in that state. */
+  markRejected(killId: string, rejectedBy: string, rejectedAt: string): Promise<boolean>;
   /** The record of one kill, or null. */
   get(killId: string): Promise<OutcomeRecord | null>;
   /** The newest records first (by timestamp; ties: last inserted first), at most `limit`. */
@@ -110,13 +112,19 @@ export interface OutcomeRepo {
    * success / re_killed / rollback; recentResurrections = records in state executing or executed resurrections, with
    * timestamp ≥ budgetSince; lastSuccess = the success with the newest completedAt ≥ rekillSince that has neither
    * reKilledAt nor confirmedAt. Exact module name match only.
+   * labels: falsePositives = successes with completedAt ≥ historySince that are confirmed or completed before rekillSince;
+   * truePositives = re_killed and rollback records with completedAt ≥ historySince, plus records with rejectedAt ≥ historySince.
+   * fleetLabels: the same two counts over every module.
    */
   moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory>;
   /** Labels a successful resurrection as re-killed (Medic was wrong): outcome re_killed, reKilledAt = at; only an unconfirmed success changes. */
   markReKilled(killId: string, at: string): Promise<void>;
   /** Confirms the successes completed before `completedBefore` (exclusive) that are not yet confirmed (confirmedAt = at); returns how many. */
   confirmSuccesses(completedBefore: string, at: string): Promise<number>;
-  /** Labelled auto-approvals with timestamp ≥ `since`, for calibration: total = all of them, successes = the confirmed successes. */
+  /**
+   * For calibration, over records with timestamp ≥ `since`: total = labelled auto-approvals, successes = those confirmed successes,
+   * reKilled = those re_killed; truePositives = records denied, rejected (rejectedAt set) or re_killed.
+   */
   calibrationSample(since: string): Promise<CalibrationSample>;
   /** Stores a rejected entry; storing the same delivery id again changes nothing. */
   saveRejection(rejection: Rejection): Promise<void>;
@@ -127,7 +135,8 @@ export interface OutcomeRepo {
   /**
    * Aggregates over every record, computed by the store: total, counts by originalDecision and outcomeType (every key present),
    * distinct rejections; averageTimeToHealthy = mean timeToHealthy over records with one and outcome success or re_killed;
-   * autoApproveLabelled = labelled auto-approvals; autoApproveAccuracy = their confirmed successes / autoApproveLabelled (null when 0).
+   * autoApproveLabelled = labelled auto-approvals; autoApproveAccuracy = their confirmed successes / autoApproveLabelled (null when 0);
+   * operatorVerdicts = records with approvedBy set (approved) and with rejectedBy set (rejected).
    */
   stats(): Promise<Stats>;
   /** Whether the store answers. */

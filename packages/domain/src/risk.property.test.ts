@@ -31,6 +31,8 @@ const historyArb: fc.Arbitrary<ModuleHistory> = fc.record({
   rolledBack: count,
   recentResurrections: fc.nat({ max: 6 }),
   lastSuccess: fc.constant(null),
+  labels: fc.record({ falsePositives: count, truePositives: count }),
+  fleetLabels: fc.record({ falsePositives: fc.nat({ max: 5000 }), truePositives: fc.nat({ max: 5000 }) }),
 });
 
 const threatArb: fc.Arbitrary<ThreatLookup> = fc.oneof(

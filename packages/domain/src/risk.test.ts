@@ -2,6 +2,7 @@ import { EMPTY_HISTORY } from './model';
 import type { KillReport, ModuleHistory, RiskFactor, ThreatContext, ThreatLookup } from './model';
 import { DEFAULT_POLICY } from './policy';
 import type { PolicyConfig } from './policy';
+import { estimateFalsePositiveRate } from './false-positive-estimate';
 import { assessRisk, decide, riskLevelOf } from './risk';
 import type { DecisionInput } from './risk';
 import { DEMO_KILL_REPORT } from './testing/fixtures';
@@ -32,6 +33,13 @@ function input(overrides: Partial<DecisionInput> = {}): DecisionInput {
 }
 
 const history = (counts: Partial<ModuleHistory>): ModuleHistory => ({ ...EMPTY_HISTORY, ...counts });
+
+/** A module with `fp` false-positive and `tp` true-positive labels in a fleet of 80 and 20 more. */
+const labelled = (fp: number, tp: number): ModuleHistory =>
+  history({ labels: { falsePositives: fp, truePositives: tp }, fleetLabels: { falsePositives: 80 + fp, truePositives: 20 + tp } });
+
+const logit = (p: number) => Math.log(p / (1 - p));
+const logistic = (z: number) => 1 / (1 + Math.exp(-z));
 
 function factor(decisionFactors: readonly RiskFactor[], name: string): RiskFactor {
   const found = decisionFactors.find((f) => f.name === name);
@@ -178,17 +186,52 @@ describe('risk score', () => {
     expect(risk.score).toBeCloseTo(0.37, 10);
   });
 
-  it('adds false-positive history when the module has labelled resurrections', () => {
-    const risk = assessRisk(input({ threat: { status: 'answered', context: CONTEXT }, history: history({ held: 8, reKilled: 1, rolledBack: 1 }) }), DEMO_POLICY);
-    expect(factor(risk.factors, 'false_positive_history').value).toBeCloseTo(0.2, 10);
-    // (0.235 + 0.2 × 0.2) / 0.95
-    expect(risk.score).toBeCloseTo(0.275 / 0.95, 10);
-    expect(risk.confidence).toBe(1);
+  it('applies Bayes\' rule with the module\'s false-positive estimate against the fleet\'s, in full at weight 1', () => {
+    const threat = { status: 'answered', context: CONTEXT } as const;
+    // (0.3 × 0.4 + 0.1 × 0.25 + 0.1 × 0.4 + 0.25 × 0.2) / 0.75: the mean of the signals.
+    const signals = 0.235 / 0.75;
+    expect(assessRisk(input({ threat }), DEMO_POLICY).score).toBeCloseTo(signals, 10);
+    for (const [fp, tp] of [
+      [2, 8],
+      [20, 0],
+      [8, 2],
+    ] as const) {
+      const moduleHistory = labelled(fp, tp);
+      const estimate = estimateFalsePositiveRate(moduleHistory.labels, moduleHistory.fleetLabels);
+      if (!estimate) throw new Error('no estimate');
+      const risk = assessRisk(input({ threat, history: moduleHistory }), DEMO_POLICY);
+      const expected = logistic(logit(signals) + logit(1 - estimate.rate) - logit(1 - estimate.fleetRate));
+      expect(risk.score).toBeCloseTo(expected, 10);
+      expect(risk.falsePositives).toEqual(estimate);
+      expect(factor(risk.factors, 'false_positive_history')).toMatchObject({ value: 1 - estimate.rate, weight: 1, normalizedWeight: 0 });
+      expect(factor(risk.factors, 'false_positive_history').contribution).toBeCloseTo(expected - signals, 12);
+    }
+    // A module killed wrongly more often than the fleet scores lower, one killed rightly more often higher.
+    expect(assessRisk(input({ threat, history: labelled(20, 0) }), DEMO_POLICY).score).toBeLessThan(signals);
+    expect(assessRisk(input({ threat, history: labelled(2, 8) }), DEMO_POLICY).score).toBeGreaterThan(0.5);
   });
 
-  it('leaves out history that has resurrections but no labels yet', () => {
-    const risk = assessRisk(input({ history: history({ resurrections: 2, recentResurrections: 2 }) }), DEMO_POLICY);
+  it('weighs history by the power of false_positive_history: half as much at 0.5, not at all at 0', () => {
+    const moduleHistory = labelled(2, 8);
+    const estimate = estimateFalsePositiveRate(moduleHistory.labels, moduleHistory.fleetLabels);
+    if (!estimate) throw new Error('no estimate');
+    const shift = logit(1 - estimate.rate) - logit(1 - estimate.fleetRate);
+    const at = (weight: number) => assessRisk(input({ history: moduleHistory }), { ...DEMO_POLICY, weights: { ...DEMO_POLICY.weights, false_positive_history: weight } });
+    expect(at(0.5).score).toBeCloseTo(logistic(logit(0.37) + 0.5 * shift), 10);
+    expect(at(0).score).toBeCloseTo(0.37, 10);
+    expect(factor(at(0).factors, 'false_positive_history').contribution).toBe(0);
+  });
+
+  it('shrinks a new module to the fleet: its estimate is the fleet\'s rate and moves nothing', () => {
+    const risk = assessRisk(input({ history: history({ fleetLabels: { falsePositives: 90, truePositives: 10 } }) }), DEMO_POLICY);
+    expect(risk.falsePositives).toMatchObject({ labels: 0, fleetLabels: 100 });
+    expect(risk.score).toBeCloseTo(0.37, 10);
+  });
+
+  it('leaves history out while neither the module nor the fleet has a label', () => {
+    const risk = assessRisk(input({ history: history({ resurrections: 2, held: 2, recentResurrections: 2 }) }), DEMO_POLICY);
     expect(risk.factors.map((f) => f.name)).not.toContain('false_positive_history');
+    expect(risk.falsePositives).toBeNull();
   });
 
   it('takes module criticality from critical_modules or the configured map', () => {
@@ -223,13 +266,13 @@ describe('risk score', () => {
 
   it('makes the contributions sum to the score', () => {
     const risk = assessRisk(
-      input({ report: HIGH_RISK, threat: { status: 'answered', context: { ...CONTEXT, riskScore: 0.7 } }, history: history({ held: 2, reKilled: 3 }) }),
+      input({ report: HIGH_RISK, threat: { status: 'answered', context: { ...CONTEXT, riskScore: 0.7 } }, history: labelled(2, 3) }),
       { ...DEMO_POLICY, moduleCriticality: { 'nginx-test': 0.3 } },
     );
     expect(risk.factors).toHaveLength(6);
     const sum = risk.factors.reduce((total, f) => total + f.contribution, 0);
     expect(sum).toBeCloseTo(risk.score, 12);
-    for (const f of risk.factors) expect(f.contribution).toBeCloseTo(f.value * f.normalizedWeight, 12);
+    for (const f of risk.factors.filter((f) => f.name !== 'false_positive_history')) expect(f.contribution).toBeCloseTo(f.value * f.normalizedWeight, 12);
   });
 
   it('scores severity and kill reason by the published tables', () => {
@@ -246,10 +289,19 @@ describe('confidence', () => {
   it.each([
     ['no threat intel, no history', DISABLED, EMPTY_HISTORY, 0.6],
     ['threat intel only', { status: 'answered', context: CONTEXT } as const, EMPTY_HISTORY, 0.8],
-    ['5 labelled resurrections', DISABLED, history({ held: 3, rolledBack: 2 }), 0.7],
-    ['20 labelled resurrections', DISABLED, history({ held: 20 }), 0.8],
   ])('%s → %p', (_name, threat, moduleHistory, expected) => {
     expect(assessRisk(input({ threat, history: moduleHistory }), DEMO_POLICY).confidence).toBeCloseTo(expected, 10);
+  });
+
+  it('adds up to 0.2 for the module\'s false-positive estimate, by how certain it is (1 − 2 sd)', () => {
+    const lone = history({ labels: { falsePositives: 3, truePositives: 2 }, fleetLabels: { falsePositives: 3, truePositives: 2 } });
+    const estimate = estimateFalsePositiveRate(lone.labels, lone.fleetLabels);
+    expect(assessRisk(input({ history: lone }), DEMO_POLICY).confidence).toBeCloseTo(0.6 + 0.2 * (1 - 2 * (estimate?.sd ?? 0)), 10);
+    // The more labels behind the estimate, the more confident.
+    const confidence = (n: number) => assessRisk(input({ history: labelled(n, 0) }), DEMO_POLICY).confidence;
+    expect(confidence(0)).toBeLessThan(confidence(10));
+    expect(confidence(10)).toBeLessThan(confidence(100));
+    expect(confidence(100)).toBeLessThan(0.8);
   });
 });
 
@@ -350,9 +402,12 @@ describe('reasoning', () => {
     expect(decide(input({ threat }), DEMO_POLICY).reasoning.join(' ')).toContain(text);
   });
 
-  it('states the module history', () => {
-    expect(decide(input(), DEMO_POLICY).reasoning.join(' ')).toContain('No labelled resurrections of nginx-test yet');
-    expect(decide(input({ history: history({ held: 4, reKilled: 1 }) }), DEMO_POLICY).reasoning.join(' ')).toContain('4 held, 1 re-killed, 0 rolled back');
+  it('names the module\'s false-positive estimate and its sample size', () => {
+    expect(decide(input(), DEMO_POLICY).reasoning.join(' ')).toContain('No labelled kills of nginx-test or of the fleet yet, so false_positive_history was left out');
+    const text = decide(input({ history: labelled(4, 1) }), DEMO_POLICY).reasoning.join(' ');
+    expect(text).toMatch(
+      /False-positive estimate for nginx-test: 0\.\d+ ± 0\.\d+ \(Beta–binomial\) from 5 label\(s\) of its own \(4 false positive\(s\)\), shrunk towards the fleet's 0\.\d+ from 105 label\(s\); it moved the score by [-+]0\.\d+/,
+    );
   });
 
   it('rounds numbers in text but keeps them exact in the factors', () => {

@@ -1,3 +1,5 @@
+import { estimateFalsePositiveRate } from './false-positive-estimate';
+import type { FalsePositiveEstimate } from './false-positive-estimate';
 import { FACTOR_NAMES } from './model';
 import type {
   Decision,
@@ -29,6 +31,8 @@ export interface RiskAssessment {
   readonly level: RiskLevel;
   readonly confidence: number;
   readonly factors: RiskFactor[];
+  /** The module's false-positive rate from its labels; null when neither it nor the fleet has any. */
+  readonly falsePositives: FalsePositiveEstimate | null;
 }
 
 const SEVERITY_RISK: Readonly<Record<Severity, number>> = { critical: 1, high: 0.8, medium: 0.5, low: 0.25, info: 0.1 };
@@ -44,9 +48,10 @@ const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
 
 const BASE_CONFIDENCE = 0.6;
 const THREAT_INTEL_CONFIDENCE = 0.2;
+/** The most the module's false-positive estimate adds to the confidence, scaled by how certain it is. */
 const HISTORY_CONFIDENCE = 0.2;
-/** Labelled resurrections after which history adds its full share of confidence. */
-const FULL_HISTORY = 10;
+/** How close to 0 or 1 a probability may come before taking its odds. */
+const ODDS_EPSILON = 1e-6;
 /** How many factors the reasoning names. */
 const FACTORS_IN_REASONING = 3;
 
@@ -59,9 +64,15 @@ export function riskLevelOf(score: number): RiskLevel {
   return 'critical';
 }
 
-/** Weighted mean of the factors that have data, with weights renormalised over them (DESIGN §4). */
+/**
+ * The risk score: the weighted mean of the signal factors that have data, weights renormalised over them; then
+ * the module's false-positive estimate, when there is one, applies Bayes' rule to it: the score's odds are multiplied by the
+ * module's odds of a true positive over the fleet's, raised to the power `weights.false_positive_history` (1: Bayes' rule in
+ * full, 0: history ignored). A module killed rightly more often than the fleet scores higher, one killed wrongly more often lower.
+ */
 export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAssessment {
-  const raw = rawFactors(input, policy);
+  const falsePositives = estimateFalsePositiveRate(input.history.labels, input.history.fleetLabels);
+  const raw = signalFactors(input, policy);
   const weights = raw.map((factor) => usableWeight(policy.weights[factor.name]));
   const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
   // All-zero weights would leave the mean undefined; count every present factor equally instead.
@@ -70,8 +81,25 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
     const normalizedWeight = normalized[i] ?? 0;
     return { ...factor, weight: weights[i] ?? 0, normalizedWeight, contribution: normalizedWeight * factor.value };
   });
-  const score = clamp01(factors.reduce((sum, factor) => sum + factor.contribution, 0));
-  return { score, level: riskLevelOf(score), confidence: confidenceOf(input), factors };
+  const signals = clamp01(factors.reduce((sum, factor) => sum + factor.contribution, 0));
+  let score = signals;
+  if (falsePositives) {
+    const strength = usableWeight(policy.weights.false_positive_history);
+    const moduleRight = 1 - falsePositives.rate;
+    const fleetRight = 1 - falsePositives.fleetRate;
+    score = strength === 0 ? signals : logistic(logit(signals) + strength * (logit(moduleRight) - logit(fleetRight)));
+    factors.push({
+      name: 'false_positive_history',
+      value: clamp01(moduleRight),
+      weight: strength,
+      normalizedWeight: 0,
+      contribution: score - signals,
+      detail:
+        `Bayes' rule on the module's estimated false-positive rate ${fmt(falsePositives.rate)} from ${falsePositives.labels} label(s) ` +
+        `against the fleet's ${fmt(falsePositives.fleetRate)}: the score's odds × ${fmt((odds(moduleRight) / odds(fleetRight)) ** strength)}`,
+    });
+  }
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(input.threat, falsePositives), factors, falsePositives };
 }
 
 /** The verdict for one kill: guards first, then the risk level and the auto-approve conditions (DESIGN §4). Pure and deterministic. */
@@ -84,7 +112,13 @@ export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
     riskLevel: assessment.level,
     confidence: assessment.confidence,
     factors: assessment.factors,
-    reasoning: [verdict.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input)],
+    reasoning: [
+      verdict.sentence,
+      scoreSentence(assessment),
+      factorsSentence(assessment.factors),
+      threatSentence(input.threat),
+      historySentence(input, assessment),
+    ],
     guard: verdict.guard,
     autoApproveMaxScore: input.autoApproveMaxScore,
   };
@@ -98,7 +132,8 @@ interface Verdict {
   readonly sentence: string;
 }
 
-function rawFactors({ report, history, threat }: DecisionInput, policy: PolicyConfig): RawFactor[] {
+/** The factors read from the kill itself and its context (everything but the module's history), in canonical order. */
+function signalFactors({ report, threat }: DecisionInput, policy: PolicyConfig): RawFactor[] {
   const module = report.targetModule;
   const factors: RawFactor[] = [
     { name: 'smith_confidence', value: clamp01(report.confidenceScore), detail: `Smith's confidence in the kill is ${fmt(report.confidenceScore)}` },
@@ -120,28 +155,15 @@ function rawFactors({ report, history, threat }: DecisionInput, policy: PolicyCo
       detail: `threat intel risk ${fmt(context.riskScore)} from ${context.alertCount} alert(s) in ${context.lookbackHours} h`,
     });
   }
-  const labelled = labelledOf(history);
-  if (labelled > 0) {
-    const wrong = history.reKilled + history.rolledBack;
-    factors.push({
-      name: 'false_positive_history',
-      value: clamp01(wrong / labelled),
-      detail: `${wrong} of ${labelled} labelled resurrection(s) of ${module} were re-killed or rolled back`,
-    });
-  }
   // Keep the canonical factor order whatever order they were found in.
   return factors.sort((a, b) => FACTOR_NAMES.indexOf(a.name) - FACTOR_NAMES.indexOf(b.name));
 }
 
-/** Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the module's labelled history. */
-function confidenceOf({ threat, history }: DecisionInput): number {
+/** Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the module's false-positive estimate. */
+function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null): number {
   const threatShare = threat.status === 'answered' ? THREAT_INTEL_CONFIDENCE : 0;
-  const historyShare = HISTORY_CONFIDENCE * Math.min(1, labelledOf(history) / FULL_HISTORY);
+  const historyShare = HISTORY_CONFIDENCE * (falsePositives?.certainty ?? 0);
   return clamp01(BASE_CONFIDENCE + threatShare + historyShare);
-}
-
-function labelledOf(history: ModuleHistory): number {
-  return Math.max(0, history.held) + Math.max(0, history.reKilled) + Math.max(0, history.rolledBack);
 }
 
 function guardVerdict({ report, history, threat, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict | null {
@@ -225,8 +247,9 @@ function scoreSentence(risk: RiskAssessment): string {
 }
 
 function factorsSentence(factors: readonly RiskFactor[]): string {
-  // Stable sort: ties keep the canonical factor order, so the text is deterministic.
-  const top = [...factors].sort((a, b) => b.contribution - a.contribution).slice(0, FACTORS_IN_REASONING);
+  // Stable sort: ties keep the canonical factor order, so the text is deterministic. History is named in its own sentence.
+  const averaged = factors.filter((f) => f.name !== 'false_positive_history');
+  const top = [...averaged].sort((a, b) => b.contribution - a.contribution).slice(0, FACTORS_IN_REASONING);
   const parts = top.map((f) => `${f.name} ${fmt(f.value)} × weight ${fmt(f.normalizedWeight)} = ${fmt(f.contribution)} (${f.detail})`);
   return `Main factors: ${parts.join('; ')}.`;
 }
@@ -244,10 +267,35 @@ function threatSentence(threat: ThreatLookup): string {
   }
 }
 
-function historySentence({ report, history }: DecisionInput): string {
-  const labelled = labelledOf(history);
-  if (labelled === 0) return `No labelled resurrections of ${report.targetModule} yet, so false_positive_history was left out.`;
-  return `History of ${report.targetModule}: ${history.held} held, ${history.reKilled} re-killed, ${history.rolledBack} rolled back; ${history.recentResurrections} resurrection(s) in the restart-budget window.`;
+function historySentence({ report, history }: DecisionInput, risk: RiskAssessment): string {
+  const module = report.targetModule;
+  const budget = `${history.recentResurrections} resurrection(s) in the restart-budget window`;
+  const estimate = risk.falsePositives;
+  const moved = risk.factors.find((f) => f.name === 'false_positive_history');
+  if (!estimate || !moved) return `No labelled kills of ${module} or of the fleet yet, so false_positive_history was left out; ${budget}.`;
+  return (
+    `False-positive estimate for ${module}: ${fmt(estimate.rate)} ± ${fmt(estimate.sd)} (Beta–binomial) from ${estimate.labels} label(s) of its own ` +
+    `(${estimate.falsePositives} false positive(s)), shrunk towards the fleet's ${fmt(estimate.fleetRate)} from ${estimate.fleetLabels} label(s); ` +
+    `it moved the score by ${signed(moved.contribution)}; ${budget}.`
+  );
+}
+
+/** Log-odds, with the probability kept off 0 and 1 so a certain factor still leaves room for evidence. */
+function logit(p: number): number {
+  const q = Math.min(1 - ODDS_EPSILON, Math.max(ODDS_EPSILON, p));
+  return Math.log(q / (1 - q));
+}
+
+function logistic(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+function odds(p: number): number {
+  return Math.exp(logit(p));
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${fmt(value)}`;
 }
 
 function usableWeight(weight: number): number {

@@ -124,8 +124,34 @@ const migration002: Migration = {
   },
 };
 
+/** Operators' rejections (true-positive labels) and the evidence behind each calibration run. */
+const migration003: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('outcomes').addColumn('rejected_by', 'text').execute();
+    await db.schema.alterTable('outcomes').addColumn('rejected_at', 'text').execute();
+    // Fleet-wide label counts read every completion and rejection inside the history window; covering, so no row is read.
+    await db.schema.createIndex('outcomes_completed').on('outcomes').columns(['completed_at', 'state', 'outcome_type', 'confirmed_at']).execute();
+    await db.schema.createIndex('outcomes_rejected').on('outcomes').column('rejected_at').where(sql<boolean>`rejected_at is not null`).execute();
+    await db.schema
+      .createIndex('outcomes_module_rejected')
+      .on('outcomes')
+      .columns(['target_module', 'rejected_at'])
+      .where(sql<boolean>`rejected_at is not null`)
+      .execute();
+    // Runs stored before this migration used every label in the window: the epoch is clamped to the window's start.
+    await db.schema
+      .alterTable('calibrations')
+      .addColumn('evidence_since', 'text', (c) => c.notNull().defaultTo('1970-01-01T00:00:00.000Z'))
+      .execute();
+    await db.schema.alterTable('calibrations').addColumn('re_killed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('calibrations').addColumn('true_positives', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('calibrations').addColumn('harm_upper', 'real').execute();
+    await db.schema.alterTable('calibrations').addColumn('max_harm_rate', 'real').execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001, '002_verify_kill_outcomes': migration002 };
+export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001, '002_verify_kill_outcomes': migration002, '003_labels_and_harm': migration003 };
 
 /** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */
 async function widenCheck(db: Kysely<any>, table: string, column: string, added: readonly string[]): Promise<void> {

@@ -46,6 +46,8 @@ export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
     report: JSON.stringify(r.report),
     approved_by: r.approvedBy,
     approved_at: utcOrNull(r.approvedAt, 'approvedAt'),
+    rejected_by: r.rejectedBy,
+    rejected_at: utcOrNull(r.rejectedAt, 'rejectedAt'),
     completed_at: utcOrNull(r.completedAt, 'completedAt'),
     confirmed_at: utcOrNull(r.confirmedAt, 'confirmedAt'),
     re_killed_at: utcOrNull(r.reKilledAt, 'reKilledAt'),
@@ -83,6 +85,8 @@ export function fromOutcomeRow(row: OutcomeRow): OutcomeRecord {
     errorMessage: c.textOrNull('error_message'),
     approvedBy: c.textOrNull('approved_by'),
     approvedAt: c.textOrNull('approved_at'),
+    rejectedBy: c.textOrNull('rejected_by'),
+    rejectedAt: c.textOrNull('rejected_at'),
     completedAt: c.textOrNull('completed_at'),
     confirmedAt: c.textOrNull('confirmed_at'),
     reKilledAt: c.textOrNull('re_killed_at'),
@@ -112,6 +116,11 @@ export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> 
     success_rate: c.successRate,
     wilson_lower: c.wilsonLower,
     wilson_upper: c.wilsonUpper,
+    evidence_since: utc(c.evidenceSince, 'evidenceSince'),
+    re_killed: c.reKilled,
+    true_positives: c.truePositives,
+    harm_upper: c.harmUpper,
+    max_harm_rate: c.maxHarmRate,
     reason: c.reason,
   };
 }
@@ -129,6 +138,11 @@ export function fromCalibrationRow(row: CalibrationRow): Calibration {
     successRate: c.numberOrNull('success_rate'),
     wilsonLower: c.numberOrNull('wilson_lower'),
     wilsonUpper: c.numberOrNull('wilson_upper'),
+    evidenceSince: c.text('evidence_since'),
+    reKilled: c.number('re_killed'),
+    truePositives: c.number('true_positives'),
+    harmUpper: c.numberOrNull('harm_upper'),
+    maxHarmRate: c.numberOrNull('max_harm_rate'),
     reason: c.text('reason'),
   };
 }

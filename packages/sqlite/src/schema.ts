@@ -36,6 +36,8 @@ export interface OutcomesTable {
   report: string;
   approved_by: string | null;
   approved_at: string | null;
+  rejected_by: string | null;
+  rejected_at: string | null;
   completed_at: string | null;
   confirmed_at: string | null;
   re_killed_at: string | null;
@@ -66,6 +68,11 @@ export interface CalibrationsTable {
   success_rate: number | null;
   wilson_lower: number | null;
   wilson_upper: number | null;
+  evidence_since: string;
+  re_killed: number;
+  true_positives: number;
+  harm_upper: number | null;
+  max_harm_rate: number | null;
   reason: string;
 }
 

@@ -1,13 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DECISION_OUTCOMES, OUTCOME_TYPES } from '@medic/domain';
-import type { CalibrationSample, DecisionOutcome, HistoryWindows, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
+import type { CalibrationSample, DecisionOutcome, HistoryWindows, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
 import { TempStores } from './testing/temp-stores';
 
 const ROWS = 10_000;
 const DAY = 24 * 60;
 const MODULES = ['web', 'api', 'db', 'cache', 'queue'] as const;
-const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed', 'not_killed', 'already_running'] as const;
+const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed', 'not_killed', 'already_running', 'rejected', 'approved'] as const;
 
 /** Deterministic PRNG (mulberry32), so the data set is the same on every run. */
 function prng(seed: number): () => number {
@@ -52,6 +52,16 @@ function generate(): OutcomeRecord[] {
       // verify_kill restarted nothing: never a resurrection, a label or a time to healthy.
       not_killed: { ...finished, outcomeType: 'not_killed', timeToHealthy: 42, healthStatus: 'healthy' },
       already_running: { ...finished, outcomeType: 'already_running', timeToHealthy: 42, healthStatus: 'none' },
+      rejected: { ...base, originalDecision: 'pending_review', wasAutoApproved: false, state: 'done', rejectedBy: 'ops', rejectedAt: minutesFrom(20, decidedAt) },
+      approved: {
+        ...finished,
+        originalDecision: 'pending_review',
+        wasAutoApproved: false,
+        outcomeType: 'success',
+        timeToHealthy,
+        approvedBy: 'ops',
+        approvedAt: minutesFrom(1, decidedAt),
+      },
     };
     records.push(sampleRecord(byKind[kind]));
   }
@@ -76,6 +86,18 @@ function expectedStats(records: readonly OutcomeRecord[], rejections: number): S
     averageTimeToHealthy: timed.reduce((sum, r) => sum + (r.timeToHealthy ?? 0), 0) / timed.length,
     autoApproveAccuracy: auto.filter(heldOnce).length / auto.length,
     autoApproveLabelled: auto.length,
+    operatorVerdicts: { approved: count((r) => r.approvedBy !== null), rejected: count((r) => r.rejectedBy !== null) },
+  };
+}
+
+function expectedLabels(records: readonly OutcomeRecord[], w: HistoryWindows): LabelCounts {
+  const inHistory = (iso: string | null) => iso !== null && ms(iso) >= ms(w.historySince);
+  const settled = (r: OutcomeRecord) => r.confirmedAt !== null || ms(r.completedAt ?? '') < ms(w.rekillSince);
+  return {
+    falsePositives: records.filter((r) => executed(r) && r.outcomeType === 'success' && inHistory(r.completedAt) && settled(r)).length,
+    truePositives:
+      records.filter((r) => executed(r) && (r.outcomeType === 're_killed' || r.outcomeType === 'rollback') && inHistory(r.completedAt)).length +
+      records.filter((r) => inHistory(r.rejectedAt)).length,
   };
 }
 
@@ -92,12 +114,20 @@ function expectedHistory(records: readonly OutcomeRecord[], module: string, w: H
     rolledBack: inHistory.filter((r) => r.outcomeType === 'rollback').length,
     recentResurrections: mine.filter((r) => (r.state === 'executing' || executed(r)) && ms(r.timestamp) >= ms(w.budgetSince)).length,
     lastSuccess: lastSuccess === null ? null : { killId: lastSuccess.killId, completedAt: lastSuccess.completedAt ?? '' },
+    labels: expectedLabels(mine, w),
+    fleetLabels: expectedLabels(records, w),
   };
 }
 
 function expectedSample(records: readonly OutcomeRecord[], since: string): CalibrationSample {
-  const auto = records.filter((r) => labelled(r) && ms(r.timestamp) >= ms(since));
-  return { total: auto.length, successes: auto.filter(heldOnce).length };
+  const decided = records.filter((r) => ms(r.timestamp) >= ms(since));
+  const auto = decided.filter(labelled);
+  return {
+    total: auto.length,
+    successes: auto.filter(heldOnce).length,
+    reKilled: auto.filter((r) => r.outcomeType === 're_killed').length,
+    truePositives: decided.filter((r) => r.originalDecision === 'deny' || r.rejectedAt !== null || r.outcomeType === 're_killed').length,
+  };
 }
 
 const withCloseAverages = (s: Stats): Stats =>
@@ -127,6 +157,8 @@ describe('SqliteOutcomeRepo aggregates over 10,000 records', () => {
     expect(Object.values(expected.byOutcome).every((n) => n > 0)).toBe(true);
     const histories = MODULES.map((m) => expectedHistory(records, m, windows));
     expect(histories.every((h) => h.held > 0 && h.reKilled > 0 && h.rolledBack > 0 && h.recentResurrections > 0 && h.lastSuccess !== null)).toBe(true);
+    expect(histories.every((h) => h.labels.falsePositives > 0 && h.labels.truePositives > h.reKilled + h.rolledBack)).toBe(true);
+    expect(expected.operatorVerdicts.approved > 0 && expected.operatorVerdicts.rejected > 0).toBe(true);
     // …and the history window must leave some of each module's resurrections out.
     expect(MODULES.every((m, i) => (histories[i]?.resurrections ?? 0) < records.filter((r) => r.targetModule === m && executed(r)).length)).toBe(true);
 

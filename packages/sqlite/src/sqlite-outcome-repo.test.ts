@@ -13,6 +13,7 @@ import {
 import type { Calibration, OutcomeRecord, Rejection } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Migration } from 'kysely';
 import { MIGRATIONS, MIGRATION_001_ENUMS } from './migrations';
 import { SqliteOutcomeRepo } from './sqlite-outcome-repo';
 import { TempStores } from './testing/temp-stores';
@@ -68,6 +69,11 @@ const calibration: Calibration = {
   successRate: 1,
   wilsonLower: 0.9542,
   wilsonUpper: 1,
+  evidenceSince: minutesFrom(-30 * 24 * 60),
+  reKilled: 0,
+  truePositives: 900,
+  harmUpper: 0.0042,
+  maxHarmRate: 0.005,
   reason: 'Wilson lower bound 0.954 is at least 0.95: one step up',
 };
 
@@ -224,12 +230,52 @@ describe('SqliteOutcomeRepo', () => {
     expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
+      'outcomes_completed',
       'outcomes_module_completed',
+      'outcomes_module_rejected',
       'outcomes_module_state_timestamp',
       'outcomes_module_timestamp',
+      'outcomes_rejected',
       'outcomes_timestamp',
       'outcomes_unconfirmed_success',
     ]);
+  });
+
+  it('brings a store made before operators could reject up to date, keeping its calibration as a run without a harm budget', async () => {
+    const path = stores.path('legacy.db');
+    const legacy = rawConnection(path);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema as migration 001 left it, untyped as the migrations are.
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: legacy }) });
+    await new Migrator({ db, provider: { getMigrations: async () => ({ '001_initial': MIGRATIONS['001_initial'] as Migration }) } }).migrateToLatest();
+    legacy
+      .prepare(
+        `INSERT INTO calibrations (calibrated_at, previous_max_score, next_max_score, direction, samples, successes, success_rate, wilson_lower, wilson_upper, reason)
+         VALUES ('2025-03-01T12:00:00.000Z', 0.3, 0.35, 'up', 80, 80, 1, 0.954, 1, 'old run')`,
+      )
+      .run();
+    await db.destroy();
+
+    const repo = await stores.open({ path });
+    expect(await repo.latestCalibration()).toEqual({
+      calibratedAt: '2025-03-01T12:00:00.000Z',
+      previousMaxScore: 0.3,
+      nextMaxScore: 0.35,
+      direction: 'up',
+      samples: 80,
+      successes: 80,
+      successRate: 1,
+      wilsonLower: 0.954,
+      wilsonUpper: 1,
+      evidenceSince: '1970-01-01T00:00:00.000Z',
+      reKilled: 0,
+      truePositives: 0,
+      harmUpper: null,
+      maxHarmRate: null,
+      reason: 'old run',
+    });
+    await repo.insert(sampleRecord({ killId: 'after' }));
+    expect(await repo.markRejected('after', 'ops', minutesFrom(1))).toBe(true);
+    expect(await repo.get('after')).toMatchObject({ state: 'done', rejectedBy: 'ops', rejectedAt: minutesFrom(1) });
   });
 
   it('lets a second, read-only connection read a snapshot while the repo keeps writing (WAL)', async () => {
@@ -339,7 +385,7 @@ describe('SqliteOutcomeRepo', () => {
     const indicesBefore = database.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL ORDER BY name").all();
     const repo = await stores.open({ path });
     expect(database.prepare("SELECT kill_id, outcome_type FROM outcomes").all()).toEqual([{ kill_id: 'old-1', outcome_type: 'success' }]);
-    expect(database.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL ORDER BY name").all()).toEqual(indicesBefore);
+    expect(database.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL ORDER BY name").all()).toEqual(expect.arrayContaining(indicesBefore));
     await repo.insert(sampleRecord({ killId: 'new-1', state: 'done', outcomeType: 'not_killed' }));
     expect((await repo.get('new-1'))?.outcomeType).toBe('not_killed');
     expect(() => database.prepare("UPDATE outcomes SET outcome_type = 'exploded'").run()).toThrow(/CHECK/);

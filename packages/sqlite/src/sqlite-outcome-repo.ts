@@ -39,7 +39,7 @@ export interface SqliteOutcomeRepoOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
-/** Rows per INSERT statement in insertMany, well under SQLite's limit of 32,766 bound parameters (29 columns a row). */
+/** Rows per INSERT statement in insertMany, well under SQLite's limit of 32,766 bound parameters (31 columns a row). */
 const ROWS_PER_INSERT = 500;
 
 /** Outcome types of an executed resurrection. */
@@ -53,6 +53,11 @@ interface HistoryRow {
   readonly re_killed: number;
   readonly rolled_back: number;
   readonly recent: number;
+  readonly false_positives: number;
+  readonly resurrections_wrong: number;
+  readonly rejected: number;
+  readonly fleet_false_positives: number;
+  readonly fleet_true_positives: number;
   readonly kill_id: string | null;
   readonly completed_at: string | null;
 }
@@ -161,6 +166,19 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     });
   }
 
+  markRejected(killId: string, rejectedBy: string, rejectedAt: string): Promise<boolean> {
+    return this.run('markRejected', async () => {
+      const result = await this.db
+        .updateTable('outcomes')
+        .set({ state: 'done', rejected_by: rejectedBy, rejected_at: utc(rejectedAt, 'rejectedAt') })
+        .where('kill_id', '=', killId)
+        .where('state', '=', 'decided')
+        .where('original_decision', '=', 'pending_review')
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    });
+  }
+
   get(killId: string): Promise<OutcomeRecord | null> {
     return this.run('get', async () => {
       const row = await this.db.selectFrom('outcomes').selectAll().where('kill_id', '=', killId).executeTakeFirst();
@@ -185,18 +203,31 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       const rekillSince = utc(given.rekillSince, 'rekillSince');
       // Raw SQL on purpose: this runs for every kill, and building it with the query builder cost four times its execution.
       // One statement (the last success joined to the counts), so every figure comes from the same snapshot.
+      // A success is a false-positive label once confirmed or completed before the re-kill window; re-kills, rollbacks and
+      // operators' rejections are true-positive labels.
+      const settled = sql`(confirmed_at is not null or completed_at < ${rekillSince})`;
       const { rows } = await sql<HistoryRow>`
-        select c.*, l.kill_id, l.completed_at from (
+        select c.*, r.*, f.*, l.kill_id, l.completed_at from (
           select
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type in (${RESURRECTED_SQL})) as resurrections,
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'success') as held,
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 're_killed') as re_killed,
             count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'rollback') as rolled_back,
-            count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent
+            count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent,
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'success' and ${settled}) as false_positives,
+            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type in ('re_killed', 'rollback')) as resurrections_wrong
           from outcomes
           -- Only rows that can count: never a decided one (most rows are); the (target_module, state, timestamp) index skips them.
           where target_module = ${module} and (completed_at >= ${historySince} or (state in ('executing', 'done') and timestamp >= ${budgetSince}))
-        ) as c left join (
+        ) as c cross join (
+          select count(*) as rejected from outcomes where target_module = ${module} and rejected_at >= ${historySince}
+        ) as r cross join (
+          select
+            count(*) filter (where outcome_type = 'success' and ${settled}) as fleet_false_positives,
+            count(*) filter (where outcome_type in ('re_killed', 'rollback')) + (select count(*) from outcomes where rejected_at >= ${historySince})
+              as fleet_true_positives
+          from outcomes where completed_at >= ${historySince} and state = 'done'
+        ) as f left join (
           select kill_id, completed_at from outcomes
           where target_module = ${module} and state = 'done' and outcome_type = 'success'
             and re_killed_at is null and confirmed_at is null and completed_at >= ${rekillSince}
@@ -212,6 +243,8 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
         rolledBack: row.rolled_back,
         recentResurrections: row.recent,
         lastSuccess: row.kill_id === null || row.completed_at === null ? null : { killId: row.kill_id, completedAt: row.completed_at },
+        labels: { falsePositives: row.false_positives, truePositives: row.resurrections_wrong + row.rejected },
+        fleetLabels: { falsePositives: row.fleet_false_positives, truePositives: row.fleet_true_positives },
       };
     });
   }
@@ -246,17 +279,22 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     return this.run('calibrationSample', async () => {
       const row = await this.db
         .selectFrom('outcomes')
-        .where('was_auto_approved', '=', 1)
         .where('timestamp', '>=', utc(since, 'since'))
         .select((eb) => {
           const confirmed = eb.and([eb('outcome_type', '=', 'success'), eb('confirmed_at', 'is not', null)]);
+          const auto = (e: Expression<SqlBool>) => eb.and([eb('was_auto_approved', '=', 1), e]);
           return [
-            eb.fn.countAll<number>().filterWhere(eb.or([confirmed, eb('outcome_type', 'in', ['re_killed', 'rollback'])])).as('total'),
-            eb.fn.countAll<number>().filterWhere(confirmed).as('successes'),
+            eb.fn.countAll<number>().filterWhere(auto(eb.or([confirmed, eb('outcome_type', 'in', ['re_killed', 'rollback'])]))).as('total'),
+            eb.fn.countAll<number>().filterWhere(auto(confirmed)).as('successes'),
+            eb.fn.countAll<number>().filterWhere(auto(eb('outcome_type', '=', 're_killed'))).as('re_killed'),
+            eb.fn
+              .countAll<number>()
+              .filterWhere(eb.or([eb('original_decision', '=', 'deny'), eb('rejected_at', 'is not', null), eb('outcome_type', '=', 're_killed')]))
+              .as('true_positives'),
           ];
         })
         .executeTakeFirstOrThrow();
-      return { total: row.total, successes: row.successes };
+      return { total: row.total, successes: row.successes, reKilled: row.re_killed, truePositives: row.true_positives };
     });
   }
 
@@ -300,6 +338,8 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
                 .countAll<number>()
                 .filterWhere(autoApproved(eb.or([confirmed, eb('outcome_type', 'in', ['re_killed', 'rollback'])])))
                 .as('auto_labelled'),
+              eb.fn.countAll<number>().filterWhere('approved_by', 'is not', null).as('approved'),
+              eb.fn.countAll<number>().filterWhere('rejected_by', 'is not', null).as('rejected'),
             ];
           })
           .executeTakeFirstOrThrow();
@@ -322,6 +362,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           averageTimeToHealthy: totals.average_time_to_healthy,
           autoApproveAccuracy: totals.auto_labelled === 0 ? null : totals.auto_held / totals.auto_labelled,
           autoApproveLabelled: totals.auto_labelled,
+          operatorVerdicts: { approved: totals.approved, rejected: totals.rejected },
         };
       }),
     );

@@ -131,6 +131,8 @@ export function sampleRecord(overrides: Partial<OutcomeRecord> = {}): OutcomeRec
     errorMessage: null,
     approvedBy: null,
     approvedAt: null,
+    rejectedBy: null,
+    rejectedAt: null,
     completedAt: null,
     confirmedAt: null,
     reKilledAt: null,

@@ -1,4 +1,4 @@
-import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
+import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
 import { MedicError } from '../errors';
 import { DECISION_OUTCOMES, OUTCOME_TYPES } from '../model';
 import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
@@ -15,6 +15,18 @@ const isExecuted = (r: OutcomeRecord): boolean => r.state === 'done' && EXECUTED
 const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
+
+/** False- and true-positive labels among `records` within the history windows. */
+function labelCounts(records: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
+  const settled = (r: OutcomeRecord): boolean => r.confirmedAt !== null || (r.completedAt !== null && ms(r.completedAt) < ms(windows.rekillSince));
+  const inWindow = (r: OutcomeRecord): boolean => onOrAfter(r.completedAt, windows.historySince);
+  return {
+    falsePositives: records.filter((r) => r.state === 'done' && r.outcomeType === 'success' && inWindow(r) && settled(r)).length,
+    truePositives:
+      records.filter((r) => r.state === 'done' && (r.outcomeType === 're_killed' || r.outcomeType === 'rollback') && inWindow(r)).length +
+      records.filter((r) => onOrAfter(r.rejectedAt, windows.historySince)).length,
+  };
+}
 
 /** OutcomeRepo in memory, with the exact semantics documented on the port (the SQLite store must match it through the shared contract). */
 export class InMemoryOutcomeRepo implements OutcomeRepo {
@@ -53,6 +65,14 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return true;
   }
 
+  async markRejected(killId: string, rejectedBy: string, rejectedAt: string): Promise<boolean> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    if (!r || r.state !== 'decided' || r.originalDecision !== 'pending_review') return false;
+    Object.assign(r, { state: 'done', rejectedBy, rejectedAt });
+    return true;
+  }
+
   async get(killId: string): Promise<OutcomeRecord | null> {
     this.#ensureUp();
     const r = this.#byKillId.get(killId);
@@ -83,6 +103,8 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       rolledBack: count('rollback'),
       recentResurrections: recent.length,
       lastSuccess: last?.completedAt ? { killId: last.killId, completedAt: last.completedAt } : null,
+      labels: labelCounts(mine, windows),
+      fleetLabels: labelCounts(this.#records, windows),
     };
   }
 
@@ -104,8 +126,14 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
 
   async calibrationSample(since: string): Promise<CalibrationSample> {
     this.#ensureUp();
-    const labelled = this.#records.filter((r) => isLabelled(r) && onOrAfter(r.timestamp, since));
-    return { total: labelled.length, successes: labelled.filter(isConfirmedSuccess).length };
+    const decided = this.#records.filter((r) => onOrAfter(r.timestamp, since));
+    const labelled = decided.filter(isLabelled);
+    return {
+      total: labelled.length,
+      successes: labelled.filter(isConfirmedSuccess).length,
+      reKilled: labelled.filter((r) => r.outcomeType === 're_killed').length,
+      truePositives: decided.filter((r) => r.originalDecision === 'deny' || r.rejectedAt !== null || r.outcomeType === 're_killed').length,
+    };
   }
 
   async saveRejection(rejection: Rejection): Promise<void> {
@@ -149,6 +177,10 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       averageTimeToHealthy: timed.length === 0 ? null : timed.reduce((sum, r) => sum + (r.timeToHealthy ?? 0), 0) / timed.length,
       autoApproveAccuracy: labelled.length === 0 ? null : labelled.filter(isConfirmedSuccess).length / labelled.length,
       autoApproveLabelled: labelled.length,
+      operatorVerdicts: {
+        approved: this.#records.filter((r) => r.approvedBy !== null).length,
+        rejected: this.#records.filter((r) => r.rejectedBy !== null).length,
+      },
     };
   }
 

@@ -30,6 +30,11 @@ function done(killId: string, outcomeType: OutcomeRecord['outcomeType'], decided
   });
 }
 
+/** A pending_review kill decided at `minutes` from T that an operator rejected five minutes later. */
+function rejected(killId: string, minutes: number, extra: Partial<OutcomeRecord> = {}): OutcomeRecord {
+  return sampleRecord({ killId, timestamp: at(minutes - 5), state: 'done', rejectedBy: 'ops', rejectedAt: at(minutes), ...extra });
+}
+
 const rejection = (deliveryId: string, reason = 'kill_id: required'): Rejection => ({
   deliveryId,
   killId: null,
@@ -50,6 +55,11 @@ const calibration = (calibratedAt: string, nextMaxScore: number): Calibration =>
   successRate: 0.96,
   wilsonLower: 0.8046,
   wilsonUpper: 0.9929,
+  evidenceSince: minutesFrom(-30 * DAY, calibratedAt),
+  reKilled: 1,
+  truePositives: 40,
+  harmUpper: 0.128,
+  maxHarmRate: 0.005,
   reason: 'lower bound 0.80 is between the limits',
 });
 
@@ -239,7 +249,13 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         // verify_kill refused these: no resurrection happened, so they count nowhere.
         done('h-not-killed', 'not_killed', -3, -3),
         done('h-came-back', 'already_running', -3, -3),
+        rejected('h-rejected', -DAY),
+        rejected('h-rejected-too-old', -31 * DAY),
+        rejected('h-other-rejected', -3 * DAY, { targetModule: 'web-2' }),
       ]);
+      // Labels: h-old-success (confirmed) and h-before-rekill (completed before the re-kill window) are false positives;
+      // h-rekilled, h-rollback and h-rejected true positives. h-recent and h-newest may still be re-killed.
+      const fleetLabels = { falsePositives: 2, truePositives: 4 };
       expect(await repo.moduleHistory('web', windows)).toEqual({
         resurrections: 7,
         held: 4,
@@ -247,9 +263,19 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         rolledBack: 1,
         recentResurrections: 4,
         lastSuccess: { killId: 'h-newest', completedAt: at(-2) },
+        labels: { falsePositives: 2, truePositives: 3 },
+        fleetLabels,
       });
-      expect(await repo.moduleHistory('we', windows)).toEqual(EMPTY_HISTORY);
-      expect(await repo.moduleHistory('web-2', windows)).toEqual({ ...EMPTY_HISTORY, resurrections: 1, held: 1, recentResurrections: 1, lastSuccess: { killId: 'h-other-module', completedAt: at(-1) } });
+      expect(await repo.moduleHistory('we', windows)).toEqual({ ...EMPTY_HISTORY, fleetLabels });
+      expect(await repo.moduleHistory('web-2', windows)).toEqual({
+        ...EMPTY_HISTORY,
+        resurrections: 1,
+        held: 1,
+        recentResurrections: 1,
+        lastSuccess: { killId: 'h-other-module', completedAt: at(-1) },
+        labels: { falsePositives: 0, truePositives: 1 },
+        fleetLabels,
+      });
     });
 
     it('labels a success re-killed and no longer offers it as the last success', async () => {
@@ -262,7 +288,34 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       await repo.markReKilled('k-failure', at(0));
       expect(await repo.get('k-success')).toEqual({ ...success, outcomeType: 're_killed', reKilledAt: at(0) });
       expect(await repo.get('k-failure')).toEqual(failure);
-      expect(await repo.moduleHistory('web', windows)).toEqual({ ...EMPTY_HISTORY, resurrections: 2, reKilled: 1, recentResurrections: 2 });
+      const oneTruePositive = { falsePositives: 0, truePositives: 1 };
+      expect(await repo.moduleHistory('web', windows)).toEqual({
+        ...EMPTY_HISTORY,
+        resurrections: 2,
+        reKilled: 1,
+        recentResurrections: 2,
+        labels: oneTruePositive,
+        fleetLabels: oneTruePositive,
+      });
+    });
+
+    it('records an operator\'s rejection of a pending kill only, and keeps it from being approved afterwards', async () => {
+      const { repo } = await open();
+      const pending = sampleRecord({ killId: 'r-pending' });
+      const denied = sampleRecord({ killId: 'r-denied', originalDecision: 'deny' });
+      const approved = sampleRecord({ killId: 'r-approved' });
+      await insertAll(repo, [pending, denied, approved]);
+      expect(await repo.markApproved('r-approved', 'alice', at(1))).toBe(true);
+      expect(await repo.markRejected('r-pending', 'bob', at(2))).toBe(true);
+      expect(await repo.get('r-pending')).toEqual({ ...pending, state: 'done', rejectedBy: 'bob', rejectedAt: at(2) });
+      expect(await repo.markRejected('r-pending', 'carol', at(3))).toBe(false);
+      expect(await repo.markApproved('r-pending', 'carol', at(3))).toBe(false);
+      expect(await repo.markRejected('r-denied', 'bob', at(3))).toBe(false);
+      expect(await repo.markRejected('r-approved', 'bob', at(3))).toBe(false);
+      expect(await repo.markRejected('r-unknown', 'bob', at(3))).toBe(false);
+      expect(await repo.get('r-pending')).toMatchObject({ rejectedBy: 'bob', approvedBy: null });
+      expect(await repo.get('r-denied')).toEqual(denied);
+      expect(await repo.get('r-approved')).toMatchObject({ state: 'executing', approvedBy: 'alice', rejectedBy: null });
     });
 
     it('confirms the successes completed before the cut-off that were not re-killed', async () => {
@@ -294,9 +347,15 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         done('s-approved-by-hand', 'success', -DAY, -DAY, { ...confirmedAt, wasAutoApproved: false, originalDecision: 'pending_review' }),
         done('s-not-killed', 'not_killed', -DAY, -DAY),
         done('s-came-back', 'already_running', -DAY, -DAY),
+        done('s-approved-rekilled', 're_killed', -DAY, -DAY, { wasAutoApproved: false, originalDecision: 'pending_review', reKilledAt: at(-DAY + 5) }),
+        sampleRecord({ killId: 's-denied', originalDecision: 'deny', timestamp: at(-2 * DAY) }),
+        sampleRecord({ killId: 's-pending', timestamp: at(-2 * DAY) }),
+        rejected('s-rejected', -DAY),
+        sampleRecord({ killId: 's-denied-too-old', originalDecision: 'deny', timestamp: at(-31 * DAY) }),
       ]);
-      expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2 });
-      expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0 });
+      // True positives: s-rekilled, s-approved-rekilled, s-denied and s-rejected; harm: s-rekilled, the one auto-approved.
+      expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2, reKilled: 1, truePositives: 4 });
+      expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0, reKilled: 0, truePositives: 0 });
     });
 
     it('stores a rejection once per delivery id', async () => {
@@ -332,6 +391,7 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         averageTimeToHealthy: null,
         autoApproveAccuracy: null,
         autoApproveLabelled: 0,
+        operatorVerdicts: { approved: 0, rejected: 0 },
       });
       await insertAll(repo, [
         done('st-held', 'success', -50, -49, { timeToHealthy: 2, confirmedAt: at(-10) }),
@@ -344,17 +404,19 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         sampleRecord({ killId: 'st-pending' }),
         done('st-not-killed', 'not_killed', -8, -8, { healthStatus: 'healthy' }),
         done('st-came-back', 'already_running', -7, -7, { healthStatus: 'none' }),
+        rejected('st-rejected', -5),
       ]);
       await repo.saveRejection(rejection('9-0'));
       const stats = await repo.stats();
       expect(stats).toEqual({
-        total: 10,
-        byDecision: { approve_auto: 7, pending_review: 2, deny: 1 },
-        byOutcome: { success: 3, failure: 1, rollback: 1, undetermined: 2, re_killed: 1, not_killed: 1, already_running: 1 },
+        total: 11,
+        byDecision: { approve_auto: 7, pending_review: 3, deny: 1 },
+        byOutcome: { success: 3, failure: 1, rollback: 1, undetermined: 3, re_killed: 1, not_killed: 1, already_running: 1 },
         rejections: 1,
         averageTimeToHealthy: expect.closeTo(2.5, 9),
         autoApproveAccuracy: expect.closeTo(1 / 3, 9),
         autoApproveLabelled: 3,
+        operatorVerdicts: { approved: 1, rejected: 1 },
       });
     });
 

@@ -4,7 +4,7 @@ import { err, ok } from '../result';
 import type { MedicCore } from './core';
 import { executeResurrection } from './handle-delivery';
 
-/** Why an approval was refused (DESIGN §9: 404, 409, 409, 410). */
+/** Why an operator's verdict (approve or reject) was refused: unknown (404), not pending or observer mode (409), expired (410). */
 export interface ApprovalRefusal {
   readonly code: 'not_found' | 'not_pending' | 'observer_mode' | 'expired';
   readonly message: string;
@@ -19,23 +19,11 @@ export interface Approval {
 
 /** Approves a pending_review kill and starts its resurrection without waiting for it (DESIGN §9). */
 export async function approveKill(core: MedicCore, killId: string, approvedBy: string): Promise<Result<Approval, ApprovalRefusal>> {
-  const record = await core.repo.get(killId);
-  if (!record) return err({ code: 'not_found', message: `no decision for kill ${killId}` });
-  if (record.state !== 'decided' || record.originalDecision !== 'pending_review') {
-    return err(notPending(record));
-  }
-  if (core.mode === 'observer') {
-    return err({ code: 'observer_mode', message: 'Medic runs in observer mode and never resurrects; switch to live mode to approve' });
-  }
-  const now = core.clock.now();
-  const ageMinutes = (now.getTime() - Date.parse(record.timestamp)) / 60_000;
-  if (ageMinutes > core.approvalTtlMinutes) {
-    return err({ code: 'expired', message: `kill ${killId} was decided ${Math.floor(ageMinutes)} minutes ago; approvals expire after ${core.approvalTtlMinutes} minutes` });
-  }
-  if (!(await core.repo.markApproved(killId, approvedBy, now.toISOString()))) {
-    // Someone else approved it between the read and the write.
-    const current = await core.repo.get(killId);
-    return err(notPending(current ?? record));
+  const refusal = await refuseVerdict(core, killId, 'approve');
+  if (refusal) return err(refusal);
+  if (!(await core.repo.markApproved(killId, approvedBy, core.clock.now().toISOString()))) {
+    // Someone else decided it between the read and the write.
+    return err((await refuseVerdict(core, killId, 'approve')) ?? { code: 'not_pending', message: `kill ${killId} is no longer pending review` });
   }
   core.onEvent({ type: 'approved', killId, approvedBy });
   const approved = await core.repo.get(killId);
@@ -43,9 +31,28 @@ export async function approveKill(core: MedicCore, killId: string, approvedBy: s
   return ok({ record: approved, execution: executeResurrection(core, approved, { restartIfRunning: true }) });
 }
 
-function notPending(record: OutcomeRecord): ApprovalRefusal {
-  return {
-    code: 'not_pending',
-    message: `kill ${record.killId} is not pending review (decision ${record.originalDecision}, state ${record.state})`,
-  };
+/** Why an operator may not approve or reject the kill now (unknown, not pending, observer mode, expired), or null when they may. */
+export async function refuseVerdict(core: MedicCore, killId: string, verb: 'approve' | 'reject'): Promise<ApprovalRefusal | null> {
+  const record = await core.repo.get(killId);
+  if (!record) return { code: 'not_found', message: `no decision for kill ${killId}` };
+  if (record.state !== 'decided' || record.originalDecision !== 'pending_review') {
+    return {
+      code: 'not_pending',
+      message: `kill ${record.killId} is not pending review (decision ${record.originalDecision}, state ${record.state}${verdictOf(record)})`,
+    };
+  }
+  if (core.mode === 'observer') {
+    return { code: 'observer_mode', message: `Medic runs in observer mode, where operators neither approve nor reject; switch to live mode to ${verb}` };
+  }
+  const ageMinutes = (core.clock.now().getTime() - Date.parse(record.timestamp)) / 60_000;
+  if (ageMinutes > core.approvalTtlMinutes) {
+    return { code: 'expired', message: `kill ${killId} was decided ${Math.floor(ageMinutes)} minutes ago; verdicts expire after ${core.approvalTtlMinutes} minutes` };
+  }
+  return null;
+}
+
+function verdictOf(record: OutcomeRecord): string {
+  if (record.rejectedBy !== null) return `, rejected by ${record.rejectedBy}`;
+  if (record.approvedBy !== null) return `, approved by ${record.approvedBy}`;
+  return '';
 }

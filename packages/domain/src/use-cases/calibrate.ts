@@ -1,15 +1,19 @@
-import { calibrate } from '../calibration';
+import { calibrate, nextEvidenceSince } from '../calibration';
 import type { Calibration } from '../model';
 import type { CalibrationConfig } from '../policy';
 import type { MedicCore } from './core';
 
-/** Confirms successes that outlived the re-kill window, then moves the auto-approve ceiling from the labelled sample and stores the run (DESIGN §7). */
+/**
+ * Confirms successes that outlived the re-kill window, then moves the auto-approve ceiling from the evidence decided since
+ * it last moved (within the window) and stores the run with that evidence.
+ */
 export async function runCalibration(core: MedicCore, config: CalibrationConfig): Promise<Calibration> {
   const now = core.clock.now();
   const ago = (minutes: number): string => new Date(now.getTime() - minutes * 60_000).toISOString();
   await core.repo.confirmSuccesses(ago(core.policy.rekillWindowMinutes), now.toISOString());
-  const sample = await core.repo.calibrationSample(ago(config.windowDays * 24 * 60));
-  const calibration = calibrate(sample, core.thresholds.autoApproveMaxScore, config, now);
+  const since = nextEvidenceSince(await core.repo.latestCalibration(), ago(config.windowDays * 24 * 60));
+  const sample = await core.repo.calibrationSample(since);
+  const calibration = calibrate(sample, core.thresholds.autoApproveMaxScore, config, now, since);
   await core.repo.saveCalibration(calibration);
   core.thresholds.autoApproveMaxScore = calibration.nextMaxScore;
   core.onEvent({ type: 'calibrated', calibration });

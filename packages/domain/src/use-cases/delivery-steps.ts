@@ -185,6 +185,8 @@ function newRecord(core: MedicCore, report: KillReport, decision: Decision, thre
     errorMessage: null,
     approvedBy: null,
     approvedAt: null,
+    rejectedBy: null,
+    rejectedAt: null,
     completedAt: null,
     confirmedAt: null,
     reKilledAt: null,

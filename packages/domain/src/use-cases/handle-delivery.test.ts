@@ -200,7 +200,8 @@ describe('handleDelivery', () => {
     expect(await t.repo.get('kill-first')).toMatchObject({ outcomeType: 're_killed', reKilledAt: t.clock.now().toISOString() });
     expect(second.originalDecision).not.toBe('approve_auto');
     expect(second).toMatchObject({ guard: 'rekilled_after_resurrection', state: 'decided' });
-    expect(second.factors.find((f) => f.name === 'false_positive_history')?.value).toBe(1);
+    // The re-kill is the fleet's one label, a true positive: Beta(1/3, 2/3) + 1 true positive estimates 1/6 false positives.
+    expect(second.factors.find((f) => f.name === 'false_positive_history')?.value).toBeCloseTo(5 / 6, 12);
     expect(t.fleet.container('web-1').startCount).toBe(1);
     expect(t.events).toContainEqual({ type: 're_killed', killId: 'kill-second', previousKillId: 'kill-first' });
   });

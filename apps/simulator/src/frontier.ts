@@ -1,0 +1,119 @@
+import type { Kill } from './periods';
+import { round } from './units';
+
+/** One operating point of the oracle: approve every kill whose probability of being a false positive is at least `threshold`. */
+export interface FrontierPoint {
+  readonly threshold: number;
+  /** Share of false-positive kills approved. */
+  readonly recovered: number;
+  /** Share of true-positive kills approved. */
+  readonly harm: number;
+}
+
+/** Medic's point and the oracle's best point with no more harm, and their ratio. */
+export interface SameHarm {
+  readonly medic: { readonly recovered: number; readonly harm: number };
+  readonly oracle: FrontierPoint;
+  /** Medic's recovered share / the oracle's at Medic's harm; null when the oracle recovers nothing there. */
+  readonly ratio: number | null;
+}
+
+/** Medic's auto-resurrections on an arm's kills next to the oracle's frontier on the same kills. */
+export interface OracleComparison {
+  /** Counted on what happened: each kill is a false or a true positive. */
+  readonly realized: SameHarm;
+  /**
+   * Each kill counted by the oracle's probability instead (a false positive with weight 1 − p, a true positive with p).
+   * The oracle's probabilities are calibrated, so this estimates the same shares without the luck of which few true
+   * positives happened to look like false alarms.
+   */
+  readonly expected: SameHarm;
+  /** The oracle's probabilities summed over the kills, and the true positives counted: close when it is calibrated. */
+  readonly truePositives: { readonly expected: number; readonly counted: number };
+  /** The oracle's best point (counted) within the harm budget. */
+  readonly oracleAtBudget: FrontierPoint;
+  readonly harmBudget: number;
+  /** The oracle (counted) at fixed thresholds on its probability of a false positive. */
+  readonly sweep: readonly FrontierPoint[];
+  /** The whole frontier (counted), thinned for drawing. */
+  readonly curve: readonly FrontierPoint[];
+}
+
+/** Thresholds the printed sweep shows. */
+export const SWEEP_THRESHOLDS = [0.999, 0.995, 0.99, 0.98, 0.95, 0.9, 0.5] as const;
+/** Points kept for the chart. */
+const CURVE_POINTS = 200;
+
+interface Weighted {
+  /** The oracle's probability that the kill was a false positive. */
+  readonly p: number;
+  readonly falsePositive: number;
+  readonly truePositive: number;
+  readonly approvedByMedic: boolean;
+}
+
+/** Sweeps the oracle's threshold over the arm's kills (every distinct value) and places Medic's auto-resurrections next to it. */
+export function compareWithOracle(kills: readonly Kill[], truePositiveProbability: readonly number[], harmBudget: number): OracleComparison {
+  const probability = (i: number) => 1 - (truePositiveProbability[i] ?? 1);
+  const counted = kills.map((k, i) => ({ p: probability(i), falsePositive: k.truePositive ? 0 : 1, truePositive: k.truePositive ? 1 : 0, approvedByMedic: k.autoResurrected }));
+  const expected = kills.map((k, i) => ({ p: probability(i), falsePositive: probability(i), truePositive: 1 - probability(i), approvedByMedic: k.autoResurrected }));
+  const frontier = frontierOf(counted);
+  const step = Math.max(1, Math.ceil(frontier.length / CURVE_POINTS));
+  const at = (threshold: number): FrontierPoint => [...frontier].reverse().find((f) => f.threshold >= threshold) ?? (frontier[0] as FrontierPoint);
+  return {
+    realized: sameHarm(counted, frontier),
+    truePositives: { expected: round(sum(expected, (k) => k.truePositive), 1), counted: sum(counted, (k) => k.truePositive) },
+    expected: sameHarm(expected, frontierOf(expected)),
+    oracleAtBudget: rounded(best(frontier, harmBudget)),
+    harmBudget,
+    sweep: SWEEP_THRESHOLDS.map((t) => rounded({ ...at(t), threshold: t })),
+    curve: frontier.filter((_, i) => i % step === 0 || i === frontier.length - 1).map(rounded),
+  };
+}
+
+/** Frontier points from approving nothing to approving every kill, one per distinct probability, strictest first. */
+function frontierOf(kills: readonly Weighted[]): FrontierPoint[] {
+  const sorted = [...kills].sort((a, b) => b.p - a.p);
+  const fpTotal = sum(sorted, (k) => k.falsePositive);
+  const tpTotal = sum(sorted, (k) => k.truePositive);
+  const points: FrontierPoint[] = [{ threshold: 1, recovered: 0, harm: 0 }];
+  let fp = 0;
+  let tp = 0;
+  for (const [i, k] of sorted.entries()) {
+    fp += k.falsePositive;
+    tp += k.truePositive;
+    if (i + 1 === sorted.length || (sorted[i + 1]?.p ?? -1) < k.p) points.push({ threshold: k.p, recovered: share(fp, fpTotal), harm: share(tp, tpTotal) });
+  }
+  return points;
+}
+
+function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]): SameHarm {
+  const approved = kills.filter((k) => k.approvedByMedic);
+  const medic = {
+    recovered: share(sum(approved, (k) => k.falsePositive), sum(kills, (k) => k.falsePositive)),
+    harm: share(sum(approved, (k) => k.truePositive), sum(kills, (k) => k.truePositive)),
+  };
+  const oracle = best(frontier, medic.harm);
+  return {
+    medic: { recovered: round(medic.recovered, 4), harm: round(medic.harm, 4) },
+    oracle: rounded(oracle),
+    ratio: oracle.recovered === 0 ? null : round(medic.recovered / oracle.recovered, 4),
+  };
+}
+
+/** The frontier point recovering the most with no more harm than `maxHarm`. */
+function best(frontier: readonly FrontierPoint[], maxHarm: number): FrontierPoint {
+  return frontier.filter((f) => f.harm <= maxHarm + 1e-12).reduce((a, b) => (b.recovered > a.recovered ? b : a), frontier[0] as FrontierPoint);
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}
+
+function share(part: number, whole: number): number {
+  return whole === 0 ? 0 : part / whole;
+}
+
+function rounded(f: FrontierPoint): FrontierPoint {
+  return { threshold: round(f.threshold, 6), recovered: round(f.recovered, 4), harm: round(f.harm, 4) };
+}
