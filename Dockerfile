@@ -29,4 +29,4 @@ STOPSIGNAL SIGTERM
 # Healthy while /health says "ok", asked at the address the agent's own configuration gives (no curl in a slim image).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const {api}=require('/app/dist/config.js').loadConfig();const h=['0.0.0.0','::'].includes(api.host)?'127.0.0.1':api.host;fetch(`http://${h.includes(':')?`[${h}]`:h}:${api.port}/health`).then(r=>r.json()).then(b=>process.exit(b.status==='ok'?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+CMD ["bin/medic-agent"]

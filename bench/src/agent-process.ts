@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { buildConfig } from '@medic/agent';
 import type Redis from 'ioredis';
 import { registerCleanup } from './cleanup';
@@ -10,6 +10,8 @@ import { REDIS_URL } from './services';
 import { groupProgress } from './streams';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The agent's launcher, as `pnpm agent` and the Docker image start it (its V8 heap flags included). */
+const AGENT_BIN = join(REPO_ROOT, 'apps', 'agent', 'bin', 'medic-agent');
 const AGENT_MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');
 export const CONSUMER_GROUP = 'medic-bench';
 const START_TIMEOUT_MS = 20_000;
@@ -21,9 +23,11 @@ export interface AgentSpec {
   /** Other top-level sections (decision, resurrection, learning; same keys as config/medic.yaml). */
   readonly config?: Record<string, unknown>;
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Default text, as config/medic.yaml. */
+  readonly logFormat?: 'text' | 'json';
 }
 
-/** The real agent (apps/agent/dist/main.js) in its own process, with a generated config, a scratch directory as cwd and its output in a file. */
+/** The real agent (apps/agent/bin/medic-agent) in its own process, with a generated config, a scratch directory as cwd and its output in a file. */
 export class AgentProcess {
   private constructor(
     private readonly child: ChildProcess,
@@ -46,7 +50,9 @@ export class AgentProcess {
     const log = openSync(logFile, 'w');
     // A minimal environment: only what the agent reads. Its data/ goes to the scratch directory it is started in.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDIS_URL, ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) };
-    const child = spawn(process.execPath, [AGENT_MAIN, '--config', configFile], { cwd: dir, env, stdio: ['ignore', log, log] });
+    // PATH first with this Node, so the launcher's `node` is the one running the bench.
+    env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
+    const child = spawn(AGENT_BIN, ['--config', configFile], { cwd: dir, env, stdio: ['ignore', log, log] });
     closeSync(log);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
     const agent = new AgentProcess(child, dir, logFile, exited);
@@ -141,7 +147,7 @@ function benchConfig(spec: AgentSpec): Record<string, unknown> {
     smith: { event_bus: { topic: spec.stream, consumer_group: CONSUMER_GROUP, consumer_name: 'bench', block_ms: 100 } },
     learning: { database: { path: 'data/outcomes.db' }, ...(extra.learning as object | undefined) },
     api: { host: '127.0.0.1', port: 0 },
-    logging: { level: spec.logLevel ?? 'info', format: 'text' },
+    logging: { level: spec.logLevel ?? 'info', format: spec.logFormat ?? 'text' },
   };
 }
 

@@ -55,17 +55,17 @@ export async function killContainer(container: Docker.Container): Promise<void> 
 }
 
 /**
- * Polls as the agent's resurrector does: inspect, and while not healthy sleep POLL_INTERVAL_MS and look again. Healthy
+ * Polls as the agent's resurrector does: inspect, and while not healthy sleep `pollMs` and look again. Healthy
  * counts only when a passing probe of the current run backs it (a restart keeps the previous run's probe log).
  * Resolves with performance.now() at the look that saw it healthy.
  */
-export async function waitHealthy(container: Docker.Container): Promise<number> {
+export async function waitHealthy(container: Docker.Container, pollMs = POLL_INTERVAL_MS): Promise<number> {
   const deadline = performance.now() + HEALTHY_TIMEOUT_MS;
   for (;;) {
     const details = await container.inspect();
     if (isHealthyNow(details)) return performance.now();
     if (performance.now() > deadline) throw new Error(`${details.Name} was not healthy within ${HEALTHY_TIMEOUT_MS} ms`);
-    await sleep(POLL_INTERVAL_MS);
+    await sleep(pollMs);
   }
 }
 

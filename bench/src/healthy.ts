@@ -12,7 +12,7 @@ import { StoreWatch } from './store-watch';
 import { publishOne } from './streams';
 
 const ROUNDS = 20;
-const TARGET_RATIO = 1.1;
+const TARGET_RATIO = 1.05;
 
 /**
  * Time to healthy: one healthy container killed and published ROUNDS times; each round also measures the bare floor

@@ -68,3 +68,33 @@ export function lowRiskKill(killId: string, module: string, instance: string): W
     metadata: {},
   };
 }
+
+/** One stream entry's fields as XADD writes them. */
+export type RawEntry = Readonly<Record<string, string>>;
+
+/** The kinds of bad entry the malformed mix cycles through, each breaking a different rule of the kill report. */
+const MALFORMED: ReadonlyArray<(kill: WireKill) => RawEntry> = [
+  (k) => ({ payload: JSON.stringify(k).slice(0, -7) }),
+  (k) => ({ payload: JSON.stringify({ ...k, severity: 'apocalyptic' }) }),
+  (k) => ({ payload: JSON.stringify({ ...k, confidence_score: 7 }) }),
+  (k) => ({ payload: JSON.stringify({ ...k, target_module: '../etc' }) }),
+  (k) => ({ payload: JSON.stringify({ kill_id: k.kill_id, target_module: k.target_module }) }),
+  (k) => ({ payload: JSON.stringify({ ...k, evidence: Array.from({ length: 101 }, () => 'e') }) }),
+  (k) => ({ payload: JSON.stringify([k.kill_id]) }),
+  (k) => ({ unrelated: k.kill_id }),
+];
+
+/**
+ * `count` entries of which `badShare` (spread evenly) break a rule of the kill report, cycling through eight kinds of
+ * mistake; the rest are varied valid kills. Returns the entries and how many are bad.
+ */
+export function malformedMix(prefix: string, count: number, badShare: number, seed = 5): { entries: RawEntry[]; bad: number } {
+  const kills = variedKills(prefix, count, { seed });
+  let bad = 0;
+  const entries = kills.map((kill, i): RawEntry => {
+    // Entry i is bad when the running share of bad entries falls below badShare.
+    if (bad < Math.round((i + 1) * badShare)) return MALFORMED[bad++ % MALFORMED.length]!(kill);
+    return { payload: JSON.stringify(kill) };
+  });
+  return { entries, bad };
+}

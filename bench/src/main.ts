@@ -11,6 +11,7 @@ import { runCleanups } from './cleanup';
 import { coreBench } from './core';
 import { healthyBench } from './healthy';
 import { latencyBench } from './latency';
+import { malformedBench } from './malformed';
 import { parseOptions, USAGE } from './options';
 import type { BenchName, BenchOptions } from './options';
 import { pipelineBench } from './pipeline';
@@ -23,6 +24,7 @@ import { dropStreams } from './streams';
 const RUNNERS: Readonly<Record<BenchName, (ctx: BenchContext) => Promise<BenchRow>>> = {
   core: coreBench,
   pipeline: pipelineBench,
+  malformed: malformedBench,
   latency: latencyBench,
   healthy: healthyBench,
   storm: stormBench,

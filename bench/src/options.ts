@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['core', 'pipeline', 'latency', 'healthy', 'storm'] as const;
+export const BENCHMARKS = ['core', 'pipeline', 'malformed', 'latency', 'healthy', 'storm'] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {
@@ -17,7 +17,7 @@ export interface BenchOptions {
 export const USAGE = `usage: pnpm bench [options]
   --only NAME        run only these benchmarks (repeat, or a comma list): ${BENCHMARKS.join(', ')}
   --scale FACTOR     multiply the counts and the latency run's length (e.g. 0.1 for a quick check; default 1)
-  --rate N           offered rate of the latency benchmark, kills/s (default 500)
+  --rate N           offered rate of the latency benchmark, kills/s (default 1000)
   --duration S       length of the latency benchmark, s (default 20 × scale)
   --agent-log-level  the agents' logging.level (default info, as config/medic.yaml)
 Needs Redis, Docker and the test image: bash scripts/services.sh`;
@@ -47,7 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     // In the canonical order, once each.
     only: BENCHMARKS.filter((name) => only.includes(name)),
     scale,
-    rate: positive('--rate', values.rate, 500),
+    rate: positive('--rate', values.rate, 1000),
     durationSeconds: positive('--duration', values.duration, 20 * scale),
     logLevel: logLevel as BenchOptions['logLevel'],
     help: values.help ?? false,

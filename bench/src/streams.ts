@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { WireKill } from './kills';
+import type { RawEntry, WireKill } from './kills';
 
 /** XADDs per pipeline round trip when publishing many kills at once. */
 const PIPELINE_CHUNK = 1000;
@@ -9,6 +9,17 @@ export async function publishAll(redis: Redis, stream: string, kills: readonly W
   for (let start = 0; start < kills.length; start += PIPELINE_CHUNK) {
     const pipeline = redis.pipeline();
     for (const kill of kills.slice(start, start + PIPELINE_CHUNK)) pipeline.xadd(stream, '*', 'payload', JSON.stringify(kill));
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+  }
+}
+
+/** Publishes raw entries (any fields), pipelined. */
+export async function publishRaw(redis: Redis, stream: string, entries: readonly RawEntry[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += PIPELINE_CHUNK) {
+    const pipeline = redis.pipeline();
+    for (const fields of entries.slice(start, start + PIPELINE_CHUNK)) pipeline.xadd(stream, '*', ...Object.entries(fields).flat());
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error !== null)?.[0];
     if (failed) throw failed;

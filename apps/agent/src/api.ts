@@ -5,16 +5,13 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { escapeNonPrintable } from '@medic/domain';
-import type { ApprovalRefusal, Calibration, HealthCheck, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
+import type { ApprovalRefusal, Calibration, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
+import type { HealthReport } from './dependency-health';
 import { toApiRecord } from './api-records';
 
 const KILL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_LIMIT = 200;
 
-export interface HealthReport {
-  readonly status: 'ok' | 'degraded';
-  readonly checks: Readonly<Record<'redis' | 'docker' | 'store' | 'threat_intel', HealthCheck>>;
-}
 
 /** What the API needs from the running agent. */
 export interface ApiDeps {

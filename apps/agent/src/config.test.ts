@@ -112,6 +112,27 @@ describe('configuration', () => {
     );
   });
 
+  it('resurrection: concurrency, the engine-outage deadline, the shutdown wait and Docker\'s grace period, each its own key', () => {
+    const defaults = buildConfig({}, { env, cwd: repoRoot, file: null });
+    expect(defaults.resurrection).toEqual({ concurrency: 8, retryDeadlineSeconds: 300, stopTimeoutSeconds: 10 });
+    expect(defaults.docker.stopGraceSeconds).toBe(10);
+    const set = buildConfig(
+      { resurrection: { concurrency: 20, retry_deadline_seconds: 60, stop_timeout_seconds: 0.5, stop_grace_seconds: 3 } },
+      { env, cwd: repoRoot, file: null },
+    );
+    expect(set.resurrection).toEqual({ concurrency: 20, retryDeadlineSeconds: 60, stopTimeoutSeconds: 0.5 });
+    expect(set.docker.stopGraceSeconds).toBe(3);
+    for (const [key, value] of [
+      ['concurrency', 0],
+      ['concurrency', 1.5],
+      ['retry_deadline_seconds', 0],
+      ['stop_timeout_seconds', -1],
+      ['stop_grace_seconds', 2.5],
+    ] as const) {
+      expect(configError(() => buildConfig({ resurrection: { [key]: value } }, { env, cwd: repoRoot, file: null })).message).toContain(`resurrection.${key}`);
+    }
+  });
+
   it('an unknown key stops start-up naming the key path', () => {
     const error = configError(() => buildConfig({ decision: { auto_aprove: { enabled: true } } }, { env, cwd: repoRoot, file: null }));
     expect(error.message).toContain('decision.auto_aprove');

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CALIBRATION, DEFAULT_KILL_WINDOW_SECONDS, DEFAULT_POLICY, MedicError } from '@medic/domain';
+import { DEFAULT_CALIBRATION, DEFAULT_KILL_WINDOW_SECONDS, DEFAULT_POLICY, DEFAULT_RESURRECTION, MedicError } from '@medic/domain';
 import type { CalibrationConfig, Mode, PolicyConfig } from '@medic/domain';
 import { DEFAULT_KEY_ID, DEFAULT_KEY_VARIABLE, readSecret } from './signing';
 import type { Secret } from './signing';
@@ -92,8 +92,13 @@ const ConfigSchema = v.strictObject({
     health_check_interval_seconds: v.optional(positive, 0.5),
     health_check_timeout_seconds: v.optional(positive, 60),
     stability_window_seconds: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0)), 1),
-    stop_timeout_seconds: v.optional(count, 10),
+    // Docker's own grace period when Medic restarts or rolls back a container (docker restart -t / stop -t).
+    stop_grace_seconds: v.optional(count, 10),
     max_retry_attempts: v.optional(count, 2),
+    concurrency: v.optional(v.pipe(count, v.minValue(1), v.maxValue(256)), DEFAULT_RESURRECTION.concurrency),
+    retry_deadline_seconds: v.optional(positive, DEFAULT_RESURRECTION.retryDeadlineSeconds),
+    // How long a stopping agent waits for resurrections in flight.
+    stop_timeout_seconds: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0)), 10),
     budget: section({
       max_restarts: v.optional(count, DEFAULT_POLICY.budget.maxRestarts),
       window_minutes: v.optional(positive, DEFAULT_POLICY.budget.windowMinutes),
@@ -162,6 +167,12 @@ export interface AgentConfig {
   readonly policy: PolicyConfig;
   readonly calibration: CalibrationConfig & { readonly intervalHours: number };
   readonly approvalTtlMinutes: number;
+  readonly resurrection: {
+    readonly concurrency: number;
+    readonly retryDeadlineSeconds: number;
+    /** How long stop() waits for resurrections in flight. */
+    readonly stopTimeoutSeconds: number;
+  };
   readonly docker: {
     readonly host: string | undefined;
     readonly requireLabel: boolean;
@@ -170,7 +181,8 @@ export interface AgentConfig {
     readonly healthCheckIntervalMs: number;
     readonly healthCheckTimeoutMs: number;
     readonly stabilityWindowMs: number;
-    readonly stopTimeoutSeconds: number;
+    /** Docker's grace period (SIGTERM to SIGKILL) when Medic restarts or rolls back a container. */
+    readonly stopGraceSeconds: number;
     readonly maxRetryAttempts: number;
   };
   readonly databasePath: string;
@@ -302,6 +314,7 @@ export function buildConfig(
       intervalHours: c.learning.calibration_interval_hours,
     },
     approvalTtlMinutes: c.decision.approval_ttl_minutes,
+    resurrection: { concurrency: r.concurrency, retryDeadlineSeconds: r.retry_deadline_seconds, stopTimeoutSeconds: r.stop_timeout_seconds },
     docker: {
       host: env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : undefined,
       requireLabel: r.require_label,
@@ -310,7 +323,7 @@ export function buildConfig(
       healthCheckIntervalMs: r.health_check_interval_seconds * 1000,
       healthCheckTimeoutMs: r.health_check_timeout_seconds * 1000,
       stabilityWindowMs: r.stability_window_seconds * 1000,
-      stopTimeoutSeconds: r.stop_timeout_seconds,
+      stopGraceSeconds: r.stop_grace_seconds,
       maxRetryAttempts: r.max_retry_attempts,
     },
     databasePath: resolvePath(cwd, c.learning.database.path),

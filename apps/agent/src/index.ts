@@ -1,7 +1,8 @@
 export { createAgent } from './agent';
 export type { Agent, AgentDeps } from './agent';
 export { createApi } from './api';
-export type { ApiDeps, HealthReport } from './api';
+export type { ApiDeps } from './api';
+export type { HealthReport } from './dependency-health';
 export { buildConfig, loadConfig } from './config';
 export type { AgentConfig, LoadConfigOptions } from './config';
 export { createLogger } from './logger';

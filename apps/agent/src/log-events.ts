@@ -44,6 +44,9 @@ export function logEvents(logger: Logger): EventSink {
         });
         return;
       }
+      case 'waiting':
+        logger.debug('waiting for the resurrection in flight for its module; decided once it is over', { kill_id: event.killId, module: event.module });
+        return;
       case 'resurrecting':
         logger.info(event.resumed ? 're-checking an interrupted resurrection' : 'resurrecting', { kill_id: event.killId, module: event.module });
         return;
@@ -65,6 +68,19 @@ export function logEvents(logger: Logger): EventSink {
         else logger.warn(`resurrection ${r.outcome}: ${r.message ?? r.error ?? ''}`, meta);
         return;
       }
+      case 'resurrection_retry':
+        logger.warn(`container engine unreachable, retrying in ${event.delayMs} ms: ${event.reason}`, {
+          kill_id: event.killId,
+          module: event.module,
+          attempt: event.attempt,
+        });
+        return;
+      case 'abandoned':
+        logger.warn('resurrection left unfinished at shutdown; it stays executing and is re-checked at the next start', { kill_id: event.killId, module: event.module });
+        return;
+      case 'background_error':
+        logger.error(`${BACKGROUND_STAGE[event.stage]} failed${event.retrying ? ', retrying' : ''}: ${event.message}`, { kill_id: event.killId });
+        return;
       case 'approved':
         logger.info('manual approval accepted', { kill_id: event.killId, approved_by: event.approvedBy });
         return;
@@ -81,3 +97,9 @@ export function logEvents(logger: Logger): EventSink {
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
+
+const BACKGROUND_STAGE = {
+  decide: 'deciding kills that waited for their module',
+  complete: "storing a resurrection's outcome",
+  ack: "acknowledging a resurrection's deliveries (a redelivery is acknowledged as a duplicate)",
+} as const;

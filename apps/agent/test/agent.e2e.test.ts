@@ -15,6 +15,7 @@ import {
   publish,
   removeContainers,
   scratchDir,
+  startEvents,
   startedAt,
   testConfig,
   uniqueId,
@@ -76,14 +77,6 @@ async function decision(base: string, killId: string, state = 'done'): Promise<R
     const body = (await response.json()) as Record<string, unknown>;
     return body.state === state ? body : undefined;
   });
-}
-
-async function startEvents(name: string, since: number): Promise<number> {
-  const until = Math.ceil(Date.now() / 1000) + 1;
-  const stream = (await docker.getEvents({ since, until, filters: { container: [name], event: ['start'] } })) as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  return text.split('\n').filter((line) => line.trim().length > 0).length;
 }
 
 describe('agent end to end', () => {
@@ -199,7 +192,7 @@ describe('agent end to end', () => {
     await waitFor('both entries to be acknowledged', async () => ((await pendingCount(redis, stream, 'medic-agent')) === 0 ? true : undefined));
     const recent = (await (await fetch(`${base}/decisions/recent?limit=200`)).json()) as { count: number };
     expect(recent.count).toBe(1);
-    expect(await startEvents(name, since)).toBe(2);
+    expect(await startEvents(docker, name, since)).toBe(2);
   });
 
   it('observer mode decides and records an approve_auto kill but never executes it', async () => {

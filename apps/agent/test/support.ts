@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
 import { DEMO_KILL_WIRE } from '@medic/domain/testing';
 import { buildConfig } from '../src/config';
 import type { AgentConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import type { Logger } from '../src/logger';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,6 +53,8 @@ export interface TestContainerSpec {
   readonly running: boolean;
   readonly health: 'passing' | 'failing' | 'none';
   readonly labels?: Record<string, string>;
+  /** Docker's health-check interval (default 250 ms); the first probe runs one interval after a start. */
+  readonly healthIntervalMs?: number;
 }
 
 /** Creates a `medic-test-*` container with no network; `running: false` leaves it exited, as Smith would. */
@@ -56,7 +63,13 @@ export async function createTestContainer(docker: Docker, spec: TestContainerSpe
   const healthcheck =
     spec.health === 'none'
       ? undefined
-      : { Test: spec.health === 'passing' ? ['CMD', 'true'] : ['CMD', 'false'], Interval: 250_000_000, Timeout: 1_000_000_000, Retries: 1, StartPeriod: 0 };
+      : {
+          Test: spec.health === 'passing' ? ['CMD', 'true'] : ['CMD', 'false'],
+          Interval: (spec.healthIntervalMs ?? 250) * 1_000_000,
+          Timeout: 1_000_000_000,
+          Retries: 1,
+          StartPeriod: 0,
+        };
   const container = await docker.createContainer({
     name: spec.name,
     Image: TEST_IMAGE,
@@ -95,6 +108,15 @@ export async function publish(redis: Redis, stream: string, report: Record<strin
   return (await redis.xadd(stream, '*', 'payload', JSON.stringify(report))) as string;
 }
 
+/** How many times the container was started since `since` (Unix seconds), from the engine's events. */
+export async function startEvents(docker: Docker, name: string, since: number): Promise<number> {
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const stream = (await docker.getEvents({ since, until, filters: { container: [name], event: ['start'] } })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text.split('\n').filter((line) => line.trim().length > 0).length;
+}
+
 /** Pending (read, unacknowledged) entries of the group. */
 export async function pendingCount(redis: Redis, stream: string, group: string): Promise<number> {
   const summary = (await redis.xpending(stream, group)) as [number, ...unknown[]];
@@ -123,6 +145,53 @@ export function scratchDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A TCP proxy on 127.0.0.1 in front of the Docker socket, so a test can make the engine unreachable (stop) and reachable
+ * again (start, on the same port) without touching the shared engine. DOCKER_HOST for it: `tcp://127.0.0.1:<port>`.
+ */
+export class DockerProxy {
+  port = 0;
+  #server: Server | null = null;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(private readonly socketPath = '/var/run/docker.sock') {}
+
+  get dockerHost(): string {
+    return `tcp://127.0.0.1:${this.port}`;
+  }
+
+  /** Listens (on a free port the first time, on the same port after a stop). */
+  async start(): Promise<void> {
+    const server = createServer((client) => {
+      const engine = createConnection(this.socketPath);
+      for (const socket of [client, engine]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(engine).pipe(client);
+      client.on('close', () => engine.destroy());
+      engine.on('close', () => client.destroy());
+    });
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(this.port, '127.0.0.1', () => done());
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('the Docker proxy has no TCP address');
+    this.port = address.port;
+    this.#server = server;
+  }
+
+  /** Refuses new connections and cuts the open ones, as an engine that went away. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const socket of this.#sockets) socket.destroy();
+    if (server) await new Promise<void>((done) => server.close(() => done()));
+  }
+}
+
 /** A live/observer config on a private stream and database, API on a free port. */
 export function testConfig(options: {
   dir: string;
@@ -131,6 +200,8 @@ export function testConfig(options: {
   token?: string;
   autoApprove?: boolean;
   extra?: Record<string, unknown>;
+  /** DOCKER_HOST for the agent (default: the local socket). */
+  dockerHost?: string;
 }): AgentConfig {
   const raw = {
     mode: options.mode ?? 'live',
@@ -142,6 +213,23 @@ export function testConfig(options: {
     logging: { level: 'warn' },
     ...(options.extra ?? {}),
   };
-  const env: NodeJS.ProcessEnv = { REDIS_URL, ...(options.token ? { MEDIC_API_TOKEN: options.token } : {}) };
+  const env: NodeJS.ProcessEnv = {
+    REDIS_URL,
+    ...(options.token ? { MEDIC_API_TOKEN: options.token } : {}),
+    ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}),
+  };
   return buildConfig(raw, { env, cwd: options.dir, file: null });
+}
+
+/** A JSON logger at info whose lines the test reads back, parsed. */
+export function capturedLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const output = new PassThrough();
+  const lines: Array<Record<string, unknown>> = [];
+  let partial = '';
+  output.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return { logger: createLogger({ level: 'info', format: 'json' }, output), lines };
 }

@@ -1,4 +1,4 @@
-import { approveKill, handleDelivery, rejectKill, runCalibration } from '@medic/domain';
+import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, rejectKill, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -20,7 +20,6 @@ import { DAY, MINUTE, round } from './units';
 export const SIMULATION_START = '2025-01-06T00:00:00.000Z';
 /** decision.approval_ttl_minutes, as in config/medic.yaml. */
 export const APPROVAL_TTL_MINUTES = 60;
-const THREAT_TIMEOUT_MS = 2_000;
 /** A resurrected compromise is killed again this long after it came back (uniformly), as a share of the re-kill window. */
 const REKILL_DELAY = { minMinutes: 2, windowShare: 0.8 } as const;
 
@@ -88,11 +87,12 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     newId: () => `id-${++ids}`,
     policy,
     mode: 'live',
-    threatTimeoutMs: THREAT_TIMEOUT_MS,
+    resurrection: DEFAULT_RESURRECTION,
     approvalTtlMinutes: APPROVAL_TTL_MINUTES,
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
     onEvent: () => undefined,
   };
+  const pipeline = new KillPipeline(core);
 
   const horizon = p.days * DAY;
   const queue = new EventQueue<SimEvent>();
@@ -167,7 +167,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
       return;
     }
     fleet.setNextBoot(kill.module, !reactions.chance(p.rollbackRate));
-    const approval = await approveKill(core, kill.killId, 'operator');
+    const approval = await approveKill(core, pipeline, kill.killId, 'operator');
     // Refused (e.g. expired): a person restores it by hand.
     if (!approval.ok) queue.push(recoverAt(kill, now), { kind: 'recover', kill });
     else resurrected(kill, await approval.value.execution, now);

@@ -93,11 +93,24 @@ export function parseDockerHost(value: string | undefined, env: NodeJS.ProcessEn
   return ok({ kind: 'tcp', host, port, tls });
 }
 
-/** Builds a dockerode client from a DOCKER_HOST value (default: the DOCKER_HOST variable); throws MedicError "invalid_docker_host" for a value it cannot use. */
-export function createDockerClient(dockerHost: string | undefined = process.env.DOCKER_HOST): DockerClient {
+export interface DockerClientOptions {
+  /**
+   * How long one engine request may go without an answer before it fails as unreachable (a hung engine is an outage, which
+   * the caller retries); must exceed the longest wait the engine itself makes, such as a restart's stop grace period.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Builds a dockerode client from a DOCKER_HOST value (default: the DOCKER_HOST variable), every request under one time
+ * limit; throws MedicError "invalid_docker_host" for a value it cannot use.
+ */
+export function createDockerClient(dockerHost: string | undefined = process.env.DOCKER_HOST, options: DockerClientOptions = {}): DockerClient {
   const parsed = parseDockerHost(dockerHost);
   if (!parsed.ok) throw new MedicError('invalid_docker_host', parsed.error);
-  return new Dockerode(dockerodeOptions(parsed.value));
+  return new Dockerode({ ...dockerodeOptions(parsed.value), timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS });
 }
 
 /** Every connection field is set explicitly, because docker-modem otherwise fills unset ones from the DOCKER_* variables. */

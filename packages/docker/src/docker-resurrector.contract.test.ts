@@ -7,7 +7,7 @@ const docker = testDocker();
 resurrectorContract('DockerResurrector', async () => {
   await requireDockerAndImage(docker);
   const fleet = new TestFleet(docker);
-  const options = { docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2 };
+  const options = { docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopGraceSeconds: 2 };
   return {
     resurrector: new DockerResurrector(options),
     verifying: new DockerResurrector({ ...options, verifyKill: true }),

@@ -10,9 +10,9 @@ const exited: DockerContainerDetails = {
   Config: { Labels: null, Healthcheck: null },
 };
 
-const scripted = (overrides: { inspect?: () => Promise<DockerContainerDetails>; list?: () => Promise<never> }): DockerClient => ({
+const scripted = (overrides: { inspect?: () => Promise<DockerContainerDetails> }): DockerClient => ({
   ping: async () => 'OK',
-  listContainers: overrides.list ?? (async () => [{ Id: exited.Id, Names: ['/app'], Labels: null }]),
+  listContainers: async () => [{ Id: exited.Id, Names: ['/app'], Labels: null }],
   getContainer: () => ({
     inspect: overrides.inspect ?? (async () => exited),
     start: async () => undefined,
@@ -47,10 +47,10 @@ describe('DockerResurrector error mapping', () => {
   });
 
   it('never throws past the port, whatever the client throws', async () => {
-    const list = async (): Promise<never> => {
+    const inspect = async (): Promise<never> => {
       throw new TypeError('something unexpected');
     };
-    const r = await new DockerResurrector({ docker: scripted({ list }) }).resurrect(target);
+    const r = await new DockerResurrector({ docker: scripted({ inspect }) }).resurrect(target);
     expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'start_failed' }));
     expect(r.message).toContain('something unexpected');
   });

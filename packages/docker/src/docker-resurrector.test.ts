@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ const p = fleet.prefix;
 
 /** Short waits so the suite stays fast; each test overrides what it exercises. */
 const resurrector = (options: Partial<DockerResurrectorOptions> = {}): DockerResurrector =>
-  new DockerResurrector({ docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2, ...options });
+  new DockerResurrector({ docker, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopGraceSeconds: 2, ...options });
 
 const target = (module: string, instanceId: string = module): ResurrectionTarget => ({ killId: `kill-${instanceId}`, module, instanceId, killedAt: new Date().toISOString() });
 
@@ -220,6 +221,25 @@ describe('DockerResurrector: engine availability', () => {
       await expect(hanging.health()).resolves.toEqual(expect.objectContaining({ status: 'down' }));
     } finally {
       await silent.close();
+    }
+  });
+
+  it('fails with docker_unavailable when the engine answers pings but then hangs: every request has a time limit', async () => {
+    const server = createHttpServer((request, response) => {
+      // Answers only the ping; every other request hangs, as on an engine stuck mid-operation.
+      if (request.url?.endsWith('/_ping')) response.end('OK');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    try {
+      const stuck = new DockerResurrector({ docker: createDockerClient(`tcp://127.0.0.1:${address.port}`, { requestTimeoutMs: 300 }) });
+      await expect(stuck.health()).resolves.toEqual(expect.objectContaining({ status: 'up' }));
+      const r = await stuck.resurrect(target(`${p}any`));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'docker_unavailable' }));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 

@@ -20,7 +20,7 @@ export interface DockerResurrectorOptions {
   /** Only touch containers labelled medic.enable=true (DESIGN §5 opt-in). */
   readonly requireLabel?: boolean;
   /** Seconds Docker waits after SIGTERM before SIGKILL, for restart and rollback. */
-  readonly stopTimeoutSeconds?: number;
+  readonly stopGraceSeconds?: number;
   /** Pause between two looks at a starting container's health. */
   readonly healthCheckIntervalMs?: number;
   /** How long a container with a health check may take to become healthy before it is rolled back. */
@@ -43,7 +43,7 @@ type Settings = Required<Omit<DockerResurrectorOptions, 'docker'>>;
 
 const DEFAULTS: Settings = {
   requireLabel: false,
-  stopTimeoutSeconds: 10,
+  stopGraceSeconds: 10,
   healthCheckIntervalMs: 500,
   healthCheckTimeoutMs: 60_000,
   stabilityWindowMs: 1000,
@@ -93,14 +93,17 @@ export class DockerResurrector implements Resurrector {
   }
 
   private async run(target: ResurrectionTarget, restartIfRunning: boolean, progress: Progress): Promise<ResurrectionResult> {
+    // The ping and the look-up go out together: the ping only bounds how long an engine that does not answer can hold us.
+    const locating = locateContainer(this.docker, target, this.settings.requireLabel);
+    locating.catch(() => undefined);
     const ping = await this.ping();
     if (ping !== null) return failure('docker_unavailable', `Docker engine not reachable: ${ping}`);
-    const located = await locateContainer(this.docker, target, this.settings.requireLabel);
+    const located = await locating;
     if (!located.ok) return failure(located.error.error, located.error.message);
-    const { id, name } = located.value;
+    const { id, name, details } = located.value;
     progress.containerId = id;
     const container = this.docker.getContainer(id);
-    let before = await container.inspect();
+    let before = details ?? (await container.inspect());
     // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
     if (this.settings.verifyKill && (!before.State.Running || restartIfRunning)) {
       before = await this.settled(container, before);
@@ -161,7 +164,7 @@ export class DockerResurrector implements Resurrector {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         // A retry after a failed restart starts the container: the restart's stop has usually happened.
-        if (action === 'restart' && attempt === 1) await container.restart({ t: this.settings.stopTimeoutSeconds });
+        if (action === 'restart' && attempt === 1) await container.restart({ t: this.settings.stopGraceSeconds });
         else await container.start();
         return null;
       } catch (error) {
@@ -239,7 +242,7 @@ export class DockerResurrector implements Resurrector {
   ): Promise<ResurrectionResult> {
     let message = `${why}; stopped it again`;
     try {
-      await container.stop({ t: this.settings.stopTimeoutSeconds });
+      await container.stop({ t: this.settings.stopGraceSeconds });
     } catch (stopError) {
       if (classifyDockerError(stopError) !== 'not_modified') message = `${why}; stopping it failed: ${describeError(stopError)}`;
     }

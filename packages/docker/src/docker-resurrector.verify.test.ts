@@ -8,7 +8,7 @@ const fleet = new TestFleet(docker);
 const p = fleet.prefix;
 
 const verifying = (): DockerResurrector =>
-  new DockerResurrector({ docker, verifyKill: true, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopTimeoutSeconds: 2 });
+  new DockerResurrector({ docker, verifyKill: true, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 10_000, stabilityWindowMs: 300, stopGraceSeconds: 2 });
 const target = (name: string, killedAt: string): ResurrectionTarget => ({ killId: `kill-${name}`, module: name, instanceId: name, killedAt });
 
 beforeAll(() => requireDockerAndImage(docker));
@@ -57,7 +57,7 @@ describe('DockerResurrector with verify_kill', () => {
     const name = `${p}undecided`;
     await fleet.create({ name, running: true, health: 'never' });
     const starts = await fleet.startCount(name);
-    const r = await new DockerResurrector({ docker, verifyKill: true, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 500, stopTimeoutSeconds: 2 }).resurrect(
+    const r = await new DockerResurrector({ docker, verifyKill: true, healthCheckIntervalMs: 100, healthCheckTimeoutMs: 500, stopGraceSeconds: 2 }).resurrect(
       target(name, new Date().toISOString()),
     );
     expect(r.action).toBe('restart');

@@ -1,5 +1,6 @@
 import type { ResurrectionError, ResurrectionTarget, Result } from '@medic/domain';
-import type { DockerClient, DockerContainerSummary } from './docker-client';
+import type { DockerClient, DockerContainerDetails, DockerContainerSummary } from './docker-client';
+import { classifyDockerError } from './docker-errors';
 
 /** Label naming the module a container serves, for containers whose name is not the module's. */
 export const MODULE_LABEL = 'medic.module';
@@ -12,6 +13,8 @@ export interface LocatedContainer {
   /** Its name without Docker's leading slash. */
   readonly name: string;
   readonly matchedBy: 'instance_id' | 'module_name' | 'module_label';
+  /** Its current state, when the lookup read it already (found by name); saves the caller an inspect. */
+  readonly details: DockerContainerDetails | null;
 }
 
 export interface LocateFailure {
@@ -22,10 +25,18 @@ export interface LocateFailure {
 /** Escapes regular-expression metacharacters (Docker's name filter is a Go regular expression). */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Containers named exactly `name`: anchored filter on the engine (with or without Docker's leading slash), exact comparison here. */
-async function byExactName(docker: DockerClient, name: string): Promise<DockerContainerSummary[]> {
-  const listed = await docker.listContainers({ all: true, filters: { name: [`^/?${escapeRegExp(name)}$`] } });
-  return listed.filter((c) => c.Names.includes(`/${name}`));
+/**
+ * The container named exactly `name`, or null, in one request: the engine resolves a name as a full id, then an exact
+ * name, then an id prefix, so the name it answers with is checked (a container whose id merely starts with `name` is not it).
+ */
+async function byExactName(docker: DockerClient, name: string): Promise<DockerContainerDetails | null> {
+  try {
+    const details = await docker.getContainer(name).inspect();
+    return details.Name === `/${name}` ? details : null;
+  } catch (error) {
+    if (classifyDockerError(error) === 'not_found') return null;
+    throw error;
+  }
 }
 
 async function byModuleLabel(docker: DockerClient, module: string): Promise<DockerContainerSummary[]> {
@@ -45,10 +56,9 @@ export async function locateContainer(
 ): Promise<Result<LocatedContainer, LocateFailure>> {
   const found = await findCandidate(docker, target);
   if (!found.ok) return found;
-  const { summary, matchedBy } = found.value;
-  const name = summary.Names.find((n) => n === `/${target.instanceId}` || n === `/${target.module}`) ?? summary.Names[0] ?? summary.Id;
-  const located: LocatedContainer = { id: summary.Id, name: name.replace(/^\//, ''), matchedBy };
-  if (requireLabel && summary.Labels?.[ENABLE_LABEL] !== 'true') {
+  const located = found.value;
+  const labels = located.details ? located.details.Config.Labels : found.labels;
+  if (requireLabel && labels?.[ENABLE_LABEL] !== 'true') {
     return {
       ok: false,
       error: { error: 'not_enabled', message: `container ${located.name} is not labelled ${ENABLE_LABEL}=true, which resurrection requires` },
@@ -57,19 +67,21 @@ export async function locateContainer(
   return { ok: true, value: located };
 }
 
-async function findCandidate(
-  docker: DockerClient,
-  target: ResurrectionTarget,
-): Promise<Result<{ summary: DockerContainerSummary; matchedBy: LocatedContainer['matchedBy'] }, LocateFailure>> {
-  const [byInstance] = await byExactName(docker, target.instanceId);
-  if (byInstance) return { ok: true, value: { summary: byInstance, matchedBy: 'instance_id' } };
+type Candidate = Result<LocatedContainer, LocateFailure> & { readonly labels?: Readonly<Record<string, string>> | null };
+
+async function findCandidate(docker: DockerClient, target: ResurrectionTarget): Promise<Candidate> {
+  const byInstance = await byExactName(docker, target.instanceId);
+  if (byInstance) return { ok: true, value: { id: byInstance.Id, name: target.instanceId, matchedBy: 'instance_id', details: byInstance } };
   if (target.module !== target.instanceId) {
-    const [byModule] = await byExactName(docker, target.module);
-    if (byModule) return { ok: true, value: { summary: byModule, matchedBy: 'module_name' } };
+    const byModule = await byExactName(docker, target.module);
+    if (byModule) return { ok: true, value: { id: byModule.Id, name: target.module, matchedBy: 'module_name', details: byModule } };
   }
   const labelled = await byModuleLabel(docker, target.module);
   const [only, ...others] = labelled;
-  if (only && others.length === 0) return { ok: true, value: { summary: only, matchedBy: 'module_label' } };
+  if (only && others.length === 0) {
+    const name = (only.Names[0] ?? only.Id).replace(/^\//, '');
+    return { ok: true, value: { id: only.Id, name, matchedBy: 'module_label', details: null }, labels: only.Labels ?? null };
+  }
   if (only) {
     const names = labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
     return {

@@ -9,3 +9,18 @@ export class MedicError extends Error {
     this.name = 'MedicError';
   }
 }
+
+/** The dependencies behind the ports, as health reports name them apart. */
+export type Dependency = 'source' | 'store' | 'engine' | 'threat_intel';
+
+/** A port call that failed, naming the dependency behind it; keeps the cause's code when it has one (e.g. "store_error"). */
+export class DependencyError extends MedicError {
+  constructor(
+    readonly dependency: Dependency,
+    cause: unknown,
+  ) {
+    const code = cause instanceof MedicError ? cause.code : `${dependency}_failed`;
+    super(code, cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'DependencyError';
+  }
+}

@@ -121,14 +121,20 @@ export interface ModuleHistory {
   readonly reKilled: number;
   /** Resurrections within the history window that were rolled back. */
   readonly rolledBack: number;
-  /** Resurrections executed within the restart-budget window. */
+  /** Resurrections executing or executed within the restart-budget window. */
   readonly recentResurrections: number;
-  /** The module's newest successful resurrection not yet labelled, if any. */
-  readonly lastSuccess: { readonly killId: string; readonly completedAt: string } | null;
+  /** The module's successful resurrections inside the re-kill window not yet labelled, newest first: the next kill labels the first. */
+  readonly unlabelledSuccesses: readonly ResurrectionRef[];
   /** The module's labelled kills within the history window. */
   readonly labels: LabelCounts;
   /** Every module's labelled kills within the history window (the module's own included): the fleet its estimate is shrunk towards. */
   readonly fleetLabels: LabelCounts;
+}
+
+/** One finished resurrection, by kill id and completion time. */
+export interface ResurrectionRef {
+  readonly killId: string;
+  readonly completedAt: string;
 }
 
 export const EMPTY_HISTORY: ModuleHistory = {
@@ -137,7 +143,7 @@ export const EMPTY_HISTORY: ModuleHistory = {
   reKilled: 0,
   rolledBack: 0,
   recentResurrections: 0,
-  lastSuccess: null,
+  unlabelledSuccesses: [],
   labels: NO_LABELS,
   fleetLabels: NO_LABELS,
 };
@@ -222,6 +228,20 @@ export interface OutcomeRecord {
   readonly confirmedAt: string | null;
   /** When Smith killed the module again inside the re-kill window. */
   readonly reKilledAt: string | null;
+}
+
+/**
+ * Whether an operator may approve the record: a decided pending_review kill, or a resurrection that failed only because the
+ * container engine stayed unreachable until the retry deadline.
+ */
+export function isApprovable(record: Pick<OutcomeRecord, 'state' | 'originalDecision' | 'outcomeType' | 'error'>): boolean {
+  if (record.state === 'decided') return record.originalDecision === 'pending_review';
+  return record.state === 'done' && record.outcomeType === 'failure' && record.error === 'docker_unavailable';
+}
+
+/** When a record's resurrection began: its approval, else its decision; the engine-outage retry deadline counts from here. */
+export function resurrectionStart(record: Pick<OutcomeRecord, 'approvedAt' | 'timestamp'>): string {
+  return record.approvedAt ?? record.timestamp;
 }
 
 /** The result of one resurrection attempt; produced by a Resurrector, never thrown. */

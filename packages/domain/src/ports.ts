@@ -23,16 +23,27 @@ export interface Delivery {
   readonly enqueuedAt?: string;
 }
 
+/** A delivery to copy to the dead-letter stream, with the reason it was rejected. */
+export interface DeadLetter {
+  readonly delivery: Delivery;
+  readonly reason: string;
+}
+
 /** Delivers kill reports at least once (DESIGN §2, §6). */
 export interface KillSource {
   /** Connects before the first read; rejects with a MedicError naming the broker when its credentials, certificate or permissions are wrong, resolves (and receive keeps retrying) when it is only unreachable. */
   open(): Promise<void>;
-  /** Next deliveries, at most `max`: own pending entries first, then entries claimed from dead consumers, then new ones; waits briefly and returns [] when there are none. */
+  /**
+   * Next deliveries, at most `max`: own pending entries first, then entries claimed from dead consumers, then new ones;
+   * waits briefly and returns [] when there are none. While the broker is unreachable it waits a bounded time for it and
+   * returns [] (health() says down meanwhile); it throws only when the broker refuses the read.
+   */
   receive(max: number): Promise<Delivery[]>;
-  /** Marks deliveries as done; call only once their effect is durable. */
-  ack(ids: readonly string[]): Promise<void>;
-  /** Copies the raw entry to the dead-letter stream with the reason and its original id, then acknowledges it. */
-  deadLetter(delivery: Delivery, reason: string): Promise<void>;
+  /**
+   * Acknowledges `ids` and the `deadLetters` in one atomic step, first copying each dead letter's raw entry with its reason
+   * and original id to the dead-letter stream; call only once their effect is durable.
+   */
+  ack(ids: readonly string[], deadLetters?: readonly DeadLetter[]): Promise<void>;
   /** Whether the source currently reaches its broker. */
   health(): Promise<HealthCheck>;
   /** Stops reading and releases connections; returns promptly even while a read is blocked. */
@@ -55,7 +66,7 @@ export interface ResurrectOptions {
 
 /** Brings killed containers back and proves they are healthy (DESIGN §5). */
 export interface Resurrector {
-  /** Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. */
+  /** Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. An unreachable or timed-out engine is failure docker_unavailable, which the caller may retry. */
   resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult>;
   /** Whether the container engine answers. */
   health(): Promise<HealthCheck>;
@@ -84,6 +95,21 @@ export interface HistoryWindows {
   readonly rekillSince: string;
 }
 
+/** A re-kill label: the success `killId` becomes re_killed at `at`, because the new kill `causedBy` arrived inside the window. */
+export interface ReKillLabel {
+  readonly killId: string;
+  readonly at: string;
+  readonly causedBy: string;
+}
+
+/** Everything one batch writes, committed together. */
+export interface BatchWrite {
+  readonly records: readonly OutcomeRecord[];
+  /** Each applies only when the record of its `causedBy` is inserted by the same commit. */
+  readonly reKills: readonly ReKillLabel[];
+  readonly rejections: readonly Rejection[];
+}
+
 /**
  * Durable decisions, outcomes, rejections and calibrations (DESIGN §10).
  * Exact semantics, shared by every implementation through `outcomeRepoContract` (@medic/domain/testing):
@@ -92,33 +118,43 @@ export interface HistoryWindows {
  * A labelled auto-approval is a wasAutoApproved record that is a confirmed success, re_killed or rollback.
  */
 export interface OutcomeRepo {
-  /** Stores a new record; "duplicate" (and no change) when its kill_id is already stored. */
+  /** Stores one record; "duplicate" (and no change) when its kill_id is already stored. */
   insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'>;
-  /** Stores records in one transaction, all or none; each result is what insert would give in order (a kill_id repeated in the call is a duplicate after its first). */
-  insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>>;
+  /**
+   * Commits a batch in one transaction, all or none: inserts the records (each result is what insert would give, in order; a
+   * kill_id repeated in the call is a duplicate after its first), applies the re-kill labels whose causing record it inserted
+   * (the success becomes re_killed with reKilledAt = at; only an unconfirmed success changes), and stores the rejections (a
+   * delivery id already stored changes nothing).
+   */
+  commitBatch(batch: BatchWrite): Promise<Array<'inserted' | 'duplicate'>>;
   /** Finishes an executing record with its outcome (and `note` appended to its reasoning) and marks it done; a record in any other state (or none) is left unchanged. */
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
-  /** Moves a decided pending_review record to executing with its approver; false when it was not in that state. */
+  /**
+   * Moves an approvable record (isApprovable: a decided pending_review one, or a failure for docker_unavailable) to executing
+   * with its approver, clearing any earlier outcome; false when it was not approvable.
+   */
   markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean>;
   /** Moves a decided pending_review record to done with who rejected it (Smith was right; nothing is executed); false when it was not in that state. */
   markRejected(killId: string, rejectedBy: string, rejectedAt: string): Promise<boolean>;
   /** The record of one kill, or null. */
   get(killId: string): Promise<OutcomeRecord | null>;
+  /** The stored records of these kills, in any order; unknown kill ids are left out. */
+  getMany(killIds: readonly string[]): Promise<OutcomeRecord[]>;
+  /** Every record in state executing, oldest first (by timestamp; ties: first stored first). */
+  listExecuting(): Promise<OutcomeRecord[]>;
   /** The newest records first (by timestamp; ties: last inserted first), at most `limit`. */
   recent(limit: number): Promise<OutcomeRecord[]>;
   /**
-   * Counts of the module's resurrections in the given windows, and its newest unlabelled success inside the re-kill window:
-   * resurrections = executed resurrections with completedAt ≥ historySince; held / reKilled / rolledBack = those with outcome
-   * success / re_killed / rollback; recentResurrections = records in state executing or executed resurrections, with
-   * timestamp ≥ budgetSince; lastSuccess = the success with the newest completedAt ≥ rekillSince that has neither
-   * reKilledAt nor confirmedAt. Exact module name match only.
+   * Each module's counts in the given windows, and its unlabelled successes inside the re-kill window; every module asked for
+   * is in the answer (exact name match only). resurrections = executed resurrections with completedAt ≥ historySince; held /
+   * reKilled / rolledBack = those with outcome success / re_killed / rollback; recentResurrections = records in state executing
+   * or executed resurrections, with timestamp ≥ budgetSince; unlabelledSuccesses = successes with completedAt ≥ rekillSince that
+   * have neither reKilledAt nor confirmedAt, newest completedAt first (ties: first stored first).
    * labels: falsePositives = successes with completedAt ≥ historySince that are confirmed or completed before rekillSince;
    * truePositives = re_killed and rollback records with completedAt ≥ historySince, plus records with rejectedAt ≥ historySince.
    * fleetLabels: the same two counts over every module.
    */
-  moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory>;
-  /** Labels a successful resurrection as re-killed (Medic was wrong): outcome re_killed, reKilledAt = at; only an unconfirmed success changes. */
-  markReKilled(killId: string, at: string): Promise<void>;
+  moduleHistories(modules: readonly string[], windows: HistoryWindows): Promise<Map<string, ModuleHistory>>;
   /** Confirms the successes completed before `completedBefore` (exclusive) that are not yet confirmed (confirmedAt = at); returns how many. */
   confirmSuccesses(completedBefore: string, at: string): Promise<number>;
   /**
@@ -126,8 +162,6 @@ export interface OutcomeRepo {
    * reKilled = those re_killed; truePositives = records denied, rejected (rejectedAt set) or re_killed.
    */
   calibrationSample(since: string): Promise<CalibrationSample>;
-  /** Stores a rejected entry; storing the same delivery id again changes nothing. */
-  saveRejection(rejection: Rejection): Promise<void>;
   /** Stores one calibration run. */
   saveCalibration(calibration: Calibration): Promise<void>;
   /** The newest calibration run by calibratedAt (ties: last saved), or null. */
@@ -147,7 +181,7 @@ export interface OutcomeRepo {
 
 /** Threat context from a SIEM (DESIGN §8). */
 export interface ThreatIntel {
-  /** Context for the module over the configured look-back; never throws (an outage is status "unavailable"). */
+  /** Context for the module over the configured look-back, within the adapter's own time limit; never throws (an outage or a slow answer is status "unavailable"). */
   lookup(module: string): Promise<ThreatLookup>;
   /** Whether the SIEM answers. */
   health(): Promise<HealthCheck>;

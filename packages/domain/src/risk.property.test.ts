@@ -30,7 +30,7 @@ const historyArb: fc.Arbitrary<ModuleHistory> = fc.record({
   reKilled: count,
   rolledBack: count,
   recentResurrections: fc.nat({ max: 6 }),
-  lastSuccess: fc.constant(null),
+  unlabelledSuccesses: fc.constant([]),
   labels: fc.record({ falsePositives: count, truePositives: count }),
   fleetLabels: fc.record({ falsePositives: fc.nat({ max: 5000 }), truePositives: fc.nat({ max: 5000 }) }),
 });

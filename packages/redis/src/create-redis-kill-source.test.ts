@@ -51,6 +51,6 @@ describe('createRedisKillSource', () => {
     await expect(source.open()).rejects.toMatchObject({ code: 'redis_auth_failed', message: expect.stringContaining('redis://:***@127.0.0.1') });
     // A read fails too: refused (naming the credentials) or, between reconnects, unavailable.
     await expect(source.receive(10)).rejects.toMatchObject({ code: expect.stringMatching(/^redis_(auth_failed|unavailable)$/) });
-    await expect(source.health()).resolves.toMatchObject({ status: 'down' });
+    await expect(source.health()).resolves.toMatchObject({ status: 'down', detail: expect.stringMatching(/WRONGPASS|invalid|password/i) });
   });
 });

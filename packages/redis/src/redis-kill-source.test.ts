@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { MedicError, readKillEntry } from '@medic/domain';
+import { readKillEntry } from '@medic/domain';
 import type { Delivery } from '@medic/domain';
 import { killEntryFields } from '@medic/domain/testing';
 import { createRedisKillSource } from './create-redis-kill-source';
@@ -153,13 +153,14 @@ describe('RedisKillSource', () => {
     expect(await pendingCount()).toBe(0);
   });
 
-  it('dead-letters with the original fields, the reason and the original id, and acknowledges the entry', async () => {
+  it('dead-letters with the original fields, the reason, the original id and stream, acknowledging it with the other ids', async () => {
     const id = await publish({ payload: '{"kill_id":', note: 'truncated' });
+    const [good] = await publishMany(1);
     const source = open();
     const [delivery] = await source.receive(10);
     expect(delivery?.id).toBe(id);
 
-    await source.deadLetter(delivery as Delivery, 'payload: not valid JSON');
+    await source.ack([good as string], [{ delivery: delivery as Delivery, reason: 'payload: not valid JSON' }]);
 
     const dead = await redis.xrange(`${stream}.dead`, '-', '+');
     expect(dead).toHaveLength(1);
@@ -203,20 +204,15 @@ describe('RedisKillSource', () => {
     expect(result).toEqual([]);
   });
 
-  it('reports health down and fails receive with redis_unavailable while Redis is unreachable, without hanging close', async () => {
+  it('reports health down and answers receive with [] after unavailableWaitMs while Redis is unreachable, without hanging close', async () => {
     const port = await freePort();
     const source = open({ url: `redis://127.0.0.1:${port}`, unavailableWaitMs: 300, healthTimeoutMs: 300 });
 
-    const failure = await source.receive(10).then(
-      () => null,
-      (error: unknown) => error,
-    );
+    await expect(source.receive(10)).resolves.toEqual([]);
     const health = await source.health();
     const pendingAck = source.ack(['1-0']);
     await source.close();
 
-    expect(failure).toBeInstanceOf(MedicError);
-    expect((failure as MedicError).code).toBe('redis_unavailable');
     expect(health.status).toBe('down');
     expect(health.detail).toEqual(expect.any(String));
     await expect(pendingAck).rejects.toMatchObject({ code: 'redis_closed' });

@@ -1,5 +1,5 @@
 import { MedicError } from '@medic/domain';
-import type { Delivery, HealthCheck, KillSource } from '@medic/domain';
+import type { DeadLetter, Delivery, HealthCheck, KillSource } from '@medic/domain';
 import { accessFailure } from './access-errors';
 import { messageOf } from './error-message';
 import type { RedisStreamClient } from './redis-stream-client';
@@ -23,7 +23,7 @@ export interface RedisKillSourceOptions {
   readonly claimIdleMs?: number;
   /** Default `<stream>.dead`. */
   readonly deadLetterStream?: string;
-  /** How long receive() waits for a lost connection to come back before it throws redis_unavailable (default 2 000 ms). */
+  /** How long receive() waits for a lost connection to come back before it returns [] (default 2 000 ms). */
   readonly unavailableWaitMs?: number;
   /** How long health() waits for PING (default 1 000 ms). */
   readonly healthTimeoutMs?: number;
@@ -72,6 +72,10 @@ export class RedisKillSource implements KillSource {
   /** Serialises receive() so cursors never race. */
   private receiving: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The command connection's last error while it is down, for health(). */
+  private lastError: string | null = null;
+  /** The reading connection's last error while it is down: wrong credentials are reported by receive(), not waited out. */
+  private readerError: Error | null = null;
   /** Wake-ups of receive() calls waiting for the reader to reconnect; fired at close(). */
   private readonly readerWaits = new Set<() => void>();
   /** Rejections of commands still waiting for Redis; fired at the end of close(). */
@@ -120,9 +124,10 @@ export class RedisKillSource implements KillSource {
   }
 
   /**
-   * At most `max` deliveries; [] when none arrived within blockMs, and always [] once closed.
-   * While Redis is unreachable it waits up to unavailableWaitMs for the connection, then throws
-   * MedicError 'redis_unavailable' so the caller's loop retries (each call waits, so retrying cannot storm).
+   * At most `max` deliveries; [] when none arrived within blockMs, and always [] once closed. While Redis is unreachable
+   * it waits up to unavailableWaitMs for ioredis to reconnect and returns [] (health() says down meanwhile), so the caller
+   * just reads again: reconnecting, with its backoff, is ioredis's alone. Throws when Redis refuses the read, or refuses
+   * the connection for a reason that does not pass by itself (credentials, certificate, permissions).
    */
   receive(max: number): Promise<Delivery[]> {
     const next = this.receiving.then(() => this.receiveNow(max));
@@ -130,15 +135,17 @@ export class RedisKillSource implements KillSource {
     return next;
   }
 
-  /** XACK of all ids in one command; waits across a Redis restart, rejects with 'redis_closed' after close(). */
-  async ack(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.command('ack', () => this.client.xack(this.stream, this.group, ...ids));
-  }
-
-  /** XADD to the dead-letter stream (original fields + reason, original_id, original_stream) and XACK in one MULTI. */
-  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    const copy = [
+  /**
+   * One XACK of every id; with dead letters, first an XADD of each to the dead-letter stream (original fields + reason,
+   * original_id, original_stream), all in one MULTI sent at once. Waits across a Redis restart; rejects with
+   * 'redis_closed' after close().
+   */
+  async ack(ids: readonly string[], deadLetters: readonly DeadLetter[] = []): Promise<void> {
+    if (deadLetters.length === 0) {
+      if (ids.length > 0) await this.command('ack', () => this.client.xack(this.stream, this.group, ...ids));
+      return;
+    }
+    const commands = deadLetters.map(({ delivery, reason }) => [
       'xadd',
       this.deadLetterStream,
       '*',
@@ -149,18 +156,21 @@ export class RedisKillSource implements KillSource {
       delivery.id,
       'original_stream',
       this.stream,
-    ];
-    const replies = await this.command('deadLetter', () => this.client.multi([copy, ['xack', this.stream, this.group, delivery.id]]).exec());
-    if (replies === null) throw new MedicError('redis_command_failed', `dead-lettering ${delivery.id} was aborted`);
+    ]);
+    commands.push(['xack', this.stream, this.group, ...ids, ...deadLetters.map((d) => d.delivery.id)]);
+    const replies = await this.command('ack', () => this.client.multi(commands).exec());
+    if (replies === null) throw new MedicError('redis_command_failed', `dead-lettering ${deadLetters.length} entries was aborted`);
     const failed = replies.find(([error]) => error !== null)?.[0];
-    if (failed) throw new MedicError('redis_command_failed', `dead-lettering ${delivery.id} failed: ${failed.message}`, { cause: failed });
+    if (failed) throw new MedicError('redis_command_failed', `dead-lettering ${deadLetters.length} entries failed: ${failed.message}`, { cause: failed });
   }
 
   /** 'up' when PING answers within healthTimeoutMs; 'down' at once while reconnecting. */
   async health(): Promise<HealthCheck> {
     if (this.closed) return { status: 'down', detail: 'source closed' };
     // While reconnecting a PING would only queue up; a first connect still in progress gets the timeout to finish.
-    if (['reconnecting', 'close', 'end'].includes(this.client.status)) return { status: 'down', detail: `Redis connection is ${this.client.status}` };
+    if (['reconnecting', 'close', 'end'].includes(this.client.status)) {
+      return { status: 'down', detail: `Redis connection is ${this.client.status}${this.lastError ? `: ${this.lastError}` : ''}` };
+    }
     try {
       const answer = await withTimeout(this.client.ping(), this.healthTimeoutMs);
       return answer === 'timeout' ? { status: 'down', detail: `PING got no answer within ${this.healthTimeoutMs} ms` } : { status: 'up' };
@@ -185,9 +195,11 @@ export class RedisKillSource implements KillSource {
   private async receiveNow(max: number): Promise<Delivery[]> {
     const count = Math.floor(max);
     if (this.closed || count < 1) return [];
+    // Unreachable: ioredis reconnects with its backoff, health() says down, and the caller reads again.
     if (this.reader.status !== 'ready' && !(await this.readerReady())) {
-      if (this.closed) return [];
-      throw new MedicError('redis_unavailable', `Redis is unreachable (connection ${this.reader.status}); reconnecting with backoff`);
+      const fatal = this.readerError === null || this.closed ? null : accessFailure(this.readerError, this.endpoint);
+      if (fatal) throw new MedicError(fatal.code, fatal.message, { cause: this.readerError });
+      return [];
     }
     try {
       await this.ensureGroup();
@@ -197,8 +209,10 @@ export class RedisKillSource implements KillSource {
       if (error instanceof MedicError) throw error;
       const fatal = accessFailure(error, this.endpoint);
       if (fatal) throw new MedicError(fatal.code, fatal.message, { cause: error });
-      // ioredis may still say "ready" for a connection it is already tearing down (e.g. after a refused AUTH).
-      if (this.reader.status !== 'ready' || UNUSABLE_CONNECTION.test(messageOf(error))) {
+      // The connection dropped under the read: what it may have moved to our pending list is read again on reconnect.
+      if (this.reader.status !== 'ready') return [];
+      // ioredis may still say "ready" for a connection it is already tearing down (e.g. after a refused AUTH): the caller backs off.
+      if (UNUSABLE_CONNECTION.test(messageOf(error))) {
         throw new MedicError('redis_unavailable', `Redis connection lost while reading ${this.stream}: ${messageOf(error)}`, { cause: error });
       }
       if (messageOf(error).startsWith('NOGROUP')) {
@@ -340,10 +354,14 @@ export class RedisKillSource implements KillSource {
       guardSocket(connection);
       const fatal = accessFailure(error, this.endpoint);
       if (fatal && !this.closed) this.log('error', fatal.message, { connection: name, code: fatal.code });
+      if (name === 'commands') this.lastError = error.message;
+      else this.readerError = error;
       lost(error.message);
     });
     connection.on('reconnecting', () => lost('reconnecting'));
     connection.on('ready', () => {
+      if (name === 'commands') this.lastError = null;
+      else this.readerError = null;
       if (down && !this.closed) this.log('info', 'Redis connection restored', { connection: name, stream: this.stream });
       down = false;
     });

@@ -76,8 +76,8 @@ describe('RedisKillSource over TLS with the README ACL', () => {
     const got: string[] = [];
     for (let i = 0; i < 20 && got.length < 2; i++) got.push(...(await source.receive(10)).map((d) => d.id));
     expect(got).toEqual([good, bad]);
-    await source.ack([good]);
-    await source.deadLetter({ id: bad, fields: { payload: 'not json' } }, 'payload: must be valid JSON');
+    // As the pipeline acknowledges a batch: the dead letter's XADD and one XACK of both, in one MULTI.
+    await source.ack([good], [{ delivery: { id: bad, fields: { payload: 'not json' } }, reason: 'payload: must be valid JSON' }]);
 
     expect(await admin.xpending(STREAM, 'medic-agent')).toEqual([0, null, null, null]);
     const dead = (await admin.xrange(`${STREAM}.dead`, '-', '+')).map(([, flat]) => fieldsToRecord(flat));

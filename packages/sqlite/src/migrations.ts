@@ -150,8 +150,52 @@ const migration003: Migration = {
   },
 };
 
+/**
+ * Most rows are decided kills that no history query reads: the indices that serve module history leave them out, so a
+ * group commit of decided kills writes only the table and the kill_id, outcome_id and timestamp indices (a batch touched
+ * many scattered pages of each such index, and every page touched is written to the WAL). The module+time
+ * index no query uses any more goes; the few rows left executing get an index of their own.
+ */
+const migration004: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.dropIndex('outcomes_module_timestamp').execute();
+    await db.schema.dropIndex('outcomes_module_completed').execute();
+    await db.schema.dropIndex('outcomes_module_state_timestamp').execute();
+    await db.schema.dropIndex('outcomes_completed').execute();
+    // Module history counts by completion time; only finished rows have one.
+    await db.schema
+      .createIndex('outcomes_module_completed')
+      .on('outcomes')
+      .columns(['target_module', 'completed_at'])
+      .where(sql<boolean>`completed_at is not null`)
+      .execute();
+    // Fleet-wide label counts read every completion inside the history window; covering, so no row is read.
+    await db.schema
+      .createIndex('outcomes_completed')
+      .on('outcomes')
+      .columns(['completed_at', 'state', 'outcome_type', 'confirmed_at'])
+      .where(sql<boolean>`completed_at is not null`)
+      .execute();
+    // The restart budget counts executing and done rows by decision time; the query repeats this condition word for word,
+    // which is how SQLite knows it may use a partial index.
+    await db.schema
+      .createIndex('outcomes_module_state_timestamp')
+      .on('outcomes')
+      .columns(['target_module', 'state', 'timestamp'])
+      .where(sql<boolean>`state in ('executing', 'done')`)
+      .execute();
+    // listExecuting at start-up reads only the few resurrections left in flight, however large the store.
+    await db.schema.createIndex('outcomes_executing').on('outcomes').column('timestamp').where(sql<boolean>`state = 'executing'`).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = { '001_initial': migration001, '002_verify_kill_outcomes': migration002, '003_labels_and_harm': migration003 };
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '001_initial': migration001,
+  '002_verify_kill_outcomes': migration002,
+  '003_labels_and_harm': migration003,
+  '004_history_indices_skip_decided': migration004,
+};
 
 /** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */
 async function widenCheck(db: Kysely<any>, table: string, column: string, added: readonly string[]): Promise<void> {

@@ -17,41 +17,76 @@ import type { CalibrationRow, CalibrationsTable, OutcomeRow, OutcomesTable, Reje
 const MODES: readonly Mode[] = ['observer', 'live'];
 const DIRECTIONS: readonly Calibration['direction'][] = ['up', 'down', 'none'];
 
-/** The row for a record; instants are stored in canonical UTC form. */
-export function toOutcomeRow(r: OutcomeRecord): Insertable<OutcomesTable> {
-  return {
-    outcome_id: r.outcomeId,
-    decision_id: r.decisionId,
-    kill_id: r.killId,
-    target_module: r.targetModule,
-    target_instance_id: r.targetInstanceId,
-    timestamp: utc(r.timestamp, 'timestamp'),
-    outcome_type: r.outcomeType,
-    original_decision: r.originalDecision,
-    original_risk_score: r.originalRiskScore,
-    original_confidence: r.originalConfidence,
-    risk_level: r.riskLevel,
-    guard: r.guard,
-    was_auto_approved: r.wasAutoApproved ? 1 : 0,
-    time_to_healthy: r.timeToHealthy,
-    health_status: r.healthStatus,
-    container_id: r.containerId,
-    error: r.error,
-    error_message: r.errorMessage,
-    state: r.state,
-    mode: r.mode,
-    factors: JSON.stringify(r.factors),
-    reasoning: JSON.stringify(r.reasoning),
-    threat_context: JSON.stringify(r.threatContext),
-    report: JSON.stringify(r.report),
-    approved_by: r.approvedBy,
-    approved_at: utcOrNull(r.approvedAt, 'approvedAt'),
-    rejected_by: r.rejectedBy,
-    rejected_at: utcOrNull(r.rejectedAt, 'rejectedAt'),
-    completed_at: utcOrNull(r.completedAt, 'completedAt'),
-    confirmed_at: utcOrNull(r.confirmedAt, 'confirmedAt'),
-    re_killed_at: utcOrNull(r.reKilledAt, 'reKilledAt'),
-  };
+/** The columns an inserted outcome row sets, in the order outcomeRowValues gives them. */
+export const OUTCOME_COLUMNS = [
+  'outcome_id',
+  'decision_id',
+  'kill_id',
+  'target_module',
+  'target_instance_id',
+  'timestamp',
+  'outcome_type',
+  'original_decision',
+  'original_risk_score',
+  'original_confidence',
+  'risk_level',
+  'guard',
+  'was_auto_approved',
+  'time_to_healthy',
+  'health_status',
+  'container_id',
+  'error',
+  'error_message',
+  'state',
+  'mode',
+  'factors',
+  'reasoning',
+  'threat_context',
+  'report',
+  'approved_by',
+  'approved_at',
+  'rejected_by',
+  'rejected_at',
+  'completed_at',
+  'confirmed_at',
+  're_killed_at',
+] as const satisfies ReadonlyArray<keyof OutcomesTable>;
+
+/** A record's column values, in OUTCOME_COLUMNS order, appended to `into`; instants are stored in canonical UTC form. */
+export function pushOutcomeRowValues(r: OutcomeRecord, into: unknown[]): void {
+  into.push(
+    r.outcomeId,
+    r.decisionId,
+    r.killId,
+    r.targetModule,
+    r.targetInstanceId,
+    utc(r.timestamp, 'timestamp'),
+    r.outcomeType,
+    r.originalDecision,
+    r.originalRiskScore,
+    r.originalConfidence,
+    r.riskLevel,
+    r.guard,
+    r.wasAutoApproved ? 1 : 0,
+    r.timeToHealthy,
+    r.healthStatus,
+    r.containerId,
+    r.error,
+    r.errorMessage,
+    r.state,
+    r.mode,
+    JSON.stringify(r.factors),
+    JSON.stringify(r.reasoning),
+    JSON.stringify(r.threatContext),
+    JSON.stringify(r.report),
+    r.approvedBy,
+    utcOrNull(r.approvedAt, 'approvedAt'),
+    r.rejectedBy,
+    utcOrNull(r.rejectedAt, 'rejectedAt'),
+    utcOrNull(r.completedAt, 'completedAt'),
+    utcOrNull(r.confirmedAt, 'confirmedAt'),
+    utcOrNull(r.reKilledAt, 'reKilledAt'),
+  );
 }
 
 /** The record a stored row holds; throws MedicError "store_corrupt" naming the first bad column. */
@@ -93,16 +128,12 @@ export function fromOutcomeRow(row: OutcomeRow): OutcomeRecord {
   };
 }
 
-export function toRejectionRow(r: Rejection): Insertable<RejectionsTable> {
-  return {
-    delivery_id: r.deliveryId,
-    kill_id: r.killId,
-    field: r.field,
-    rule: r.rule,
-    reason: r.reason,
-    raw: JSON.stringify(r.raw),
-    rejected_at: utc(r.rejectedAt, 'rejectedAt'),
-  };
+/** The columns an inserted rejection row sets, in the order pushRejectionRowValues gives them. */
+export const REJECTION_COLUMNS = ['delivery_id', 'kill_id', 'field', 'rule', 'reason', 'raw', 'rejected_at'] as const satisfies ReadonlyArray<keyof RejectionsTable>;
+
+/** A rejection's column values, in REJECTION_COLUMNS order, appended to `into`. */
+export function pushRejectionRowValues(r: Rejection, into: unknown[]): void {
+  into.push(r.deliveryId, r.killId, r.field, r.rule, r.reason, JSON.stringify(r.raw), utc(r.rejectedAt, 'rejectedAt'));
 }
 
 export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> {

@@ -104,16 +104,17 @@ function expectedLabels(records: readonly OutcomeRecord[], w: HistoryWindows): L
 function expectedHistory(records: readonly OutcomeRecord[], module: string, w: HistoryWindows): ModuleHistory {
   const mine = records.filter((r) => r.targetModule === module);
   const inHistory = mine.filter((r) => executed(r) && ms(r.completedAt ?? '') >= ms(w.historySince));
-  const lastSuccess = mine
+  // Stable sort over insertion order: equal completion times keep the first stored first.
+  const unlabelled = mine
     .filter((r) => r.outcomeType === 'success' && r.confirmedAt === null && r.reKilledAt === null && ms(r.completedAt ?? '') >= ms(w.rekillSince))
-    .reduce<OutcomeRecord | null>((best, r) => (best === null || ms(r.completedAt ?? '') > ms(best.completedAt ?? '') ? r : best), null);
+    .sort((a, b) => ms(b.completedAt ?? '') - ms(a.completedAt ?? ''));
   return {
     resurrections: inHistory.length,
     held: inHistory.filter((r) => r.outcomeType === 'success').length,
     reKilled: inHistory.filter((r) => r.outcomeType === 're_killed').length,
     rolledBack: inHistory.filter((r) => r.outcomeType === 'rollback').length,
     recentResurrections: mine.filter((r) => (r.state === 'executing' || executed(r)) && ms(r.timestamp) >= ms(w.budgetSince)).length,
-    lastSuccess: lastSuccess === null ? null : { killId: lastSuccess.killId, completedAt: lastSuccess.completedAt ?? '' },
+    unlabelledSuccesses: unlabelled.map((r) => ({ killId: r.killId, completedAt: r.completedAt ?? '' })),
     labels: expectedLabels(mine, w),
     fleetLabels: expectedLabels(records, w),
   };
@@ -146,17 +147,18 @@ describe('SqliteOutcomeRepo aggregates over 10,000 records', () => {
     database.exec('BEGIN');
     for (const r of records) expect(await repo.insert(r)).toBe('inserted');
     database.exec('COMMIT');
-    for (let i = 0; i < 40; i++) await repo.saveRejection({ deliveryId: `${i % 37}-0`, killId: null, field: 'entry', rule: 'json', reason: 'bad', raw: {}, rejectedAt: FIXTURE_TIME });
+    const rejections = Array.from({ length: 40 }, (_, i) => ({ deliveryId: `${i % 37}-0`, killId: null, field: 'entry', rule: 'json', reason: 'bad', raw: {}, rejectedAt: FIXTURE_TIME }));
+    await repo.commitBatch({ records: [], reKills: [], rejections });
 
     const expected = expectedStats(records, 37);
     expect(await repo.stats()).toEqual(withCloseAverages(expected));
-    for (const module of MODULES) expect(await repo.moduleHistory(module, windows)).toEqual(expectedHistory(records, module, windows));
+    expect(await repo.moduleHistories(MODULES, windows)).toEqual(new Map(MODULES.map((m) => [m, expectedHistory(records, m, windows)])));
     expect(await repo.calibrationSample(minutesFrom(-30 * DAY))).toEqual(expectedSample(records, minutesFrom(-30 * DAY)));
 
     // The data set must exercise every figure, or the comparisons above prove little.
     expect(Object.values(expected.byOutcome).every((n) => n > 0)).toBe(true);
     const histories = MODULES.map((m) => expectedHistory(records, m, windows));
-    expect(histories.every((h) => h.held > 0 && h.reKilled > 0 && h.rolledBack > 0 && h.recentResurrections > 0 && h.lastSuccess !== null)).toBe(true);
+    expect(histories.every((h) => h.held > 0 && h.reKilled > 0 && h.rolledBack > 0 && h.recentResurrections > 0 && h.unlabelledSuccesses.length > 1)).toBe(true);
     expect(histories.every((h) => h.labels.falsePositives > 0 && h.labels.truePositives > h.reKilled + h.rolledBack)).toBe(true);
     expect(expected.operatorVerdicts.approved > 0 && expected.operatorVerdicts.rejected > 0).toBe(true);
     // …and the history window must leave some of each module's resurrections out.
@@ -170,7 +172,7 @@ describe('SqliteOutcomeRepo aggregates over 10,000 records', () => {
     const dueIds = new Set(due.map((r) => r.killId));
     const labelledRecords = records.map((r) => (dueIds.has(r.killId) ? { ...r, confirmedAt: FIXTURE_TIME } : r));
     expect(await repo.stats()).toEqual(withCloseAverages(expectedStats(labelledRecords, 37)));
-    for (const module of MODULES) expect(await repo.moduleHistory(module, windows)).toEqual(expectedHistory(labelledRecords, module, windows));
+    expect(await repo.moduleHistories(MODULES, windows)).toEqual(new Map(MODULES.map((m) => [m, expectedHistory(labelledRecords, m, windows)])));
     expect(await repo.calibrationSample(minutesFrom(-30 * DAY))).toEqual(expectedSample(labelledRecords, minutesFrom(-30 * DAY)));
   });
 });

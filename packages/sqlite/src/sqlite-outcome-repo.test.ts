@@ -143,15 +143,16 @@ describe('SqliteOutcomeRepo', () => {
     const repo = await stores.open();
     const bad = { ...sampleRecord({ killId: 'batch-bad' }), outcomeType: 'exploded' } as unknown as OutcomeRecord;
     const batch = [sampleRecord({ killId: 'batch-1' }), bad, sampleRecord({ killId: 'batch-2' })];
-    await expect(repo.insertMany(batch)).rejects.toMatchObject({ name: 'MedicError', code: 'store_error' });
+    await expect(repo.commitBatch({ records: batch, reKills: [], rejections: [rejection('1-0')] })).rejects.toMatchObject({ name: 'MedicError', code: 'store_error' });
     expect(await repo.recent(10)).toEqual([]);
-    expect(await repo.insertMany([sampleRecord({ killId: 'batch-1' })])).toEqual(['inserted']);
+    expect((await repo.stats()).rejections).toBe(0);
+    expect(await repo.commitBatch({ records: [sampleRecord({ killId: 'batch-1' })], reKills: [], rejections: [] })).toEqual(['inserted']);
   });
 
   it('stores a batch all or nothing: a record with an unreadable instant stores none of the others', async () => {
     const repo = await stores.open();
     const batch = [sampleRecord({ killId: 'batch-1' }), sampleRecord({ killId: 'batch-bad', completedAt: 'yesterday' })];
-    await expect(repo.insertMany(batch)).rejects.toMatchObject({ name: 'MedicError', code: 'store_invalid_instant' });
+    await expect(repo.commitBatch({ records: batch, reKills: [], rejections: [] })).rejects.toMatchObject({ name: 'MedicError', code: 'store_invalid_instant' });
     expect(await repo.recent(10)).toEqual([]);
   });
 
@@ -159,7 +160,7 @@ describe('SqliteOutcomeRepo', () => {
     const repo = await stores.open();
     const records = Array.from({ length: 1_200 }, (_, i) => sampleRecord({ killId: `many-${i}`, timestamp: minutesFrom(i) }));
     const repeated = sampleRecord({ killId: 'many-3', outcomeId: 'other', decisionId: 'other', timestamp: minutesFrom(5_000) });
-    const results = await repo.insertMany([...records, repeated]);
+    const results = await repo.commitBatch({ records: [...records, repeated], reKills: [], rejections: [] });
     expect(results.filter((r) => r === 'inserted')).toHaveLength(1_200);
     expect(results.at(-1)).toBe('duplicate');
     expect((await repo.stats()).total).toBe(1_200);
@@ -167,24 +168,31 @@ describe('SqliteOutcomeRepo', () => {
     expect(await repo.get('many-1199')).toEqual(records[1199]);
   });
 
-  it('keeps answering after more distinct statements than it keeps prepared', async () => {
-    const repo = await stores.open();
-    // Each batch size is a distinct INSERT text, so 150 sizes cycle the prepared-statement cache.
+  it('commits batches of every size with a handful of prepared statements, reused', async () => {
+    const database = new BetterSqlite3(stores.path('sizes.db'));
+    const prepared: string[] = [];
+    const counting = new Proxy(database, {
+      get: (target, key) => (key === 'prepare' ? (text: string) => (prepared.push(text), target.prepare(text)) : (Reflect.get(target, key) as unknown)),
+    });
+    const repo = await stores.open({ database: counting as unknown as BetterSqlite3.Database });
+    const before = prepared.length;
     let n = 0;
     for (let size = 1; size <= 150; size++) {
-      const batch = Array.from({ length: size }, () => sampleRecord({ killId: `cycle-${n++}` }));
-      expect(await repo.insertMany(batch)).toEqual(batch.map(() => 'inserted'));
+      const batch = Array.from({ length: size }, () => sampleRecord({ killId: `size-${n++}` }));
+      expect(await repo.commitBatch({ records: batch, reKills: [], rejections: [rejection(`${size}-0`)] })).toEqual(batch.map(() => 'inserted'));
     }
-    expect(await repo.insertMany([sampleRecord({ killId: 'cycle-0' })])).toEqual(['duplicate']);
+    // Seven chunk sizes for outcomes, one for rejections, and the transaction's begin and commit.
+    expect(prepared.length - before).toBeLessThanOrEqual(10);
+    expect(await repo.commitBatch({ records: [sampleRecord({ killId: 'size-0' })], reKills: [], rejections: [] })).toEqual(['duplicate']);
     expect((await repo.stats()).total).toBe(n);
-    expect(await repo.get(`cycle-${n - 1}`)).toEqual(sampleRecord({ killId: `cycle-${n - 1}` }));
+    expect((await repo.stats()).rejections).toBe(150);
+    expect(await repo.get(`size-${n - 1}`)).toEqual(sampleRecord({ killId: `size-${n - 1}` }));
   });
 
   it('storing the same rejected delivery twice keeps one row', async () => {
     const repo = await stores.open();
-    await repo.saveRejection(rejection('1-0'));
-    await repo.saveRejection(rejection('1-0'));
-    await repo.saveRejection(rejection('2-0'));
+    await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('1-0'), rejection('1-0')] });
+    await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('1-0'), rejection('2-0')] });
     expect((await repo.stats()).rejections).toBe(2);
   });
 
@@ -204,7 +212,7 @@ describe('SqliteOutcomeRepo', () => {
     });
     await repo.insert(doneSuccess('held'));
     expect(await repo.markApproved('pending', 'ops', minutesFrom(3))).toBe(true);
-    await repo.saveRejection(rejection('9-0'));
+    await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('9-0')] });
     await repo.saveCalibration(calibration);
     const before = { recent: await repo.recent(10), stats: await repo.stats(), calibration: await repo.latestCalibration() };
     await repo.close();
@@ -226,15 +234,16 @@ describe('SqliteOutcomeRepo', () => {
       await repo.close();
     }
     const raw = rawConnection(path, { readonly: true });
-    expect(raw.prepare('SELECT name FROM kysely_migration').all()).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
+    expect(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all()).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
+    expect(Object.keys(MIGRATIONS).at(-1)).toBe('004_history_indices_skip_decided');
     expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
       'outcomes_completed',
+      'outcomes_executing',
       'outcomes_module_completed',
       'outcomes_module_rejected',
       'outcomes_module_state_timestamp',
-      'outcomes_module_timestamp',
       'outcomes_rejected',
       'outcomes_timestamp',
       'outcomes_unconfirmed_success',
@@ -289,7 +298,7 @@ describe('SqliteOutcomeRepo', () => {
     expect(count.get()).toEqual({ n: 1 });
     // Under a rollback journal this commit would wait for the reader's lock and fail after the busy timeout.
     await repo.insert(sampleRecord({ killId: 'b' }));
-    await repo.saveRejection(rejection('3-0'));
+    await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('3-0')] });
     expect(count.get()).toEqual({ n: 1 });
     reader.exec('COMMIT');
     expect(count.get()).toEqual({ n: 2 });

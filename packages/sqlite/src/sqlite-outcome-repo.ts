@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { Expression, SqliteDatabase as KyselySqliteDatabase, SqlBool } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import type { Expression, SqliteDatabase as KyselySqliteDatabase, SqlBool, Transaction } from 'kysely';
 import { DECISION_OUTCOMES, MedicError, OUTCOME_TYPES } from '@medic/domain';
 import type {
+  BatchWrite,
   Calibration,
   CalibrationSample,
   DecisionOutcome,
@@ -15,14 +16,14 @@ import type {
   OutcomeRepo,
   OutcomeType,
   OutcomeUpdate,
-  Rejection,
+  ResurrectionRef,
   Stats,
 } from '@medic/domain';
 import { utc } from './instants';
 import { migrateToLatest } from './migrations';
 import { RowReader } from './row-reader';
-import { fromCalibrationRow, fromOutcomeRow, toCalibrationRow, toOutcomeRow, toRejectionRow } from './rows';
-import type { Database } from './schema';
+import { OUTCOME_COLUMNS, REJECTION_COLUMNS, fromCalibrationRow, fromOutcomeRow, pushOutcomeRowValues, pushRejectionRowValues, toCalibrationRow } from './rows';
+import type { Database, OutcomeRow } from './schema';
 
 /** The slice of a better-sqlite3 `Database` that Kysely drives; inject one to run the repo on a connection you own. */
 export type SqliteDatabase = KyselySqliteDatabase;
@@ -39,28 +40,81 @@ export interface SqliteOutcomeRepoOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
-/** Rows per INSERT statement in insertMany, well under SQLite's limit of 32,766 bound parameters (31 columns a row). */
-const ROWS_PER_INSERT = 500;
+/**
+ * Rows per multi-row INSERT, as powers of two so a batch of any size needs at most a handful of distinct (cached) statement
+ * texts; the largest binds 64 × 31 parameters, far under SQLite's limit of 32,766.
+ */
+const INSERT_CHUNKS = [64, 32, 16, 8, 4, 2, 1] as const;
 
 /** Outcome types of an executed resurrection. */
 const RESURRECTED = ['success', 'failure', 'rollback', 're_killed'] as const;
-const RESURRECTED_SQL = sql.join(RESURRECTED.map((type) => sql.lit(type)));
+const RESURRECTED_SQL = RESURRECTED.map((type) => `'${type}'`).join(', ');
 
-/** The one row of the module-history query. */
+/** A success counts as a false-positive label once confirmed, or once it completed before the re-kill window (one parameter). */
+const SETTLED_SQL = '(confirmed_at is not null or completed_at < ?)';
+
+/**
+ * One statement, so every figure comes from the same snapshot: each module's executed resurrections by outcome type in the
+ * history window, with its settled successes ('h'); its resurrections in the budget window ('b'); its unlabelled successes
+ * in the re-kill window ('c'); its operators' rejections in the history window ('r'); and the fleet's labels, completions
+ * ('f': n re-killed or rolled back, settled successes) and rejections ('g'). Each module part is a range of a partial index
+ * that holds no decided row (most rows are). Parameters: see moduleHistoryParams.
+ */
+const MODULE_HISTORIES_SQL = `
+  select 'h' as part, target_module, outcome_type, count(*) as n,
+    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}) as settled, null as kill_id, null as completed_at, 0 as id
+  from outcomes
+  where target_module in (select value from json_each(?)) and completed_at >= ? and state = 'done'
+  group by target_module, outcome_type
+  union all
+  select 'b', target_module, null, count(*), 0, null, null, 0
+  from outcomes
+  where target_module in (select value from json_each(?)) and state in ('executing', 'done') and timestamp >= ?
+    and (state = 'executing' or outcome_type in (${RESURRECTED_SQL}))
+  group by target_module
+  union all
+  select 'c', target_module, null, 0, 0, kill_id, completed_at, id
+  from outcomes
+  where target_module in (select value from json_each(?)) and completed_at >= ? and state = 'done' and outcome_type = 'success'
+    and re_killed_at is null and confirmed_at is null
+  union all
+  select 'r', target_module, null, count(*), 0, null, null, 0
+  from outcomes
+  where target_module in (select value from json_each(?)) and rejected_at >= ?
+  group by target_module
+  union all
+  select 'f', '', null, count(*) filter (where outcome_type in ('re_killed', 'rollback')),
+    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}), null, null, 0
+  from outcomes
+  where completed_at >= ? and state = 'done'
+  union all
+  select 'g', '', null, count(*), 0, null, null, 0 from outcomes where rejected_at >= ?`;
+
+/** One row of MODULE_HISTORIES_SQL. */
 interface HistoryRow {
-  readonly resurrections: number;
-  readonly held: number;
-  readonly re_killed: number;
-  readonly rolled_back: number;
-  readonly recent: number;
-  readonly false_positives: number;
-  readonly resurrections_wrong: number;
-  readonly rejected: number;
-  readonly fleet_false_positives: number;
-  readonly fleet_true_positives: number;
+  readonly part: 'h' | 'b' | 'c' | 'r' | 'f' | 'g';
+  readonly target_module: string;
+  readonly outcome_type: string | null;
+  readonly n: number;
+  readonly settled: number;
   readonly kill_id: string | null;
   readonly completed_at: string | null;
+  readonly id: number;
 }
+
+/** MODULE_HISTORIES_SQL's parameters, in the order its placeholders appear. */
+function moduleHistoryParams(modules: readonly string[], windows: HistoryWindows): unknown[] {
+  const wanted = JSON.stringify(modules);
+  const history = utc(windows.historySince, 'historySince');
+  const rekill = utc(windows.rekillSince, 'rekillSince');
+  return [rekill, wanted, history, wanted, utc(windows.budgetSince, 'budgetSince'), wanted, rekill, wanted, history, rekill, history, history];
+}
+
+const INSERTED_SQL = 'select kill_id from outcomes where id > ? and id <= ?';
+
+const GET_MANY_SQL = 'select * from outcomes where kill_id in (select value from json_each(?))';
+
+const RE_KILL_SQL = "update outcomes set outcome_type = 're_killed', re_killed_at = ? where kill_id = ? and outcome_type = 'success' and confirmed_at is null";
 
 /** OutcomeRepo on one SQLite file through Kysely and better-sqlite3 (DESIGN §10). */
 export class SqliteOutcomeRepo implements OutcomeRepo {
@@ -86,6 +140,9 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       // An in-memory database reports "memory": it has no readers to keep apart.
       if (mode !== 'wal' && mode !== 'memory') throw new Error(`journal_mode stayed ${String(mode)} instead of wal`);
       await sql`pragma busy_timeout = 5000`.execute(db);
+      // SQLite's own default (2 MB) rather than better-sqlite3's 16 MB: the file sits in the OS page cache anyway, and the
+      // agent's memory stays small.
+      await sql`pragma cache_size = -2000`.execute(db);
       await sql.raw(`pragma synchronous = ${synchronous}`).execute(db);
       await sql`pragma foreign_keys = on`.execute(db);
       await migrateToLatest(db);
@@ -97,39 +154,59 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     }
   }
 
-  insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>> {
-    return this.run('insertMany', async () => {
-      // Rows are built (and their instants checked) before anything is written, so a bad record stores nothing.
-      const rows = records.map(toOutcomeRow);
-      if (rows.length === 0) return [];
-      // One transaction, so the whole batch costs one commit (one WAL sync under synchronous FULL): DESIGN §13.
-      const stored = await this.db.transaction().execute(async (trx) => {
-        const killIds = new Set<string>();
-        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-          const inserted = await trx
-            .insertInto('outcomes')
-            .values(rows.slice(start, start + ROWS_PER_INSERT))
-            .onConflict((oc) => oc.column('kill_id').doNothing())
-            .returning('kill_id')
-            .execute();
-          for (const { kill_id } of inserted) killIds.add(kill_id);
-        }
-        return killIds;
-      });
-      // SQLite inserts the rows in order, so of records sharing a kill_id the first is the one stored.
-      return records.map((r) => (stored.delete(r.killId) ? 'inserted' : 'duplicate'));
+  insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
+    return this.run('insert', async () => {
+      const values: unknown[] = [];
+      pushOutcomeRowValues(record, values);
+      // One statement is atomic on its own: no transaction, so a caller may wrap many inserts in one of its own.
+      const [result] = await insertChunked(this.db, 'outcomes', OUTCOME_COLUMNS, values, 'on conflict (kill_id) do nothing');
+      return result?.inserted === 1 ? 'inserted' : 'duplicate';
     });
   }
 
-  insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
-    return this.run('insert', async () => {
-      const result = await this.db
-        .insertInto('outcomes')
-        .values(toOutcomeRow(record))
-        .onConflict((oc) => oc.column('kill_id').doNothing())
-        .executeTakeFirst();
-      return result.numInsertedOrUpdatedRows === 1n ? 'inserted' : 'duplicate';
+  commitBatch(batch: BatchWrite): Promise<Array<'inserted' | 'duplicate'>> {
+    return this.run('commitBatch', () => this.commit(batch));
+  }
+
+  /**
+   * One transaction, so the whole batch costs one commit (one WAL sync under synchronous FULL): DESIGN §13. Raw SQL with
+   * cached statements on purpose: this runs for every batch, and the query builder cost more than the statements themselves.
+   * No RETURNING: a statement that inserted all its rows says so by its count, and only one that did not is looked into.
+   */
+  private async commit(batch: BatchWrite): Promise<Array<'inserted' | 'duplicate'>> {
+    // Values are built (and their instants checked) before anything is written, so a bad record stores nothing.
+    const outcomeValues: unknown[] = [];
+    for (const record of batch.records) pushOutcomeRowValues(record, outcomeValues);
+    const rejectionValues: unknown[] = [];
+    for (const rejection of batch.rejections) pushRejectionRowValues(rejection, rejectionValues);
+    const labels = batch.reKills.map((label) => ({ at: utc(label.at, 'reKills.at'), killId: label.killId, causedBy: label.causedBy }));
+    if (batch.records.length + labels.length + batch.rejections.length === 0) return [];
+    const stored = await this.db.transaction().execute(async (trx) => {
+      const killIds = new Set<string>();
+      const counts = await insertChunked(trx, 'outcomes', OUTCOME_COLUMNS, outcomeValues, 'on conflict (kill_id) do nothing');
+      const sizes = chunkSizes(batch.records.length);
+      let from = 0;
+      for (let i = 0; i < sizes.length; i++) {
+        const chunk = batch.records.slice(from, from + sizes[i]!);
+        from += sizes[i]!;
+        const { inserted, lastId } = counts[i]!;
+        if (inserted === chunk.length) {
+          for (const r of chunk) killIds.add(r.killId);
+          continue;
+        }
+        // Some were stored already (rare: a redelivery raced by another consumer). The rows this statement inserted got
+        // the ids just below and up to the last one, one each.
+        const { rows } = await trx.executeQuery<{ kill_id: string }>(CompiledQuery.raw(INSERTED_SQL, [lastId - inserted, lastId]));
+        for (const row of rows) killIds.add(row.kill_id);
+      }
+      for (const { at, killId, causedBy } of labels) {
+        if (killIds.has(causedBy)) await trx.executeQuery(CompiledQuery.raw(RE_KILL_SQL, [at, killId]));
+      }
+      await insertChunked(trx, 'rejections', REJECTION_COLUMNS, rejectionValues, 'on conflict (delivery_id) do nothing');
+      return killIds;
     });
+    // SQLite inserts the rows in order, so of records sharing a kill_id the first is the one stored.
+    return batch.records.map((r) => (stored.delete(r.killId) ? 'inserted' : 'duplicate'));
   }
 
   complete(killId: string, update: OutcomeUpdate): Promise<void> {
@@ -157,10 +234,26 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     return this.run('markApproved', async () => {
       const result = await this.db
         .updateTable('outcomes')
-        .set({ state: 'executing', approved_by: approvedBy, approved_at: utc(approvedAt, 'approvedAt') })
+        .set({
+          state: 'executing',
+          approved_by: approvedBy,
+          approved_at: utc(approvedAt, 'approvedAt'),
+          outcome_type: 'undetermined',
+          time_to_healthy: null,
+          health_status: null,
+          container_id: null,
+          error: null,
+          error_message: null,
+          completed_at: null,
+        })
         .where('kill_id', '=', killId)
-        .where('state', '=', 'decided')
-        .where('original_decision', '=', 'pending_review')
+        // isApprovable, as SQL.
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('state', '=', 'decided'), eb('original_decision', '=', 'pending_review')]),
+            eb.and([eb('state', '=', 'done'), eb('outcome_type', '=', 'failure'), eb('error', '=', 'docker_unavailable')]),
+          ]),
+        )
         .executeTakeFirst();
       return result.numUpdatedRows === 1n;
     });
@@ -186,6 +279,22 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     });
   }
 
+  getMany(killIds: readonly string[]): Promise<OutcomeRecord[]> {
+    return this.run('getMany', async () => {
+      if (killIds.length === 0) return [];
+      const { rows } = await this.db.executeQuery<OutcomeRow>(CompiledQuery.raw(GET_MANY_SQL, [JSON.stringify(killIds)]));
+      return rows.map(fromOutcomeRow);
+    });
+  }
+
+  listExecuting(): Promise<OutcomeRecord[]> {
+    return this.run('listExecuting', async () => {
+      // A literal, not a parameter, so SQLite can use the partial index outcomes_executing.
+      const rows = await this.db.selectFrom('outcomes').selectAll().where('state', '=', sql.lit('executing')).orderBy('timestamp').orderBy('id').execute();
+      return rows.map(fromOutcomeRow);
+    });
+  }
+
   recent(limit: number): Promise<OutcomeRecord[]> {
     return this.run('recent', async () => {
       // SQLite reads a negative LIMIT as "no limit"; NaN asks for nothing, as slice() would.
@@ -196,68 +305,57 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     });
   }
 
-  moduleHistory(module: string, given: HistoryWindows): Promise<ModuleHistory> {
-    return this.run('moduleHistory', async () => {
-      const historySince = utc(given.historySince, 'historySince');
-      const budgetSince = utc(given.budgetSince, 'budgetSince');
-      const rekillSince = utc(given.rekillSince, 'rekillSince');
-      // Raw SQL on purpose: this runs for every kill, and building it with the query builder cost four times its execution.
-      // One statement (the last success joined to the counts), so every figure comes from the same snapshot.
-      // A success is a false-positive label once confirmed or completed before the re-kill window; re-kills, rollbacks and
-      // operators' rejections are true-positive labels.
-      const settled = sql`(confirmed_at is not null or completed_at < ${rekillSince})`;
-      const { rows } = await sql<HistoryRow>`
-        select c.*, r.*, f.*, l.kill_id, l.completed_at from (
-          select
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type in (${RESURRECTED_SQL})) as resurrections,
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'success') as held,
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 're_killed') as re_killed,
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'rollback') as rolled_back,
-            count(*) filter (where (state = 'executing' or (state = 'done' and outcome_type in (${RESURRECTED_SQL}))) and timestamp >= ${budgetSince}) as recent,
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type = 'success' and ${settled}) as false_positives,
-            count(*) filter (where state = 'done' and completed_at >= ${historySince} and outcome_type in ('re_killed', 'rollback')) as resurrections_wrong
-          from outcomes
-          -- Only rows that can count: never a decided one (most rows are); the (target_module, state, timestamp) index skips them.
-          where target_module = ${module} and (completed_at >= ${historySince} or (state in ('executing', 'done') and timestamp >= ${budgetSince}))
-        ) as c cross join (
-          select count(*) as rejected from outcomes where target_module = ${module} and rejected_at >= ${historySince}
-        ) as r cross join (
-          select
-            count(*) filter (where outcome_type = 'success' and ${settled}) as fleet_false_positives,
-            count(*) filter (where outcome_type in ('re_killed', 'rollback')) + (select count(*) from outcomes where rejected_at >= ${historySince})
-              as fleet_true_positives
-          from outcomes where completed_at >= ${historySince} and state = 'done'
-        ) as f left join (
-          select kill_id, completed_at from outcomes
-          where target_module = ${module} and state = 'done' and outcome_type = 'success'
-            and re_killed_at is null and confirmed_at is null and completed_at >= ${rekillSince}
-          -- Equal completion times: the first stored wins, as the shared contract requires.
-          order by completed_at desc, id asc limit 1
-        ) as l on true`.execute(this.db);
-      const row = rows[0];
-      if (row === undefined) throw new Error('module history query returned no row');
-      return {
-        resurrections: row.resurrections,
-        held: row.held,
-        reKilled: row.re_killed,
-        rolledBack: row.rolled_back,
-        recentResurrections: row.recent,
-        lastSuccess: row.kill_id === null || row.completed_at === null ? null : { killId: row.kill_id, completedAt: row.completed_at },
-        labels: { falsePositives: row.false_positives, truePositives: row.resurrections_wrong + row.rejected },
-        fleetLabels: { falsePositives: row.fleet_false_positives, truePositives: row.fleet_true_positives },
-      };
-    });
-  }
-
-  markReKilled(killId: string, at: string): Promise<void> {
-    return this.run('markReKilled', async () => {
-      await this.db
-        .updateTable('outcomes')
-        .set({ outcome_type: 're_killed', re_killed_at: utc(at, 'at') })
-        .where('kill_id', '=', killId)
-        .where('outcome_type', '=', 'success')
-        .where('confirmed_at', 'is', null)
-        .execute();
+  moduleHistories(modules: readonly string[], given: HistoryWindows): Promise<Map<string, ModuleHistory>> {
+    return this.run('moduleHistories', async () => {
+      const histories = new Map<string, ModuleHistory>();
+      if (modules.length === 0) return histories;
+      const { rows } = await this.db.executeQuery<HistoryRow>(CompiledQuery.raw(MODULE_HISTORIES_SQL, moduleHistoryParams(modules, given)));
+      type Counts = { resurrections: number; held: number; reKilled: number; rolledBack: number; recentResurrections: number };
+      const byModule = new Map<string, Counts & { falsePositives: number; truePositives: number; unlabelled: HistoryRow[] }>();
+      for (const module of modules) {
+        byModule.set(module, { resurrections: 0, held: 0, reKilled: 0, rolledBack: 0, recentResurrections: 0, falsePositives: 0, truePositives: 0, unlabelled: [] });
+      }
+      const fleet = { falsePositives: 0, truePositives: 0 };
+      for (const row of rows) {
+        if (row.part === 'f') {
+          fleet.falsePositives += row.settled;
+          fleet.truePositives += row.n;
+          continue;
+        }
+        if (row.part === 'g') {
+          fleet.truePositives += row.n;
+          continue;
+        }
+        const c = byModule.get(row.target_module);
+        if (!c) continue;
+        if (row.part === 'b') c.recentResurrections = row.n;
+        else if (row.part === 'c') c.unlabelled.push(row);
+        else if (row.part === 'r') c.truePositives += row.n;
+        else if (row.outcome_type !== null && (RESURRECTED as readonly string[]).includes(row.outcome_type)) {
+          c.resurrections += row.n;
+          if (row.outcome_type === 'success') {
+            c.held = row.n;
+            c.falsePositives += row.settled;
+          } else if (row.outcome_type === 're_killed') {
+            c.reKilled = row.n;
+            c.truePositives += row.n;
+          } else if (row.outcome_type === 'rollback') {
+            c.rolledBack = row.n;
+            c.truePositives += row.n;
+          }
+        }
+      }
+      for (const [module, { unlabelled, falsePositives, truePositives, ...counts }] of byModule) {
+        // Newest completion first; equal completion times: the first stored first, as the shared contract requires.
+        unlabelled.sort((a, b) => (a.completed_at === b.completed_at ? a.id - b.id : (a.completed_at ?? '') < (b.completed_at ?? '') ? 1 : -1));
+        histories.set(module, {
+          ...counts,
+          unlabelledSuccesses: unlabelled.map((row): ResurrectionRef => ({ killId: row.kill_id ?? '', completedAt: row.completed_at ?? '' })),
+          labels: { falsePositives, truePositives },
+          fleetLabels: fleet,
+        });
+      }
+      return histories;
     });
   }
 
@@ -295,16 +393,6 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
         })
         .executeTakeFirstOrThrow();
       return { total: row.total, successes: row.successes, reKilled: row.re_killed, truePositives: row.true_positives };
-    });
-  }
-
-  saveRejection(rejection: Rejection): Promise<void> {
-    return this.run('saveRejection', async () => {
-      await this.db
-        .insertInto('rejections')
-        .values(toRejectionRow(rejection))
-        .onConflict((oc) => oc.column('delivery_id').doNothing())
-        .execute();
     });
   }
 
@@ -394,6 +482,56 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       throw new MedicError('store_error', `SQLite ${operation} failed: ${messageOf(e)}`, { cause: e });
     }
   }
+}
+
+/** The statement sizes insertChunked uses for `rows` rows, in order. */
+function chunkSizes(rows: number): number[] {
+  const sizes: number[] = [];
+  let remaining = rows;
+  for (const size of INSERT_CHUNKS) {
+    while (remaining >= size) {
+      sizes.push(size);
+      remaining -= size;
+    }
+  }
+  return sizes;
+}
+
+/**
+ * Inserts rows (their values flattened in `columns` order) in as few statements as the chunk sizes allow (chunkSizes);
+ * `tail` follows the VALUES list (a conflict clause). Returns, per statement, how many rows it inserted and the id of the
+ * last (rows skipped by the conflict clause take no id, so the inserted ones have the ids just below it).
+ */
+async function insertChunked(
+  trx: Pick<Transaction<Database>, 'executeQuery'>,
+  table: string,
+  columns: readonly string[],
+  values: readonly unknown[],
+  tail: string,
+): Promise<Array<{ inserted: number; lastId: number }>> {
+  const width = columns.length;
+  let offset = 0;
+  const results: Array<{ inserted: number; lastId: number }> = [];
+  for (const size of chunkSizes(values.length / width)) {
+    const result = await trx.executeQuery(CompiledQuery.raw(insertSql(table, columns, size, tail), values.slice(offset, offset + size * width)));
+    results.push({ inserted: Number(result.numAffectedRows ?? 0), lastId: Number(result.insertId ?? 0) });
+    offset += size * width;
+  }
+  return results;
+}
+
+const insertTexts = new Map<string, string>();
+
+/** `insert into <table> (<columns>) values (?, …), … <tail>` for `rows` rows, built once per shape. */
+function insertSql(table: string, columns: readonly string[], rows: number, tail: string): string {
+  const key = `${table} ${rows} ${tail}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const row = `(${columns.map(() => '?').join(', ')})`;
+    text = `insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => row).join(', ')} ${tail}`;
+    insertTexts.set(key, text);
+  }
+  return text;
 }
 
 /** Prepared statements kept per SQL text; beyond this many distinct texts the oldest is dropped. */

@@ -1,6 +1,6 @@
 import { MedicError } from '../errors';
 import type { HealthCheck } from '../model';
-import type { Clock, Delivery, KillSource } from '../ports';
+import type { Clock, DeadLetter, Delivery, KillSource } from '../ports';
 
 interface StreamEntry {
   readonly id: string;
@@ -83,10 +83,12 @@ export class InMemoryStream {
     }
   }
 
-  /** @internal Copies the delivery to the dead-letter stream, then acknowledges it. */
-  deadLetter(delivery: Delivery, reason: string): void {
-    this.deadLetters.push({ id: this.#nextId(), fields: { ...delivery.fields, reason, original_id: delivery.id } });
-    this.ack([delivery.id]);
+  /** @internal Copies the dead letters to the dead-letter stream, then acknowledges them and `ids`. */
+  settle(ids: readonly string[], deadLetters: readonly DeadLetter[]): void {
+    for (const { delivery, reason } of deadLetters) {
+      this.deadLetters.push({ id: this.#nextId(), fields: { ...delivery.fields, reason, original_id: delivery.id } });
+    }
+    this.ack([...ids, ...deadLetters.map((d) => d.delivery.id)]);
   }
 
   /** @internal Calls `listener` on the next publish; returns the unsubscribe function. */
@@ -158,14 +160,9 @@ export class InMemoryKillSource implements KillSource {
     return batch;
   }
 
-  async ack(ids: readonly string[]): Promise<void> {
+  async ack(ids: readonly string[], deadLetters: readonly DeadLetter[] = []): Promise<void> {
     this.#ensureUp();
-    this.stream.ack(ids);
-  }
-
-  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
-    this.#ensureUp();
-    this.stream.deadLetter(delivery, reason);
+    this.stream.settle(ids, deadLetters);
   }
 
   async health(): Promise<HealthCheck> {

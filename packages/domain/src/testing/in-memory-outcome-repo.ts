@@ -1,7 +1,7 @@
 import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
 import { MedicError } from '../errors';
-import { DECISION_OUTCOMES, OUTCOME_TYPES } from '../model';
-import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
+import { DECISION_OUTCOMES, OUTCOME_TYPES, isApprovable } from '../model';
+import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -43,10 +43,19 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return this.#insert(record);
   }
 
-  /** All or none trivially: nothing can fail between the first record and the last. */
-  async insertMany(records: readonly OutcomeRecord[]): Promise<Array<'inserted' | 'duplicate'>> {
+  /** All or none trivially: nothing can fail between the first write and the last. */
+  async commitBatch(batch: BatchWrite): Promise<Array<'inserted' | 'duplicate'>> {
     this.#ensureUp();
-    return records.map((record) => this.#insert(record));
+    const results = batch.records.map((record) => this.#insert(record));
+    const inserted = new Set(batch.records.filter((_, i) => results[i] === 'inserted').map((r) => r.killId));
+    for (const label of batch.reKills) {
+      const r = this.#byKillId.get(label.killId);
+      if (inserted.has(label.causedBy) && r && r.outcomeType === 'success' && r.confirmedAt === null) Object.assign(r, { outcomeType: 're_killed', reKilledAt: label.at });
+    }
+    for (const rejection of batch.rejections) {
+      if (!this.#rejections.has(rejection.deliveryId)) this.#rejections.set(rejection.deliveryId, structuredClone(rejection));
+    }
+    return results;
   }
 
   async complete(killId: string, update: OutcomeUpdate): Promise<void> {
@@ -60,8 +69,19 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   async markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean> {
     this.#ensureUp();
     const r = this.#byKillId.get(killId);
-    if (!r || r.state !== 'decided' || r.originalDecision !== 'pending_review') return false;
-    Object.assign(r, { state: 'executing', approvedBy, approvedAt });
+    if (!r || !isApprovable(r)) return false;
+    Object.assign(r, {
+      state: 'executing',
+      approvedBy,
+      approvedAt,
+      outcomeType: 'undetermined',
+      timeToHealthy: null,
+      healthStatus: null,
+      containerId: null,
+      error: null,
+      errorMessage: null,
+      completedAt: null,
+    });
     return true;
   }
 
@@ -79,6 +99,25 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return r ? structuredClone(r) : null;
   }
 
+  async getMany(killIds: readonly string[]): Promise<OutcomeRecord[]> {
+    this.#ensureUp();
+    const found: OutcomeRecord[] = [];
+    for (const killId of new Set(killIds)) {
+      const r = this.#byKillId.get(killId);
+      if (r) found.push(structuredClone(r));
+    }
+    return found;
+  }
+
+  async listExecuting(): Promise<OutcomeRecord[]> {
+    this.#ensureUp();
+    // Stable sort over insertion order: equal timestamps keep the first stored first.
+    return this.#records
+      .filter((r) => r.state === 'executing')
+      .sort((a, b) => ms(a.timestamp) - ms(b.timestamp))
+      .map((r) => structuredClone(r));
+  }
+
   async recent(limit: number): Promise<OutcomeRecord[]> {
     this.#ensureUp();
     const order = this.#records.map((r, i) => ({ r, i }));
@@ -86,33 +125,9 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return order.slice(0, Math.max(0, limit)).map(({ r }) => structuredClone(r));
   }
 
-  async moduleHistory(module: string, windows: HistoryWindows): Promise<ModuleHistory> {
+  async moduleHistories(modules: readonly string[], windows: HistoryWindows): Promise<Map<string, ModuleHistory>> {
     this.#ensureUp();
-    const mine = this.#records.filter((r) => r.targetModule === module);
-    const inHistory = mine.filter((r) => isExecuted(r) && onOrAfter(r.completedAt, windows.historySince));
-    const count = (type: OutcomeType): number => inHistory.filter((r) => r.outcomeType === type).length;
-    const recent = mine.filter((r) => (r.state === 'executing' || isExecuted(r)) && onOrAfter(r.timestamp, windows.budgetSince));
-    const candidates = mine
-      .filter((r) => r.state === 'done' && r.outcomeType === 'success' && r.reKilledAt === null && r.confirmedAt === null && onOrAfter(r.completedAt, windows.rekillSince))
-      .sort((a, b) => ms(b.completedAt ?? '') - ms(a.completedAt ?? ''));
-    const last = candidates[0];
-    return {
-      resurrections: inHistory.length,
-      held: count('success'),
-      reKilled: count('re_killed'),
-      rolledBack: count('rollback'),
-      recentResurrections: recent.length,
-      lastSuccess: last?.completedAt ? { killId: last.killId, completedAt: last.completedAt } : null,
-      labels: labelCounts(mine, windows),
-      fleetLabels: labelCounts(this.#records, windows),
-    };
-  }
-
-  async markReKilled(killId: string, at: string): Promise<void> {
-    this.#ensureUp();
-    const r = this.#byKillId.get(killId);
-    if (!r || r.outcomeType !== 'success' || r.confirmedAt !== null) return;
-    Object.assign(r, { outcomeType: 're_killed', reKilledAt: at });
+    return new Map(modules.map((module) => [module, this.#history(module, windows)]));
   }
 
   async confirmSuccesses(completedBefore: string, at: string): Promise<number> {
@@ -134,11 +149,6 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       reKilled: labelled.filter((r) => r.outcomeType === 're_killed').length,
       truePositives: decided.filter((r) => r.originalDecision === 'deny' || r.rejectedAt !== null || r.outcomeType === 're_killed').length,
     };
-  }
-
-  async saveRejection(rejection: Rejection): Promise<void> {
-    this.#ensureUp();
-    if (!this.#rejections.has(rejection.deliveryId)) this.#rejections.set(rejection.deliveryId, structuredClone(rejection));
   }
 
   /** Stored rejections in the order they were first saved (not part of the port; for tests). */
@@ -189,6 +199,27 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   }
 
   async close(): Promise<void> {}
+
+  #history(module: string, windows: HistoryWindows): ModuleHistory {
+    const mine = this.#records.filter((r) => r.targetModule === module);
+    const inHistory = mine.filter((r) => isExecuted(r) && onOrAfter(r.completedAt, windows.historySince));
+    const count = (type: OutcomeType): number => inHistory.filter((r) => r.outcomeType === type).length;
+    const recent = mine.filter((r) => (r.state === 'executing' || isExecuted(r)) && onOrAfter(r.timestamp, windows.budgetSince));
+    // Stable sort over insertion order: equal completion times keep the first stored first.
+    const unlabelled = mine
+      .filter((r) => r.state === 'done' && r.outcomeType === 'success' && r.reKilledAt === null && r.confirmedAt === null && onOrAfter(r.completedAt, windows.rekillSince))
+      .sort((a, b) => ms(b.completedAt ?? '') - ms(a.completedAt ?? ''));
+    return {
+      resurrections: inHistory.length,
+      held: count('success'),
+      reKilled: count('re_killed'),
+      rolledBack: count('rollback'),
+      recentResurrections: recent.length,
+      unlabelledSuccesses: unlabelled.map((r) => ({ killId: r.killId, completedAt: r.completedAt ?? '' })),
+      labels: labelCounts(mine, windows),
+      fleetLabels: labelCounts(this.#records, windows),
+    };
+  }
 
   #insert(record: OutcomeRecord): 'inserted' | 'duplicate' {
     if (this.#byKillId.has(record.killId)) return 'duplicate';

@@ -101,19 +101,35 @@ export function killSourceContract(name: string, makeHarness: () => Promise<Kill
       expect((await drain(again)).map(idAndFields)).toEqual([{ id: b, fields: { n: 'b' } }]);
     });
 
-    it('dead-letters an entry with its original fields, reason and id, and acknowledges it', async () => {
+    it('dead-letters entries with their original fields, reason and id, acknowledging them with the other ids in one call', async () => {
       const h = await open();
-      const id = await h.publish({ payload: 'not json', extra: 'x' });
-      const [delivery] = await drain(h.source);
-      expect(delivery?.id).toBe(id);
-      await h.source.deadLetter(delivery as Delivery, 'payload: not valid JSON');
-      const dead = (await h.deadLetters()).filter((d) => d.fields['original_id'] === id);
-      expect(dead).toHaveLength(1);
-      expect(dead[0]?.fields).toEqual(
-        expect.objectContaining({ payload: 'not json', extra: 'x', reason: 'payload: not valid JSON', original_id: id }),
-      );
+      const good = await h.publish({ n: 'good' });
+      const bad = await h.publish({ payload: 'not json', extra: 'x' });
+      const worse = await h.publish({ payload: '[]' });
+      const left = await h.publish({ n: 'left' });
+      const got = await drain(h.source);
+      const byId = new Map(got.map((d) => [d.id, d]));
+      await h.source.ack([good], [
+        { delivery: byId.get(bad) as Delivery, reason: 'payload: not valid JSON' },
+        { delivery: byId.get(worse) as Delivery, reason: 'payload: not an object' },
+      ]);
+      const dead = (await h.deadLetters()).filter((d) => d.fields['original_id'] === bad || d.fields['original_id'] === worse);
+      expect(dead.map((d) => d.fields)).toEqual([
+        expect.objectContaining({ payload: 'not json', extra: 'x', reason: 'payload: not valid JSON', original_id: bad }),
+        expect.objectContaining({ payload: '[]', reason: 'payload: not an object', original_id: worse }),
+      ]);
       const again = await h.reopen();
-      expect((await drain(again)).map((d) => d.id)).not.toContain(id);
+      expect((await drain(again)).map((d) => d.id)).toEqual([left]);
+    });
+
+    it('acknowledges nothing and dead-letters nothing for an empty call', async () => {
+      const h = await open();
+      const id = await h.publish({ n: 'kept' });
+      expect((await drain(h.source)).map((d) => d.id)).toEqual([id]);
+      await h.source.ack([], []);
+      const again = await h.reopen();
+      expect((await drain(again)).map((d) => d.id)).toEqual([id]);
+      expect(await h.deadLetters()).toEqual([]);
     });
 
     it(

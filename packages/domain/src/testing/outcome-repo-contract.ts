@@ -1,6 +1,6 @@
 import type { Calibration, OutcomeRecord, Rejection } from '../model';
 import { EMPTY_HISTORY } from '../model';
-import type { HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
+import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
 import { harnessPool } from './contract-support';
 import { FIXTURE_TIME, HOT_CONTEXT, minutesFrom, sampleRecord, sampleReport } from './fixtures';
 
@@ -34,6 +34,10 @@ function done(killId: string, outcomeType: OutcomeRecord['outcomeType'], decided
 function rejected(killId: string, minutes: number, extra: Partial<OutcomeRecord> = {}): OutcomeRecord {
   return sampleRecord({ killId, timestamp: at(minutes - 5), state: 'done', rejectedBy: 'ops', rejectedAt: at(minutes), ...extra });
 }
+/** A batch of records only. */
+const records = (list: OutcomeRecord[]): BatchWrite => ({ records: list, reKills: [], rejections: [] });
+
+const WINDOWS: HistoryWindows = { historySince: at(-30 * DAY), budgetSince: at(-60), rekillSince: at(-30) };
 
 const rejection = (deliveryId: string, reason = 'kill_id: required'): Rejection => ({
   deliveryId,
@@ -125,14 +129,14 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.get('kill-unknown')).toBeNull();
     });
 
-    it('stores records given together exactly as one by one', async () => {
+    it('stores records committed together exactly as one by one', async () => {
       const { repo } = await open();
-      const records = roundTripRecords();
-      expect(await repo.insertMany(records)).toEqual(['inserted', 'inserted', 'inserted']);
-      for (const r of records) expect(await repo.get(r.killId)).toEqual(r);
+      const list = roundTripRecords();
+      expect(await repo.commitBatch(records(list))).toEqual(['inserted', 'inserted', 'inserted']);
+      for (const r of list) expect(await repo.get(r.killId)).toEqual(r);
       // The newest first; sparse and unavailable share a timestamp, so the one stored later comes first, as with insert.
       expect((await repo.recent(10)).map((r) => r.killId)).toEqual(['kill:full.1', 'kill-unavailable', 'kill-sparse']);
-      expect(await repo.insertMany([])).toEqual([]);
+      expect(await repo.commitBatch(records([]))).toEqual([]);
       expect(await repo.recent(10)).toHaveLength(3);
     });
 
@@ -144,11 +148,11 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       const again = sampleRecord({ killId: 'kill-twice', outcomeId: 'other', decisionId: 'other', originalDecision: 'deny', timestamp: at(2) });
       const restored = sampleRecord({ killId: 'kill-stored', outcomeId: 'other-2', decisionId: 'other-2', targetModule: 'api' });
       const fresh = sampleRecord({ killId: 'kill-fresh', timestamp: at(3) });
-      expect(await repo.insertMany([first, restored, again, fresh])).toEqual(['inserted', 'duplicate', 'duplicate', 'inserted']);
+      expect(await repo.commitBatch(records([first, restored, again, fresh]))).toEqual(['inserted', 'duplicate', 'duplicate', 'inserted']);
       expect(await repo.get('kill-twice')).toEqual(first);
       expect(await repo.get('kill-stored')).toEqual(stored);
       expect(await repo.get('kill-fresh')).toEqual(fresh);
-      expect(await repo.insertMany([fresh, sampleRecord({ killId: 'kill-last', timestamp: at(4) })])).toEqual(['duplicate', 'inserted']);
+      expect(await repo.commitBatch(records([fresh, sampleRecord({ killId: 'kill-last', timestamp: at(4) })]))).toEqual(['duplicate', 'inserted']);
       expect(await repo.insert(first)).toBe('duplicate');
       expect((await repo.recent(10)).map((r) => r.killId)).toEqual(['kill-last', 'kill-fresh', 'kill-twice', 'kill-stored']);
     });
@@ -218,6 +222,51 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.get('kill-observed')).toEqual(observed);
     });
 
+    it('approves a resurrection that failed with docker_unavailable again, clearing its outcome, and no other failure', async () => {
+      const { repo } = await open();
+      const unreachable = done('kill-unreachable', 'failure', -10, -5, { error: 'docker_unavailable', errorMessage: 'Docker engine not reachable', timeToHealthy: null });
+      const missing = done('kill-missing', 'failure', -10, -5, { error: 'container_not_found', errorMessage: 'no container' });
+      const rolledBack = done('kill-rolled-back', 'rollback', -10, -5, { error: 'unhealthy' });
+      await insertAll(repo, [unreachable, missing, rolledBack]);
+      expect(await repo.markApproved('kill-unreachable', 'alice', at(1))).toBe(true);
+      expect(await repo.get('kill-unreachable')).toEqual({
+        ...unreachable,
+        state: 'executing',
+        outcomeType: 'undetermined',
+        error: null,
+        errorMessage: null,
+        completedAt: null,
+        healthStatus: null,
+        containerId: null,
+        timeToHealthy: null,
+        approvedBy: 'alice',
+        approvedAt: at(1),
+      });
+      expect(await repo.markApproved('kill-unreachable', 'bob', at(2))).toBe(false);
+      expect(await repo.markApproved('kill-missing', 'alice', at(1))).toBe(false);
+      expect(await repo.markApproved('kill-rolled-back', 'alice', at(1))).toBe(false);
+      expect(await repo.get('kill-missing')).toEqual(missing);
+      expect(await repo.get('kill-rolled-back')).toEqual(rolledBack);
+    });
+
+    it('finds stored records by kill id, leaving unknown ones out', async () => {
+      const { repo } = await open();
+      const list = roundTripRecords();
+      await insertAll(repo, list);
+      const found = await repo.getMany(['kill-unknown', list[2]!.killId, list[0]!.killId, list[0]!.killId]);
+      expect(found.sort((a, b) => a.killId.localeCompare(b.killId))).toEqual([list[0], list[2]].sort((a, b) => a!.killId.localeCompare(b!.killId)));
+      expect(await repo.getMany([])).toEqual([]);
+    });
+
+    it('lists the records left executing, oldest first', async () => {
+      const { repo } = await open();
+      const executing = (killId: string, minutes: number): OutcomeRecord =>
+        sampleRecord({ killId, state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true, timestamp: at(minutes) });
+      await insertAll(repo, [executing('x-later', 5), sampleRecord({ killId: 'x-decided' }), executing('x-earlier', 1), done('x-done', 'success', -3, -2)]);
+      expect((await repo.listExecuting()).map((r) => r.killId)).toEqual(['x-earlier', 'x-later']);
+      expect(await repo.listExecuting()).toEqual([await repo.get('x-earlier'), await repo.get('x-later')]);
+    });
+
     it('lists the newest records first, at most limit', async () => {
       const { repo } = await open();
       await insertAll(repo, [
@@ -230,9 +279,8 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.recent(0)).toEqual([]);
     });
 
-    it('counts a module history within its windows', async () => {
+    it('counts each module history within its windows', async () => {
       const { repo } = await open();
-      const windows: HistoryWindows = { historySince: at(-30 * DAY), budgetSince: at(-60), rekillSince: at(-30) };
       await insertAll(repo, [
         done('h-old-success', 'success', -10 * DAY, -10 * DAY, { confirmedAt: at(-10 * DAY + 30) }),
         done('h-rekilled', 're_killed', -5 * DAY, -5 * DAY, { reKilledAt: at(-5 * DAY + 10) }),
@@ -243,6 +291,7 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         sampleRecord({ killId: 'h-executing', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true, timestamp: at(-20) }),
         done('h-recent', 'success', -11, -10),
         done('h-newest', 'success', -3, -2),
+        done('h-confirmed', 'success', -4, -3, { confirmedAt: at(-1) }),
         sampleRecord({ killId: 'h-pending', timestamp: at(-5) }),
         sampleRecord({ killId: 'h-denied', originalDecision: 'deny', timestamp: at(-4) }),
         done('h-other-module', 'success', -2, -1, { targetModule: 'web-2' }),
@@ -253,50 +302,85 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         rejected('h-rejected-too-old', -31 * DAY),
         rejected('h-other-rejected', -3 * DAY, { targetModule: 'web-2' }),
       ]);
-      // Labels: h-old-success (confirmed) and h-before-rekill (completed before the re-kill window) are false positives;
-      // h-rekilled, h-rollback and h-rejected true positives. h-recent and h-newest may still be re-killed.
-      const fleetLabels = { falsePositives: 2, truePositives: 4 };
-      expect(await repo.moduleHistory('web', windows)).toEqual({
-        resurrections: 7,
-        held: 4,
+      const histories = await repo.moduleHistories(['web', 'we', 'web-2'], WINDOWS);
+      expect([...histories.keys()].sort()).toEqual(['we', 'web', 'web-2']);
+      // Labels: h-old-success and h-confirmed (confirmed) and h-before-rekill (completed before the re-kill window) are false
+      // positives; h-rekilled, h-rollback and h-rejected true positives. h-recent and h-newest may still be re-killed.
+      const fleetLabels = { falsePositives: 3, truePositives: 4 };
+      expect(histories.get('web')).toEqual({
+        resurrections: 8,
+        held: 5,
         reKilled: 1,
         rolledBack: 1,
-        recentResurrections: 4,
-        lastSuccess: { killId: 'h-newest', completedAt: at(-2) },
-        labels: { falsePositives: 2, truePositives: 3 },
+        recentResurrections: 5,
+        unlabelledSuccesses: [
+          { killId: 'h-newest', completedAt: at(-2) },
+          { killId: 'h-recent', completedAt: at(-10) },
+        ],
+        labels: { falsePositives: 3, truePositives: 3 },
         fleetLabels,
       });
-      expect(await repo.moduleHistory('we', windows)).toEqual({ ...EMPTY_HISTORY, fleetLabels });
-      expect(await repo.moduleHistory('web-2', windows)).toEqual({
+      expect(histories.get('we')).toEqual({ ...EMPTY_HISTORY, fleetLabels });
+      expect(histories.get('web-2')).toEqual({
         ...EMPTY_HISTORY,
         resurrections: 1,
         held: 1,
         recentResurrections: 1,
-        lastSuccess: { killId: 'h-other-module', completedAt: at(-1) },
+        unlabelledSuccesses: [{ killId: 'h-other-module', completedAt: at(-1) }],
         labels: { falsePositives: 0, truePositives: 1 },
         fleetLabels,
       });
+      expect(await repo.moduleHistories([], WINDOWS)).toEqual(new Map());
     });
 
-    it('labels a success re-killed and no longer offers it as the last success', async () => {
+    it('orders unlabelled successes completed at the same instant as they were stored', async () => {
       const { repo } = await open();
-      const windows: HistoryWindows = { historySince: at(-30 * DAY), budgetSince: at(-60), rekillSince: at(-30) };
+      await insertAll(repo, [done('tie-first', 'success', -6, -5), done('tie-second', 'success', -7, -5), done('tie-newer', 'success', -3, -1)]);
+      const history = (await repo.moduleHistories(['web'], WINDOWS)).get('web');
+      expect(history?.unlabelledSuccesses.map((s) => s.killId)).toEqual(['tie-newer', 'tie-first', 'tie-second']);
+    });
+
+    it('labels a success re-killed with the record of the kill that caused it, and no longer offers it', async () => {
+      const { repo } = await open();
       const success = done('k-success', 'success', -11, -10);
       const failure = done('k-failure', 'failure', -6, -5);
-      await insertAll(repo, [success, failure]);
-      await repo.markReKilled('k-success', at(0));
-      await repo.markReKilled('k-failure', at(0));
+      const confirmed = done('k-confirmed', 'success', -8, -7, { confirmedAt: at(-1) });
+      await insertAll(repo, [success, failure, confirmed]);
+      const cause = sampleRecord({ killId: 'k-new', timestamp: at(0) });
+      const results = await repo.commitBatch({
+        records: [cause],
+        reKills: [
+          { killId: 'k-success', at: at(0), causedBy: 'k-new' },
+          { killId: 'k-failure', at: at(0), causedBy: 'k-new' },
+          { killId: 'k-confirmed', at: at(0), causedBy: 'k-new' },
+        ],
+        rejections: [],
+      });
+      expect(results).toEqual(['inserted']);
       expect(await repo.get('k-success')).toEqual({ ...success, outcomeType: 're_killed', reKilledAt: at(0) });
       expect(await repo.get('k-failure')).toEqual(failure);
-      const oneTruePositive = { falsePositives: 0, truePositives: 1 };
-      expect(await repo.moduleHistory('web', windows)).toEqual({
+      expect(await repo.get('k-confirmed')).toEqual(confirmed);
+      const labels = { falsePositives: 1, truePositives: 1 };
+      expect((await repo.moduleHistories(['web'], WINDOWS)).get('web')).toEqual({
         ...EMPTY_HISTORY,
-        resurrections: 2,
+        resurrections: 3,
+        held: 1,
         reKilled: 1,
-        recentResurrections: 2,
-        labels: oneTruePositive,
-        fleetLabels: oneTruePositive,
+        recentResurrections: 3,
+        labels,
+        fleetLabels: labels,
       });
+    });
+
+    it('applies no re-kill label whose causing record was a duplicate', async () => {
+      const { repo } = await open();
+      const success = done('d-success', 'success', -11, -10);
+      const stored = sampleRecord({ killId: 'd-stored', timestamp: at(-1) });
+      await insertAll(repo, [success, stored]);
+      const again = sampleRecord({ killId: 'd-stored', outcomeId: 'other', decisionId: 'other', timestamp: at(0) });
+      expect(await repo.commitBatch({ records: [again], reKills: [{ killId: 'd-success', at: at(0), causedBy: 'd-stored' }], rejections: [] })).toEqual(['duplicate']);
+      expect(await repo.get('d-success')).toEqual(success);
+      expect(await repo.get('d-stored')).toEqual(stored);
     });
 
     it('records an operator\'s rejection of a pending kill only, and keeps it from being approved afterwards', async () => {
@@ -358,13 +442,20 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0, reKilled: 0, truePositives: 0 });
     });
 
-    it('stores a rejection once per delivery id', async () => {
+    it('stores a rejection once per delivery id, with or without records in the same commit', async () => {
       const { repo } = await open();
-      await repo.saveRejection(rejection('1-0'));
-      await repo.saveRejection(rejection('1-0', 'a different reason'));
+      await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('1-0')] });
+      await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('1-0', 'a different reason')] });
       expect((await repo.stats()).rejections).toBe(1);
-      await repo.saveRejection({ ...rejection('2-0'), killId: 'kill-hint', raw: { kill_id: 'kill-hint', severity: 'loud' } });
-      expect((await repo.stats()).rejections).toBe(2);
+      const kept = sampleRecord({ killId: 'r-kept' });
+      const results = await repo.commitBatch({
+        records: [kept],
+        reKills: [],
+        rejections: [{ ...rejection('2-0'), killId: 'kill-hint', raw: { kill_id: 'kill-hint', severity: 'loud' } }, rejection('3-0'), rejection('2-0', 'again')],
+      });
+      expect(results).toEqual(['inserted']);
+      expect(await repo.get('r-kept')).toEqual(kept);
+      expect((await repo.stats()).rejections).toBe(3);
     });
 
     it('returns the newest calibration run', async () => {
@@ -406,7 +497,7 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         done('st-came-back', 'already_running', -7, -7, { healthStatus: 'none' }),
         rejected('st-rejected', -5),
       ]);
-      await repo.saveRejection(rejection('9-0'));
+      await repo.commitBatch({ records: [], reKills: [], rejections: [rejection('9-0')] });
       const stats = await repo.stats();
       expect(stats).toEqual({
         total: 11,

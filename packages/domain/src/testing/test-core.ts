@@ -3,7 +3,9 @@ import type { KillReport } from '../model';
 import type { PolicyConfig } from '../policy';
 import { DEFAULT_POLICY } from '../policy';
 import type { Delivery } from '../ports';
+import { DEFAULT_RESURRECTION } from '../use-cases/core';
 import type { MedicCore } from '../use-cases/core';
+import { KillPipeline } from '../use-cases/kill-pipeline';
 import { killEntryFields } from './fixtures';
 import { InMemoryFleet } from './in-memory-fleet';
 import { InMemoryKillSource, InMemoryStream } from './in-memory-kill-source';
@@ -24,6 +26,8 @@ export interface TestCore {
   readonly source: InMemoryKillSource;
   readonly repo: InMemoryOutcomeRepo;
   readonly fleet: InMemoryFleet;
+  /** A pipeline over the core, as the agent keeps one. */
+  readonly pipeline: KillPipeline;
   /** Every event the core emitted, in order. */
   readonly events: DomainEvent[];
   /** Publishes a kill report (or raw fields) and returns it as the source delivers it. */
@@ -31,7 +35,7 @@ export interface TestCore {
 }
 
 /** What createTestCore accepts: settings of the core, and in-memory adapters to use instead of fresh ones. */
-export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'threatTimeoutMs' | 'approvalTtlMinutes' | 'newId' | 'signing'>> {
+export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'resurrection' | 'approvalTtlMinutes' | 'newId' | 'signing'>> {
   readonly clock?: ManualClock;
   readonly repo?: InMemoryOutcomeRepo;
   readonly fleet?: InMemoryFleet;
@@ -56,7 +60,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     newId: options.newId ?? (() => `id-${++ids}`),
     policy,
     mode: options.mode ?? 'live',
-    threatTimeoutMs: options.threatTimeoutMs ?? 2_000,
+    resurrection: options.resurrection ?? DEFAULT_RESURRECTION,
     approvalTtlMinutes: options.approvalTtlMinutes ?? 60,
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
     onEvent: (event) => events.push(event),
@@ -69,5 +73,5 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     if (delivery?.id !== id) throw new Error(`expected delivery ${id}, got ${delivery?.id ?? 'nothing'}`);
     return delivery;
   };
-  return { core, clock, stream, source, repo, fleet, events, deliver };
+  return { core, clock, stream, source, repo, fleet, pipeline: new KillPipeline(core), events, deliver };
 }

@@ -4,6 +4,16 @@ import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
 import type { SigningPolicy } from '../report-signature';
 
+/** How resurrections run: how many at once, and how long an unreachable engine is retried. */
+export interface ResurrectionSettings {
+  /** Resurrections running at once (at most one per module). */
+  readonly concurrency: number;
+  /** An engine outage during a resurrection is retried until this long after the resurrection began; then it is a failure. */
+  readonly retryDeadlineSeconds: number;
+}
+
+export const DEFAULT_RESURRECTION: ResurrectionSettings = { concurrency: 8, retryDeadlineSeconds: 300 };
+
 /** Everything the use cases work with: the ports, the policy and the few settings that are not policy. */
 export interface MedicCore {
   readonly source: KillSource;
@@ -15,8 +25,7 @@ export interface MedicCore {
   readonly newId: IdGenerator;
   readonly policy: PolicyConfig;
   readonly mode: Mode;
-  /** Time limit for one threat-intel lookup, ms of `clock`. */
-  readonly threatTimeoutMs: number;
+  readonly resurrection: ResurrectionSettings;
   /** How long a pending_review kill can be approved. */
   readonly approvalTtlMinutes: number;
   /** Mutable: calibration moves it. */

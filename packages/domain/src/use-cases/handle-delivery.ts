@@ -1,22 +1,27 @@
+import { MedicError } from '../errors';
+import type { OutcomeRecord, Rejection } from '../model';
 import type { Delivery } from '../ports';
 import type { MedicCore } from './core';
-import { decideKill, duplicate, readEntry, reject, storeAndFinish } from './delivery-steps';
-import type { HandleOutcome } from './delivery-steps';
+import { KillPipeline } from './kill-pipeline';
 
-export type { MedicCore } from './core';
-export type { HandleOutcome } from './delivery-steps';
-export { executeResurrection } from './delivery-steps';
-// The package entry exports this module; the batch form of the use case is exported with it.
-export { handleBatch } from './handle-batch';
-export type { HandleBatchOptions } from './handle-batch';
+/** What became of one delivery once everything it set off is over; `record` is the stored state after any resurrection. */
+export type HandleOutcome =
+  | { readonly kind: 'rejected'; readonly rejection: Rejection }
+  | { readonly kind: 'duplicate'; readonly record: OutcomeRecord }
+  | { readonly kind: 'decided'; readonly record: OutcomeRecord };
 
 /**
- * Reads, decides, records and (live, approve_auto) executes one delivery, then acknowledges it (DESIGN §3–§6).
+ * One delivery as a batch of one through a KillPipeline of its own, waiting for everything it sets off (a resurrection,
+ * engine retries included). For programs that handle kills one at a time; the agent feeds a long-lived pipeline in batches.
  * Errors of the store or the source propagate and leave the delivery unacknowledged, so it is retried later.
  */
 export async function handleDelivery(core: MedicCore, delivery: Delivery): Promise<HandleOutcome> {
-  const read = readEntry(core, delivery);
-  if (!read.ok) return reject(core, delivery, read.error);
-  const kill = await decideKill(core, delivery, read.value);
-  return kill.kind === 'stored' ? duplicate(core, kill) : storeAndFinish(core, kill);
+  const pipeline = new KillPipeline(core);
+  const [status] = await pipeline.handle([delivery]);
+  await pipeline.settled();
+  if (!status || status.kind === 'in_hand') throw new MedicError('delivery_not_handled', `delivery ${delivery.id} was not handled`);
+  if (status.kind === 'rejected') return { kind: 'rejected', rejection: status.rejection };
+  const record = await core.repo.get(status.killId);
+  if (!record) throw new MedicError('record_missing', `kill ${status.killId} was handled but its record cannot be read`);
+  return { kind: status.kind === 'duplicate' ? 'duplicate' : 'decided', record };
 }
