@@ -2,7 +2,7 @@ import { restoreThresholds, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore } from '@medic/domain';
 import type { Logger } from './logger';
 
-/** Puts the newest stored calibration in force, calibrates at start-up, then every `intervalHours` (DESIGN §7). */
+/** Puts the newest stored calibration in force, calibrates at start-up, then every `intervalHours`. */
 export class CalibrationTimer {
   #timer: NodeJS.Timeout | null = null;
 

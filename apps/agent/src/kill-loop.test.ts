@@ -60,6 +60,7 @@ describe('KillLoop', () => {
         if (refusals-- > 0) throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
         return t.source.receive(max);
       },
+      open: () => t.source.open(),
       ack: (ids, deadLetters) => t.source.ack(ids, deadLetters),
       health: () => t.source.health(),
       close: () => t.source.close(),

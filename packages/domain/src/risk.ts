@@ -1,9 +1,9 @@
 import { estimateFalsePositiveRate } from './false-positive-estimate';
 import type { FalsePositiveEstimate } from './false-positive-estimate';
-import { FACTOR_NAMES } from './model';
 import type {
   Decision,
   DecisionOutcome,
+  FactorName,
   GuardCode,
   KillReason,
   KillReport,
@@ -71,20 +71,45 @@ export function riskLevelOf(score: number): RiskLevel {
  * full, 0: history ignored). A module killed rightly more often than the fleet scores higher, one killed wrongly more often lower.
  */
 export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAssessment {
+  const { report, threat } = input;
+  const module = report.targetModule;
+  const weights = policy.weights;
   const falsePositives = estimateFalsePositiveRate(input.history.labels, input.history.fleetLabels);
-  const raw = signalFactors(input, policy);
-  const weights = raw.map((factor) => usableWeight(policy.weights[factor.name]));
-  const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
+  // The signal factors with data, in the canonical order of FACTOR_NAMES: values and weights first, details once.
+  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
+  const configured = Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  const critical = policy.criticalModules.includes(module);
+  const criticality = critical ? 1 : configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
+  const siem = threat.status === 'answered' ? threat.context : null;
+  const wSmith = usableWeight(weights.smith_confidence);
+  const wSeverity = usableWeight(weights.severity);
+  const wReason = usableWeight(weights.kill_reason);
+  const wCriticality = criticality === null ? 0 : usableWeight(weights.module_criticality);
+  const wSiem = siem === null ? 0 : usableWeight(weights.siem_risk_score);
+  const present = 3 + (criticality === null ? 0 : 1) + (siem === null ? 0 : 1);
+  const totalWeight = wSmith + wSeverity + wReason + wCriticality + wSiem;
   // All-zero weights would leave the mean undefined; count every present factor equally instead.
-  const normalized = weights.map((weight) => (totalWeight > 0 ? weight / totalWeight : 1 / raw.length));
-  const factors = raw.map((factor, i): RiskFactor => {
-    const normalizedWeight = normalized[i] ?? 0;
-    return { ...factor, weight: weights[i] ?? 0, normalizedWeight, contribution: normalizedWeight * factor.value };
-  });
-  const signals = clamp01(factors.reduce((sum, factor) => sum + factor.contribution, 0));
+  const share = (weight: number): number => (totalWeight > 0 ? weight / totalWeight : 1 / present);
+
+  const factors: RiskFactor[] = [
+    factorOf('smith_confidence', clamp01(report.confidenceScore), wSmith, share(wSmith), `Smith's confidence in the kill is ${fmt(report.confidenceScore)}`),
+    factorOf('severity', SEVERITY_RISK[report.severity], wSeverity, share(wSeverity), `severity ${report.severity}`),
+    factorOf('kill_reason', KILL_REASON_RISK[report.killReason], wReason, share(wReason), `kill reason ${report.killReason}`),
+  ];
+  if (criticality !== null) {
+    const detail = critical ? `${module} is on critical_modules` : `${module} has configured criticality ${fmt(configured ?? 0)}`;
+    factors.push(factorOf('module_criticality', criticality, wCriticality, share(wCriticality), detail));
+  }
+  if (siem !== null) {
+    const detail = `threat intel risk ${fmt(siem.riskScore)} from ${siem.alertCount} alert(s) in ${siem.lookbackHours} h`;
+    factors.push(factorOf('siem_risk_score', clamp01(siem.riskScore), wSiem, share(wSiem), detail));
+  }
+  let sum = 0;
+  for (const factor of factors) sum += factor.contribution;
+  const signals = clamp01(sum);
   let score = signals;
   if (falsePositives) {
-    const strength = usableWeight(policy.weights.false_positive_history);
+    const strength = usableWeight(weights.false_positive_history);
     const moduleRight = 1 - falsePositives.rate;
     const fleetRight = 1 - falsePositives.fleetRate;
     score = strength === 0 ? signals : logistic(logit(signals) + strength * (logit(moduleRight) - logit(fleetRight)));
@@ -99,10 +124,13 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
         `against the fleet's ${fmt(falsePositives.fleetRate)}: the score's odds × ${fmt((odds(moduleRight) / odds(fleetRight)) ** strength)}`,
     });
   }
-  return { score, level: riskLevelOf(score), confidence: confidenceOf(input.threat, falsePositives), factors, falsePositives };
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, falsePositives), factors, falsePositives };
 }
 
-/** The verdict for one kill: guards first, then the risk level and the auto-approve conditions (DESIGN §4). Pure and deterministic. */
+/**
+ * The verdict for one kill: guards first, then the risk level and the auto-approve conditions. Pure and deterministic.
+ * Its cost is the stored record's: the plain-English reasoning is built once, here, in one pass.
+ */
 export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
   const assessment = assessRisk(input, policy);
   const verdict = guardVerdict(input, policy, assessment) ?? levelVerdict(input, policy, assessment);
@@ -124,39 +152,14 @@ export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
   };
 }
 
-type RawFactor = Pick<RiskFactor, 'name' | 'value' | 'detail'>;
-
 interface Verdict {
   readonly outcome: DecisionOutcome;
   readonly guard: GuardCode | null;
   readonly sentence: string;
 }
 
-/** The factors read from the kill itself and its context (everything but the module's history), in canonical order. */
-function signalFactors({ report, threat }: DecisionInput, policy: PolicyConfig): RawFactor[] {
-  const module = report.targetModule;
-  const factors: RawFactor[] = [
-    { name: 'smith_confidence', value: clamp01(report.confidenceScore), detail: `Smith's confidence in the kill is ${fmt(report.confidenceScore)}` },
-    { name: 'severity', value: SEVERITY_RISK[report.severity], detail: `severity ${report.severity}` },
-    { name: 'kill_reason', value: KILL_REASON_RISK[report.killReason], detail: `kill reason ${report.killReason}` },
-  ];
-  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
-  const configured = Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
-  if (policy.criticalModules.includes(module)) {
-    factors.push({ name: 'module_criticality', value: 1, detail: `${module} is on critical_modules` });
-  } else if (configured !== undefined && Number.isFinite(configured)) {
-    factors.push({ name: 'module_criticality', value: clamp01(configured), detail: `${module} has configured criticality ${fmt(configured)}` });
-  }
-  if (threat.status === 'answered') {
-    const context = threat.context;
-    factors.push({
-      name: 'siem_risk_score',
-      value: clamp01(context.riskScore),
-      detail: `threat intel risk ${fmt(context.riskScore)} from ${context.alertCount} alert(s) in ${context.lookbackHours} h`,
-    });
-  }
-  // Keep the canonical factor order whatever order they were found in.
-  return factors.sort((a, b) => FACTOR_NAMES.indexOf(a.name) - FACTOR_NAMES.indexOf(b.name));
+function factorOf(name: FactorName, value: number, weight: number, normalizedWeight: number, detail: string): RiskFactor {
+  return { name, value, weight, normalizedWeight, contribution: normalizedWeight * value, detail };
 }
 
 /** Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the module's false-positive estimate. */
@@ -221,24 +224,26 @@ function levelVerdict(input: DecisionInput, policy: PolicyConfig, risk: RiskAsse
     return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is medium.` };
   }
   const failed = failedAutoApproveConditions(input, policy, risk);
-  if (failed.length === 0) {
+  if (failed === '') {
     return {
       outcome: 'approve_auto',
       guard: null,
       sentence: `Auto-approved: risk ${score} is ${risk.level}, within the auto-approve ceiling ${fmt(input.autoApproveMaxScore)}, with confidence ${fmt(risk.confidence)} (at least ${fmt(policy.autoApprove.minConfidence)}).`,
     };
   }
-  return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is ${risk.level}, but ${failed.join(', and ')}.` };
+  return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is ${risk.level}, but ${failed}.` };
 }
 
-function failedAutoApproveConditions({ report, autoApproveMaxScore }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): string[] {
-  const failed: string[] = [];
-  if (!policy.autoApprove.enabled) failed.push('auto-approve is disabled');
-  if (risk.confidence < policy.autoApprove.minConfidence) {
-    failed.push(`confidence ${fmt(risk.confidence)} is below the required ${fmt(policy.autoApprove.minConfidence)}`);
-  }
-  if (risk.score > autoApproveMaxScore) failed.push(`risk ${fmt(risk.score)} is above the auto-approve ceiling ${fmt(autoApproveMaxScore)}`);
-  if (policy.criticalModules.includes(report.targetModule)) failed.push(`${report.targetModule} is on critical_modules`);
+/** The auto-approve conditions that fail, joined as one clause; '' when none does. */
+function failedAutoApproveConditions({ report, autoApproveMaxScore }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): string {
+  let failed = '';
+  const add = (condition: string): void => {
+    failed = failed === '' ? condition : `${failed}, and ${condition}`;
+  };
+  if (!policy.autoApprove.enabled) add('auto-approve is disabled');
+  if (risk.confidence < policy.autoApprove.minConfidence) add(`confidence ${fmt(risk.confidence)} is below the required ${fmt(policy.autoApprove.minConfidence)}`);
+  if (risk.score > autoApproveMaxScore) add(`risk ${fmt(risk.score)} is above the auto-approve ceiling ${fmt(autoApproveMaxScore)}`);
+  if (policy.criticalModules.includes(report.targetModule)) add(`${report.targetModule} is on critical_modules`);
   return failed;
 }
 
@@ -246,12 +251,34 @@ function scoreSentence(risk: RiskAssessment): string {
   return `Risk score ${fmt(risk.score)} (${risk.level}) with confidence ${fmt(risk.confidence)}.`;
 }
 
+/**
+ * The FACTORS_IN_REASONING averaged factors with the biggest contributions, biggest first; ties keep the canonical order, so
+ * the text is deterministic. History is named in its own sentence. A selection, not a sort: there are at most six factors.
+ */
 function factorsSentence(factors: readonly RiskFactor[]): string {
-  // Stable sort: ties keep the canonical factor order, so the text is deterministic. History is named in its own sentence.
-  const averaged = factors.filter((f) => f.name !== 'false_positive_history');
-  const top = [...averaged].sort((a, b) => b.contribution - a.contribution).slice(0, FACTORS_IN_REASONING);
-  const parts = top.map((f) => `${f.name} ${fmt(f.value)} × weight ${fmt(f.normalizedWeight)} = ${fmt(f.contribution)} (${f.detail})`);
-  return `Main factors: ${parts.join('; ')}.`;
+  let text = 'Main factors: ';
+  let taken = 0;
+  let lastContribution = Infinity;
+  let lastIndex = -1;
+  for (;;) {
+    // The next factor in (contribution desc, index asc) order after the one taken last.
+    let best = -1;
+    for (let i = 0; i < factors.length; i++) {
+      const f = factors[i]!;
+      if (f.name === 'false_positive_history') continue;
+      const c = f.contribution;
+      const after = c < lastContribution || (c === lastContribution && i > lastIndex);
+      if (after && (best === -1 || c > factors[best]!.contribution)) best = i;
+    }
+    if (best === -1) break;
+    const f = factors[best]!;
+    text += `${taken > 0 ? '; ' : ''}${f.name} ${fmt(f.value)} × weight ${fmt(f.normalizedWeight)} = ${fmt(f.contribution)} (${f.detail})`;
+    lastContribution = f.contribution;
+    lastIndex = best;
+    taken += 1;
+    if (taken === FACTORS_IN_REASONING) break;
+  }
+  return `${text}.`;
 }
 
 function threatSentence(threat: ThreatLookup): string {

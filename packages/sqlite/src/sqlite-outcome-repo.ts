@@ -169,7 +169,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
   }
 
   /**
-   * One transaction, so the whole batch costs one commit (one WAL sync under synchronous FULL): DESIGN §13. Raw SQL with
+   * One transaction, so the whole batch costs one commit (one WAL sync under synchronous FULL). Raw SQL with
    * cached statements on purpose: this runs for every batch, and the query builder cost more than the statements themselves.
    * No RETURNING: a statement that inserted all its rows says so by its count, and only one that did not is looked into.
    */

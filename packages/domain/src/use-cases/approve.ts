@@ -20,7 +20,7 @@ export interface Approval {
 
 /**
  * Approves a pending_review kill, or a resurrection that failed because the engine stayed unreachable, and hands it to the
- * pipeline, which resurrects it once its module is free (DESIGN §9). Does not wait for the resurrection.
+ * pipeline, which resurrects it once its module is free. Does not wait for the resurrection.
  */
 export async function approveKill(core: MedicCore, pipeline: KillPipeline, killId: string, approvedBy: string): Promise<Result<Approval, ApprovalRefusal>> {
   const refusal = await refuseVerdict(core, killId, 'approve');

@@ -87,7 +87,7 @@ const isJob = (item: Kill | Job): item is Job => 'record' in item;
 const noop = (): void => undefined;
 
 /**
- * The one path every delivery takes (DESIGN §4–§6, §13). A batch is read, decided and committed as a group: one look-up of
+ * The one path every delivery takes. A batch is read, decided and committed as a group: one look-up of
  * the stored kills, one module-history query and one threat-intel look-up per module, one transaction for the records,
  * re-kill labels and rejections, then one acknowledgement for everything final (dead letters included). A single delivery
  * is a batch of one.
@@ -95,8 +95,10 @@ const noop = (): void => undefined;
  * Resurrections leave the batch path: up to `resurrection.concurrency` run at once, at most one per module, each
  * acknowledged once its own outcome is durable, so the stream's pending list is the set of kills in flight. A kill of a
  * module whose resurrection is in flight waits, undecided, until that one is over, so the restart budget and the re-kill
- * label it sees are exactly those of handling the deliveries one by one. An unreachable engine is retried with backoff
- * until the resurrection's deadline; only then is the outcome failure / docker_unavailable.
+ * label it sees are exactly those of handling the deliveries one by one. The fleet's label counts (the prior every
+ * module's estimate is shrunk towards) are those stored when its batch was looked up: other modules' resurrections in
+ * flight have no outcome yet, and a kill that waited for its module is decided after later kills of other modules. An unreachable engine is retried with backoff until the resurrection's deadline; only then is the outcome
+ * failure / docker_unavailable.
  */
 export class KillPipeline {
   readonly #core: MedicCore;
@@ -255,7 +257,7 @@ export class KillPipeline {
   }
 
   /**
-   * The batch itself, in the order of DESIGN §4–§6: look up, decide (labelling re-kills as its own step), commit, queue
+   * The batch itself, in order: look up, decide (labelling re-kills as its own step), commit, queue
    * resurrections, acknowledge. Later kills of a module see the effect of earlier ones: labels on the module's history at
    * once, a resurrection by waiting for it.
    */
@@ -279,8 +281,6 @@ export class KillPipeline {
     const histories = modules.size > 0 ? await this.#call('store', () => core.repo.moduleHistories([...modules], windows)) : new Map<string, ModuleHistory>();
     const threats = await this.#lookupThreats(modules);
     const autoApproveMaxScore = core.thresholds.autoApproveMaxScore;
-    /** Re-kill labels of this batch inside the history window: true positives the fleet's counts read above do not hold yet. */
-    let fleetReKills = 0;
 
     // Decide, in delivery order.
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
@@ -352,9 +352,8 @@ export class KillPipeline {
       if (reKill.label) {
         labels.push(reKill.label);
         histories.set(module, reKill.history);
-        if (reKill.counted) fleetReKills += 1;
       }
-      const history = fleetReKills === 0 ? reKill.history : withFleetTruePositives(reKill.history, fleetReKills);
+      const history = reKill.history;
       const previous = reKill.label?.killId ?? null;
       const threat = threats?.get(module) ?? DISABLED;
       if (threats) core.onEvent({ type: 'threat_intel', killId, lookup: threat });
@@ -657,7 +656,7 @@ function historyWindows(now: Date, policy: PolicyConfig): HistoryWindows {
 }
 
 /**
- * Re-kill labelling (DESIGN §7): a kill of a module whose newest unlabelled success falls inside the re-kill window says
+ * Re-kill labelling: a kill of a module whose newest unlabelled success falls inside the re-kill window says
  * that resurrection was wrong. Returns the label (written in the same transaction as the new kill's record) and the
  * history as the store will hold it then, which the decision and later kills of the module in the batch see.
  */
@@ -666,9 +665,9 @@ function labelReKill(
   causedBy: string,
   at: string,
   windows: HistoryWindows,
-): { label: ReKillLabel | null; history: ModuleHistory; counted: boolean } {
+): { label: ReKillLabel | null; history: ModuleHistory } {
   const previous = history.unlabelledSuccesses[0];
-  if (!previous) return { label: null, history, counted: false };
+  if (!previous) return { label: null, history };
   // Inside the history window the success now counts as re-killed, a true positive, instead of held.
   const counted = Date.parse(previous.completedAt) >= Date.parse(windows.historySince);
   const labels = counted ? { ...history.labels, truePositives: history.labels.truePositives + 1 } : history.labels;
@@ -681,13 +680,7 @@ function labelReKill(
       unlabelledSuccesses: history.unlabelledSuccesses.slice(1),
       labels,
     },
-    counted,
   };
-}
-
-/** The history with `extra` true positives more in the fleet's counts. */
-function withFleetTruePositives(history: ModuleHistory, extra: number): ModuleHistory {
-  return { ...history, fleetLabels: { ...history.fleetLabels, truePositives: history.fleetLabels.truePositives + extra } };
 }
 
 function recordOf(core: MedicCore, report: KillReport, decision: Decision, threat: ThreatLookup, executing: boolean, at: string): OutcomeRecord {

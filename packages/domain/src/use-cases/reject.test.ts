@@ -51,20 +51,20 @@ describe('rejectKill', () => {
     await expect(rejectKill(t.core, 'kill-threat', 'alice')).resolves.toMatchObject({ ok: false, error: { code: 'not_pending' } });
 
     const approved = await withPendingKill();
-    const approval = await approveKill(approved.core, 'kill-pending', 'alice');
+    const approval = await approveKill(approved.core, approved.pipeline, 'kill-pending', 'alice');
     if (approval.ok) await approval.value.execution;
     await expect(rejectKill(approved.core, 'kill-pending', 'bob')).resolves.toMatchObject({ ok: false, error: { code: 'not_pending', message: expect.stringContaining('approved by alice') } });
 
     const twice = await withPendingKill();
     await rejectKill(twice.core, 'kill-pending', 'alice');
     await expect(rejectKill(twice.core, 'kill-pending', 'bob')).resolves.toMatchObject({ ok: false, error: { code: 'not_pending', message: expect.stringContaining('rejected by alice') } });
-    await expect(approveKill(twice.core, 'kill-pending', 'bob')).resolves.toMatchObject({ ok: false, error: { code: 'not_pending' } });
+    await expect(approveKill(twice.core, twice.pipeline, 'kill-pending', 'bob')).resolves.toMatchObject({ ok: false, error: { code: 'not_pending' } });
     expect(twice.fleet.attempts).toEqual([]);
   });
 
   it('lets exactly one of a racing approval and rejection win', async () => {
     const t = await withPendingKill();
-    const [approval, rejection] = await Promise.all([approveKill(t.core, 'kill-pending', 'alice'), rejectKill(t.core, 'kill-pending', 'bob')]);
+    const [approval, rejection] = await Promise.all([approveKill(t.core, t.pipeline, 'kill-pending', 'alice'), rejectKill(t.core, 'kill-pending', 'bob')]);
     expect([approval.ok, rejection.ok].filter(Boolean)).toHaveLength(1);
     if (approval.ok) await approval.value.execution;
     const record = await t.repo.get('kill-pending');
