@@ -65,7 +65,7 @@ echo "state: $(docker inspect "$CONTAINER" --format '{{.State.Status}}'), Starte
 
 say "Start the agent (config/demo.yaml: live, auto-approve on) in $WORK"
 # Relative paths resolve against the directory the agent was started from: the database lands in $WORK/data.
-(cd "$WORK" && exec node "$REPO/apps/agent/dist/main.js" --config "$REPO/config/demo.yaml") >"$WORK/agent.log" 2>&1 &
+(cd "$WORK" && exec "$REPO/apps/agent/bin/medic-agent" --config "$REPO/config/demo.yaml") >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 for _ in $(seq 1 100); do
   curl -s "$API/health" >/dev/null && break
