@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '@medic/domain';
+import { DEFAULT_KILL_WINDOW_SECONDS, HEALTH_TIMEOUT_LABEL, readHealthTimeoutLabel, verifyKill } from '@medic/domain';
 import type {
+  ContainerLabels,
   ContainerState,
   HealthCheck,
+  LabelNotes,
   HealthStatus,
   ResurrectionError,
   ResurrectionResult,
@@ -13,7 +15,7 @@ import type {
 import type { DockerClient, DockerContainerDetails, DockerContainerHandle } from './docker-client';
 import { classifyDockerError, describeError } from './docker-errors';
 import { hasHealthCheck, readHealth } from './health-state';
-import { locateContainer } from './locate';
+import { findContainer, locateContainer } from './locate';
 
 export interface DockerResurrectorOptions {
   readonly docker: DockerClient;
@@ -64,6 +66,8 @@ interface Progress {
   containerId: string | null;
   /** What verify_kill found, when it ran. */
   verification?: string;
+  /** What the container's labels did. */
+  labels?: LabelNotes;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -89,7 +93,28 @@ export class DockerResurrector implements Resurrector {
       result = fromDockerError(error);
     }
     const verification = result.verification ?? progress.verification;
-    return { ...result, action: progress.action, containerId: result.containerId ?? progress.containerId, ...(verification ? { verification } : {}) };
+    const labels = result.labels ?? progress.labels;
+    return {
+      ...result,
+      action: progress.action,
+      containerId: result.containerId ?? progress.containerId,
+      ...(verification ? { verification } : {}),
+      ...(labels ? { labels } : {}),
+    };
+  }
+
+  async containerLabels(target: ResurrectionTarget): Promise<ContainerLabels> {
+    try {
+      const finding = findContainer(this.docker, target);
+      finding.catch(() => undefined);
+      const ping = await this.ping();
+      if (ping !== null) return { status: 'unavailable', reason: `Docker engine not reachable: ${ping}` };
+      const found = await finding;
+      return found.ok ? { status: 'found', container: found.value.name, labels: { ...found.value.labels } } : { status: 'none' };
+    } catch (error) {
+      const result = fromDockerError(error);
+      return result.error === 'docker_unavailable' ? { status: 'unavailable', reason: result.message ?? 'Docker engine not reachable' } : { status: 'none' };
+    }
   }
 
   private async run(target: ResurrectionTarget, restartIfRunning: boolean, progress: Progress): Promise<ResurrectionResult> {
@@ -99,14 +124,19 @@ export class DockerResurrector implements Resurrector {
     const ping = await this.ping();
     if (ping !== null) return failure('docker_unavailable', `Docker engine not reachable: ${ping}`);
     const located = await locating;
-    if (!located.ok) return failure(located.error.error, located.error.message);
+    if (!located.ok) {
+      const { label } = located.error;
+      const labels = label ? (label.warning ? { applied: [], ignored: [label.sentence] } : { applied: [`${label.sentence}: nothing was restarted`], ignored: [] }) : null;
+      return { ...failure(located.error.error, located.error.message), ...(labels ? { labels } : {}) };
+    }
     const { id, name, details } = located.value;
     progress.containerId = id;
+    const healthTimeoutMs = this.healthTimeout(name, located.value.labels, progress);
     const container = this.docker.getContainer(id);
     let before = details ?? (await container.inspect());
     // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
     if (this.settings.verifyKill && (!before.State.Running || restartIfRunning)) {
-      before = await this.settled(container, before);
+      before = await this.settled(container, before, healthTimeoutMs);
       const verdict = verifyKill(containerState(name, before), target.killedAt, this.settings.killWindowMs);
       if (!verdict.proceed) {
         const healthStatus = !before.State.Running ? null : hasHealthCheck(before) ? 'healthy' : 'none';
@@ -116,12 +146,26 @@ export class DockerResurrector implements Resurrector {
     }
     progress.action = before.State.Running ? (restartIfRunning ? 'restart' : 'none') : 'start';
     const refused = await this.bringUp(container, progress.action, name);
-    return refused ?? this.prove(container, progress.action, name, before, progress.startedAt);
+    return refused ?? this.prove(container, progress.action, name, before, progress.startedAt, healthTimeoutMs);
+  }
+
+  /** The container's health timeout: its medic.health-timeout label when usable (noted in progress), else the configured one. */
+  private healthTimeout(name: string, labels: Readonly<Record<string, string>>, progress: Progress): number {
+    const configured = this.settings.healthCheckTimeoutMs;
+    const reading = readHealthTimeoutLabel(name, labels);
+    if (reading.status === 'absent') return configured;
+    if (reading.status === 'invalid') {
+      progress.labels = { applied: [], ignored: [reading.warning] };
+      return configured;
+    }
+    const applied = `label ${HEALTH_TIMEOUT_LABEL}=${reading.value} on container ${name} set the health timeout to ${reading.value} s (configured: ${configured / 1000} s)`;
+    progress.labels = { applied: [applied], ignored: [] };
+    return reading.value * 1000;
   }
 
   /** The container once a running one's health check has decided (healthy or unhealthy), or the health timeout passed. */
-  private async settled(container: DockerContainerHandle, details: DockerContainerDetails): Promise<DockerContainerDetails> {
-    const deadline = this.settings.now() + this.settings.healthCheckTimeoutMs;
+  private async settled(container: DockerContainerHandle, details: DockerContainerDetails, healthTimeoutMs: number): Promise<DockerContainerDetails> {
+    const deadline = this.settings.now() + healthTimeoutMs;
     let current = details;
     while (current.State.Running && hasHealthCheck(current) && readHealth(current) === 'starting' && this.settings.now() < deadline) {
       await sleep(Math.min(this.settings.healthCheckIntervalMs, deadline - this.settings.now()));
@@ -185,6 +229,7 @@ export class DockerResurrector implements Resurrector {
     name: string,
     before: DockerContainerDetails,
     startedAt: number,
+    healthTimeoutMs: number,
   ): Promise<ResurrectionResult> {
     const first = await container.inspect();
     const id = first.Id;
@@ -195,7 +240,7 @@ export class DockerResurrector implements Resurrector {
       return { ...failure('start_failed', `${name} was not restarted (its start time did not change)`), containerId: id };
     }
     if (!hasHealthCheck(first) && !hasHealthCheck(before)) return this.awaitStable(container, name, first, startedAt);
-    return this.awaitHealthy(container, name, id, startedAt);
+    return this.awaitHealthy(container, name, id, startedAt, healthTimeoutMs);
   }
 
   private async awaitStable(container: DockerContainerHandle, name: string, first: DockerContainerDetails, startedAt: number): Promise<ResurrectionResult> {
@@ -211,8 +256,8 @@ export class DockerResurrector implements Resurrector {
     return { outcome: 'success', action: 'none', containerId: first.Id, healthStatus: 'none', timeToHealthy: runningAfter, error: null, message: null };
   }
 
-  private async awaitHealthy(container: DockerContainerHandle, name: string, id: string, startedAt: number): Promise<ResurrectionResult> {
-    const { healthCheckIntervalMs, healthCheckTimeoutMs } = this.settings;
+  private async awaitHealthy(container: DockerContainerHandle, name: string, id: string, startedAt: number, healthCheckTimeoutMs: number): Promise<ResurrectionResult> {
+    const { healthCheckIntervalMs } = this.settings;
     const deadline = this.settings.now() + healthCheckTimeoutMs;
     for (;;) {
       const details = await container.inspect();

@@ -1,11 +1,7 @@
+import { ENABLE_LABEL, MODULE_LABEL, readEnableLabel } from '@medic/domain';
 import type { ResurrectionError, ResurrectionTarget, Result } from '@medic/domain';
 import type { DockerClient, DockerContainerDetails, DockerContainerSummary } from './docker-client';
 import { classifyDockerError } from './docker-errors';
-
-/** Label naming the module a container serves, for containers whose name is not the module's. */
-export const MODULE_LABEL = 'medic.module';
-/** Label opting a container in to resurrection when `requireLabel` is on; its value must be "true". */
-export const ENABLE_LABEL = 'medic.enable';
 
 /** The container a target resolved to. */
 export interface LocatedContainer {
@@ -15,11 +11,15 @@ export interface LocatedContainer {
   readonly matchedBy: 'instance_id' | 'module_name' | 'module_label';
   /** Its current state, when the lookup read it already (found by name); saves the caller an inspect. */
   readonly details: DockerContainerDetails | null;
+  /** Its labels ({} without any). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface LocateFailure {
   readonly error: Extract<ResurrectionError, 'container_not_found' | 'ambiguous_target' | 'not_enabled'>;
   readonly message: string;
+  /** not_enabled because of the container's own medic.enable label: what it said (a warning when its value was unreadable). */
+  readonly label?: { readonly sentence: string; readonly warning: boolean };
 }
 
 /** Escapes regular-expression metacharacters (Docker's name filter is a Go regular expression). */
@@ -46,19 +46,23 @@ async function byModuleLabel(docker: DockerClient, module: string): Promise<Dock
 
 /**
  * Finds the target's container (DESIGN §5): named exactly the instance id, else named exactly the
- * module, else the one container labelled medic.module=<module>; never a substring match. Engine
- * errors are thrown for the caller to classify.
+ * module, else the one container labelled medic.module=<module>; never a substring match. Then its own
+ * say: medic.enable=false (or an unreadable value) always excludes it; with requireLabel only
+ * medic.enable=true lets it through. Engine errors are thrown for the caller to classify.
  */
 export async function locateContainer(
   docker: DockerClient,
   target: ResurrectionTarget,
   requireLabel: boolean,
 ): Promise<Result<LocatedContainer, LocateFailure>> {
-  const found = await findCandidate(docker, target);
+  const found = await findContainer(docker, target);
   if (!found.ok) return found;
   const located = found.value;
-  const labels = located.details ? located.details.Config.Labels : found.labels;
-  if (requireLabel && labels?.[ENABLE_LABEL] !== 'true') {
+  const enable = readEnableLabel(located.name, located.labels);
+  if (enable.excluded !== null) {
+    return { ok: false, error: { error: 'not_enabled', message: enable.excluded, label: { sentence: enable.excluded, warning: enable.warning !== null } } };
+  }
+  if (requireLabel && !enable.optedIn) {
     return {
       ok: false,
       error: { error: 'not_enabled', message: `container ${located.name} is not labelled ${ENABLE_LABEL}=true, which resurrection requires` },
@@ -67,20 +71,20 @@ export async function locateContainer(
   return { ok: true, value: located };
 }
 
-type Candidate = Result<LocatedContainer, LocateFailure> & { readonly labels?: Readonly<Record<string, string>> | null };
-
-async function findCandidate(docker: DockerClient, target: ResurrectionTarget): Promise<Candidate> {
+/** The target's container, by the rule locateContainer describes, before its labels are consulted. */
+export async function findContainer(docker: DockerClient, target: ResurrectionTarget): Promise<Result<LocatedContainer, LocateFailure>> {
+  const labelsOf = (details: DockerContainerDetails): Readonly<Record<string, string>> => details.Config.Labels ?? {};
   const byInstance = await byExactName(docker, target.instanceId);
-  if (byInstance) return { ok: true, value: { id: byInstance.Id, name: target.instanceId, matchedBy: 'instance_id', details: byInstance } };
+  if (byInstance) return { ok: true, value: { id: byInstance.Id, name: target.instanceId, matchedBy: 'instance_id', details: byInstance, labels: labelsOf(byInstance) } };
   if (target.module !== target.instanceId) {
     const byModule = await byExactName(docker, target.module);
-    if (byModule) return { ok: true, value: { id: byModule.Id, name: target.module, matchedBy: 'module_name', details: byModule } };
+    if (byModule) return { ok: true, value: { id: byModule.Id, name: target.module, matchedBy: 'module_name', details: byModule, labels: labelsOf(byModule) } };
   }
   const labelled = await byModuleLabel(docker, target.module);
   const [only, ...others] = labelled;
   if (only && others.length === 0) {
     const name = (only.Names[0] ?? only.Id).replace(/^\//, '');
-    return { ok: true, value: { id: only.Id, name, matchedBy: 'module_label', details: null }, labels: only.Labels ?? null };
+    return { ok: true, value: { id: only.Id, name, matchedBy: 'module_label', details: null, labels: only.Labels ?? {} } };
   }
   if (only) {
     const names = labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();

@@ -13,6 +13,13 @@ export type DomainEvent =
   /** The engine was unreachable; the resurrection is tried again after `delayMs`. */
   | { readonly type: 'resurrection_retry'; readonly killId: string; readonly module: string; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'resurrected'; readonly killId: string; readonly module: string; readonly result: ResurrectionResult }
+  /** A container label with a value Medic cannot use was ignored; `warning` names the container and the label. */
+  | { readonly type: 'label_ignored'; readonly killId: string; readonly module: string; readonly warning: string }
+  /**
+   * Just before an automatic resurrection, a container label changed the decision's inputs and the decision made again is no
+   * longer approve_auto: nothing is restarted, the record now holds `decision`.
+   */
+  | { readonly type: 'redecided'; readonly killId: string; readonly module: string; readonly decision: Decision; readonly because: string }
   /** A resurrection left unfinished at shutdown: its record stays executing and its delivery pending, to be re-checked on restart. */
   | { readonly type: 'abandoned'; readonly killId: string; readonly module: string }
   /**

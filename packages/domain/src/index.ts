@@ -7,6 +7,8 @@ export * from './kill-report';
 export * from './printable';
 export * from './report-signature';
 export * from './kill-verification';
+export * from './container-labels';
+export * from './notifications';
 export * from './risk';
 export * from './calibration';
 export * from './false-positive-estimate';

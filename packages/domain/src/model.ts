@@ -256,6 +256,16 @@ export interface ResurrectionResult {
   readonly message: string | null;
   /** With verify_kill on: the sentence saying which check held (it goes into the record's reasoning). */
   readonly verification?: string;
+  /** What the container's own labels did, when they did something (it goes into the record's reasoning). */
+  readonly labels?: LabelNotes;
+}
+
+/** What a container's own labels did to a resurrection, as sentences for the record's reasoning. */
+export interface LabelNotes {
+  /** What a label changed: an exclusion, a health timeout. */
+  readonly applied: readonly string[];
+  /** Labels ignored for a value Medic cannot use, each with the warning naming the container and the label. */
+  readonly ignored: readonly string[];
 }
 
 /** A rejected stream entry, kept for operators (DESIGN §3). */

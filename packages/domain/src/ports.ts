@@ -11,7 +11,9 @@ import type {
   ThreatLookup,
   HealthStatus,
   ResurrectionError,
+  Decision,
 } from './model';
+import type { OutboxEntry } from './notifications';
 
 /** One stream entry as delivered: the source's id and the entry's raw fields. */
 export interface Delivery {
@@ -64,10 +66,24 @@ export interface ResurrectOptions {
   readonly restartIfRunning: boolean;
 }
 
+/** The labels of the container a target names, as the engine reports them now. */
+export type ContainerLabels =
+  | { readonly status: 'found'; readonly container: string; readonly labels: Readonly<Record<string, string>> }
+  /** No single container matches (resurrect says which failure: container_not_found or ambiguous_target). */
+  | { readonly status: 'none' }
+  /** The engine did not answer; the caller may retry. */
+  | { readonly status: 'unavailable'; readonly reason: string };
+
 /** Brings killed containers back and proves they are healthy (DESIGN §5). */
 export interface Resurrector {
-  /** Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. An unreachable or timed-out engine is failure docker_unavailable, which the caller may retry. */
+  /**
+   * Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. An unreachable or
+   * timed-out engine is failure docker_unavailable, which the caller may retry. The container's own labels hold: medic.enable
+   * other than true or absent is failure not_enabled, medic.health-timeout replaces the configured health timeout.
+   */
   resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult>;
+  /** The labels of the container resurrect would pick, located the same way; never throws. */
+  containerLabels(target: ResurrectionTarget): Promise<ContainerLabels>;
   /** Whether the container engine answers. */
   health(): Promise<HealthCheck>;
 }
@@ -81,8 +97,20 @@ export interface OutcomeUpdate {
   readonly error: ResurrectionError | null;
   readonly errorMessage: string | null;
   readonly completedAt: string;
-  /** A sentence appended to the record's reasoning (what verify_kill found); absent adds none. */
+  /** A sentence appended to the record's reasoning (what verify_kill found, what a label changed); absent adds none. */
   readonly note?: string;
+  /** Written with the outcome, only when the record was executing. */
+  readonly notifications?: readonly OutboxEntry[];
+}
+
+/**
+ * A decision made again just before an automatic resurrection, because a container label changed its inputs, whose outcome
+ * is no longer approve_auto.
+ */
+export interface Redecision {
+  readonly decision: Pick<Decision, 'outcome' | 'riskScore' | 'riskLevel' | 'confidence' | 'guard' | 'factors' | 'reasoning'>;
+  /** Written with it. */
+  readonly notifications?: readonly OutboxEntry[];
 }
 
 /** Windows for a module-history query, as ISO 8601 UTC lower bounds. */
@@ -108,6 +136,8 @@ export interface BatchWrite {
   /** Each applies only when the record of its `causedBy` is inserted by the same commit. */
   readonly reKills: readonly ReKillLabel[];
   readonly rejections: readonly Rejection[];
+  /** Each is written only when the record of its kill is inserted by the same commit. */
+  readonly notifications?: readonly OutboxEntry[];
 }
 
 /**
@@ -127,8 +157,17 @@ export interface OutcomeRepo {
    * delivery id already stored changes nothing).
    */
   commitBatch(batch: BatchWrite): Promise<Array<'inserted' | 'duplicate'>>;
-  /** Finishes an executing record with its outcome (and `note` appended to its reasoning) and marks it done; a record in any other state (or none) is left unchanged. */
+  /**
+   * Finishes an executing record with its outcome (and `note` appended to its reasoning) and marks it done, writing the
+   * update's notifications in the same transaction; a record in any other state (or none) is left unchanged, and nothing is written.
+   */
   complete(killId: string, update: OutcomeUpdate): Promise<void>;
+  /**
+   * Replaces the decision of an executing record no operator approved (an auto-approval not yet resurrected) with the
+   * redecision's: the record becomes decided and is no longer auto-approved; its notifications are written in the same
+   * transaction. false, and no change, for any other record.
+   */
+  redecide(killId: string, redecision: Redecision): Promise<boolean>;
   /**
    * Moves an approvable record (isApprovable: a decided pending_review one, or a failure for docker_unavailable) to executing
    * with its approver, clearing any earlier outcome; false when it was not approvable.
@@ -162,8 +201,8 @@ export interface OutcomeRepo {
    * reKilled = those re_killed; truePositives = records denied, rejected (rejectedAt set) or re_killed.
    */
   calibrationSample(since: string): Promise<CalibrationSample>;
-  /** Stores one calibration run. */
-  saveCalibration(calibration: Calibration): Promise<void>;
+  /** Stores one calibration run, with its notifications in the same transaction. */
+  saveCalibration(calibration: Calibration, notifications?: readonly OutboxEntry[]): Promise<void>;
   /** The newest calibration run by calibratedAt (ties: last saved), or null. */
   latestCalibration(): Promise<Calibration | null>;
   /**
@@ -177,6 +216,56 @@ export interface OutcomeRepo {
   health(): Promise<HealthCheck>;
   /** Releases the store. */
   close(): Promise<void>;
+}
+
+/** A webhook's record of delivery, kept by the outbox. */
+export interface WebhookDeliveryState {
+  readonly webhook: string;
+  readonly pending: number;
+  readonly sent: number;
+  readonly dropped: number;
+  /** Failed attempts so far: the receiver unreachable, or refusing a notification. */
+  readonly failedAttempts: number;
+  /** The current run of consecutive attempts that found the receiver unreachable: how many, and when the newest began (oldest first). */
+  readonly failureRun: FailureRun;
+  readonly lastError: string | null;
+}
+
+export interface FailureRun {
+  readonly count: number;
+  /** ISO 8601 UTC; at most as many as recordAttempt was told to keep. */
+  readonly recent: readonly string[];
+}
+
+/** How one delivery attempt at a webhook went. */
+export interface DeliveryAttempt {
+  /** When the attempt began, ISO 8601 UTC. */
+  readonly at: string;
+  /** delivered: accepted. refused: the receiver answered and refused a notification. unreachable: no usable answer. */
+  readonly result: 'delivered' | 'refused' | 'unreachable';
+  readonly error: string | null;
+}
+
+/**
+ * Where webhook notifications wait until delivered. OutcomeRepo writes the entries, in the transaction of the facts they
+ * report; this side hands them out and settles them. Entries of a webhook come out in the order they were queued.
+ */
+export interface NotificationOutbox {
+  /** The webhook's pending entries, oldest first, at most `limit`. */
+  pending(webhook: string, limit: number): Promise<OutboxEntry[]>;
+  /** Marks the webhook's pending entries among `ids` sent at `at`; any other id is left alone. */
+  markSent(webhook: string, ids: readonly string[], at: string): Promise<void>;
+  /** Gives up on the webhook's pending entries among `ids` (dropped at `at` with the reason); returns how many there were. */
+  drop(webhook: string, ids: readonly string[], reason: string, at: string): Promise<number>;
+  /** Gives up on the webhook's pending entries whose notification happened before `before` (null: all of them); returns how many. */
+  dropQueuedBefore(webhook: string, before: string | null, reason: string, at: string): Promise<number>;
+  /**
+   * Records an attempt: delivered ends the webhook's failure run; refused counts a failed attempt and ends the run (the
+   * receiver answered); unreachable counts one and extends the run, keeping the newest `keep` instants. Returns the run.
+   */
+  recordAttempt(webhook: string, attempt: DeliveryAttempt, keep: number): Promise<FailureRun>;
+  /** Every webhook with entries or attempts on record, by key. */
+  webhookStates(): Promise<WebhookDeliveryState[]>;
 }
 
 /** Threat context from a SIEM (DESIGN §8). */

@@ -24,6 +24,8 @@ export interface DecisionInput {
   readonly reKilledAfterResurrection: boolean;
   /** The calibrated auto-approve ceiling in force. */
   readonly autoApproveMaxScore: number;
+  /** A criticality for the module that replaces risk.module_criticality, and where it came from (a container label); critical_modules still count as 1. */
+  readonly criticalityOverride?: { readonly value: number; readonly source: string };
 }
 
 export interface RiskAssessment {
@@ -77,7 +79,8 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
   const falsePositives = estimateFalsePositiveRate(input.history.labels, input.history.fleetLabels);
   // The signal factors with data, in the canonical order of FACTOR_NAMES: values and weights first, details once.
   // Object.hasOwn: a module named "constructor" must not read Object.prototype.
-  const configured = Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  const override = input.criticalityOverride;
+  const configured = override ? override.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
   const critical = policy.criticalModules.includes(module);
   const criticality = critical ? 1 : configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
   const siem = threat.status === 'answered' ? threat.context : null;
@@ -97,7 +100,11 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
     factorOf('kill_reason', KILL_REASON_RISK[report.killReason], wReason, share(wReason), `kill reason ${report.killReason}`),
   ];
   if (criticality !== null) {
-    const detail = critical ? `${module} is on critical_modules` : `${module} has configured criticality ${fmt(configured ?? 0)}`;
+    const detail = critical
+      ? `${module} is on critical_modules`
+      : override
+        ? `${module} has criticality ${fmt(override.value)} from ${override.source}`
+        : `${module} has configured criticality ${fmt(configured ?? 0)}`;
     factors.push(factorOf('module_criticality', criticality, wCriticality, share(wCriticality), detail));
   }
   if (siem !== null) {

@@ -1,4 +1,4 @@
-import { FACTOR_NAMES, KILL_REASONS, SEVERITIES } from '@medic/domain';
+import { FACTOR_NAMES, KILL_REASONS, NOTIFICATION_EVENTS, SEVERITIES } from '@medic/domain';
 
 /** Checks one parsed JSON value; returns what is wrong (completing "column X …"), or null when it fits. */
 export type ShapeCheck = (value: unknown) => string | null;
@@ -83,3 +83,12 @@ export const killReport: ShapeCheck = (value) =>
     },
     '',
   );
+
+/** Notification: its event and instant, and the part its event carries. */
+export const notificationShape: ShapeCheck = (value) => {
+  const problem = badField(value, { event: isOneOf(NOTIFICATION_EVENTS), at: isText }, '');
+  if (problem !== null) return problem;
+  const n = value as Record<string, unknown>;
+  if (n.event === 'calibration') return isObject(n.calibration) ? null : 'has a missing or invalid calibration';
+  return isObject(n.kill) && isObject(n.decision) ? null : 'has a missing or invalid kill or decision';
+};

@@ -189,12 +189,49 @@ const migration004: Migration = {
   },
 };
 
+/** Notification events migration 005 allows, frozen as of that migration (a test compares them with the domain's). */
+export const MIGRATION_005_EVENTS = ['pending_review', 'rollback', 'failure', 'deny', 'budget_exhausted', 'calibration', 'resurrected'] as const;
+
+/**
+ * The webhook outbox: one row per notification and webhook, written in the transaction of the facts it reports, and each
+ * webhook's record of delivery attempts. Only pending rows are indexed by webhook, so a delivered backlog costs no index.
+ */
+const migration005: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('notifications')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('entry_id', 'text', (c) => c.notNull().unique())
+      .addColumn('webhook', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull().check(oneOf('event', MIGRATION_005_EVENTS)))
+      .addColumn('kill_id', 'text')
+      .addColumn('happened_at', 'text', (c) => c.notNull())
+      .addColumn('notification', 'text', (c) => c.notNull().check(isJson('notification')))
+      .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending').check(oneOf('state', ['pending', 'sent', 'dropped'])))
+      .addColumn('finished_at', 'text')
+      .addColumn('reason', 'text')
+      .execute();
+    await db.schema.createIndex('notifications_pending').on('notifications').columns(['webhook', 'id']).where(sql<boolean>`state = 'pending'`).execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('webhook', 'text', (c) => c.primaryKey())
+      .addColumn('sent', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('dropped', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failure_run', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failure_run_recent', 'text', (c) => c.notNull().defaultTo('[]').check(isJson('failure_run_recent')))
+      .addColumn('last_error', 'text')
+      .execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': migration001,
   '002_verify_kill_outcomes': migration002,
   '003_labels_and_harm': migration003,
   '004_history_indices_skip_decided': migration004,
+  '005_notification_outbox': migration005,
 };
 
 /** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */

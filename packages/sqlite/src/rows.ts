@@ -1,4 +1,5 @@
 import {
+  NOTIFICATION_EVENTS,
   DECISION_OUTCOMES,
   GUARD_CODES,
   HEALTH_STATUSES,
@@ -7,12 +8,12 @@ import {
   RESURRECTION_ERRORS,
   RISK_LEVELS,
 } from '@medic/domain';
-import type { Calibration, KillReport, Mode, OutcomeRecord, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
+import type { Calibration, KillReport, Mode, Notification, OutboxEntry, OutcomeRecord, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
 import type { Insertable } from 'kysely';
-import { killReport, riskFactors, textList, threatLookup } from './json-shapes';
+import { killReport, notificationShape, riskFactors, textList, threatLookup } from './json-shapes';
 import { utc, utcOrNull } from './instants';
 import { RowReader } from './row-reader';
-import type { CalibrationRow, CalibrationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
+import type { CalibrationRow, CalibrationsTable, NotificationRow, NotificationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
 
 const MODES: readonly Mode[] = ['observer', 'live'];
 const DIRECTIONS: readonly Calibration['direction'][] = ['up', 'down', 'none'];
@@ -176,4 +177,20 @@ export function fromCalibrationRow(row: CalibrationRow): Calibration {
     maxHarmRate: c.numberOrNull('max_harm_rate'),
     reason: c.text('reason'),
   };
+}
+
+/** The columns an inserted notification row sets, in the order pushNotificationRowValues gives them. */
+export const NOTIFICATION_COLUMNS = ['entry_id', 'webhook', 'event', 'kill_id', 'happened_at', 'notification'] as const satisfies ReadonlyArray<keyof NotificationsTable>;
+
+/** An outbox entry's column values, in NOTIFICATION_COLUMNS order, appended to `into`. */
+export function pushNotificationRowValues(entry: OutboxEntry, into: unknown[]): void {
+  const n = entry.notification;
+  into.push(entry.id, entry.webhook, n.event, 'kill' in n ? n.kill.killId : null, utc(n.at, 'notification.at'), JSON.stringify(n));
+}
+
+/** The entry a stored notification row holds; throws MedicError "store_corrupt" naming the first bad column. */
+export function fromNotificationRow(row: NotificationRow): OutboxEntry {
+  const c = new RowReader(row, `notifications row ${String(row.id)}`);
+  c.oneOf('event', NOTIFICATION_EVENTS);
+  return { id: c.text('entry_id'), webhook: c.text('webhook'), notification: c.json<Notification>('notification', notificationShape) };
 }

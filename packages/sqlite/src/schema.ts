@@ -76,12 +76,47 @@ export interface CalibrationsTable {
   reason: string;
 }
 
+/** The webhook outbox: one notification for one webhook. */
+export interface NotificationsTable {
+  /** Queue order. */
+  id: Generated<number>;
+  entry_id: string;
+  webhook: string;
+  event: string;
+  kill_id: string | null;
+  /** When the reported event happened, ISO 8601 UTC. */
+  happened_at: string;
+  /** JSON Notification. */
+  notification: string;
+  /** pending, sent or dropped. */
+  state: Generated<string>;
+  finished_at: string | null;
+  /** Why it was dropped. */
+  reason: string | null;
+}
+
+/** Each webhook's record of delivery. */
+export interface WebhookDeliveriesTable {
+  webhook: string;
+  sent: Generated<number>;
+  dropped: Generated<number>;
+  failed_attempts: Generated<number>;
+  /** Consecutive attempts that found the receiver unreachable. */
+  failure_run: Generated<number>;
+  /** JSON array of when the newest of them began. */
+  failure_run_recent: Generated<string>;
+  last_error: string | null;
+}
+
 /** The store's tables, as Kysely sees them. */
 export interface Database {
   outcomes: OutcomesTable;
   rejections: RejectionsTable;
   calibrations: CalibrationsTable;
+  notifications: NotificationsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type OutcomeRow = Selectable<OutcomesTable>;
 export type CalibrationRow = Selectable<CalibrationsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

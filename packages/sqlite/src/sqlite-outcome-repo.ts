@@ -15,15 +15,28 @@ import type {
   OutcomeRecord,
   OutcomeRepo,
   OutcomeType,
+  OutboxEntry,
   OutcomeUpdate,
+  Redecision,
   ResurrectionRef,
   Stats,
 } from '@medic/domain';
 import { utc } from './instants';
 import { migrateToLatest } from './migrations';
 import { RowReader } from './row-reader';
-import { OUTCOME_COLUMNS, REJECTION_COLUMNS, fromCalibrationRow, fromOutcomeRow, pushOutcomeRowValues, pushRejectionRowValues, toCalibrationRow } from './rows';
+import {
+  NOTIFICATION_COLUMNS,
+  OUTCOME_COLUMNS,
+  REJECTION_COLUMNS,
+  fromCalibrationRow,
+  fromOutcomeRow,
+  pushNotificationRowValues,
+  pushOutcomeRowValues,
+  pushRejectionRowValues,
+  toCalibrationRow,
+} from './rows';
 import type { Database, OutcomeRow } from './schema';
+import { SqliteNotificationOutbox } from './sqlite-notification-outbox';
 
 /** The slice of a better-sqlite3 `Database` that Kysely drives; inject one to run the repo on a connection you own. */
 export type SqliteDatabase = KyselySqliteDatabase;
@@ -119,8 +132,12 @@ const RE_KILL_SQL = "update outcomes set outcome_type = 're_killed', re_killed_a
 /** OutcomeRepo on one SQLite file through Kysely and better-sqlite3 (DESIGN §10). */
 export class SqliteOutcomeRepo implements OutcomeRepo {
   private closed = false;
+  /** The notification outbox in the same file: this repo writes its entries in the transactions of the facts they report. */
+  readonly outbox: SqliteNotificationOutbox;
 
-  private constructor(private readonly db: Kysely<Database>) {}
+  private constructor(private readonly db: Kysely<Database>) {
+    this.outbox = new SqliteNotificationOutbox(db, (operation, body) => this.run(operation, body));
+  }
 
   /** Opens (creating when needed, with 16 KiB pages) the store, sets WAL, busy timeout, synchronous and foreign keys, and migrates it. */
   static async open(options: SqliteOutcomeRepoOptions): Promise<SqliteOutcomeRepo> {
@@ -180,6 +197,8 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     const rejectionValues: unknown[] = [];
     for (const rejection of batch.rejections) pushRejectionRowValues(rejection, rejectionValues);
     const labels = batch.reKills.map((label) => ({ at: utc(label.at, 'reKills.at'), killId: label.killId, causedBy: label.causedBy }));
+    const notifications = batch.notifications ?? [];
+    const notificationValues = notificationRowValues(notifications);
     if (batch.records.length + labels.length + batch.rejections.length === 0) return [];
     const stored = await this.db.transaction().execute(async (trx) => {
       const killIds = new Set<string>();
@@ -203,6 +222,11 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
         if (killIds.has(causedBy)) await trx.executeQuery(CompiledQuery.raw(RE_KILL_SQL, [at, killId]));
       }
       await insertChunked(trx, 'rejections', REJECTION_COLUMNS, rejectionValues, 'on conflict (delivery_id) do nothing');
+      // Only the notifications of records this commit inserted (a duplicate's decision was reported by whoever stored it).
+      const written = notifications.every((n) => 'kill' in n.notification && killIds.has(n.notification.kill.killId))
+        ? notificationValues
+        : notificationRowValues(notifications.filter((n) => 'kill' in n.notification && killIds.has(n.notification.kill.killId)));
+      await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, written, 'on conflict (entry_id) do nothing');
       return killIds;
     });
     // SQLite inserts the rows in order, so of records sharing a kill_id the first is the one stored.
@@ -211,22 +235,55 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
 
   complete(killId: string, update: OutcomeUpdate): Promise<void> {
     return this.run('complete', async () => {
-      await this.db
-        .updateTable('outcomes')
-        .set({
-          state: 'done',
-          outcome_type: update.outcomeType,
-          time_to_healthy: update.timeToHealthy,
-          health_status: update.healthStatus,
-          container_id: update.containerId,
-          error: update.error,
-          error_message: update.errorMessage,
-          completed_at: utc(update.completedAt, 'completedAt'),
-          ...(update.note ? { reasoning: sql<string>`json_insert(reasoning, '$[#]', ${update.note})` } : {}),
-        })
-        .where('kill_id', '=', killId)
-        .where('state', '=', 'executing')
-        .execute();
+      const notificationValues = notificationRowValues(update.notifications ?? []);
+      await this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('outcomes')
+          .set({
+            state: 'done',
+            outcome_type: update.outcomeType,
+            time_to_healthy: update.timeToHealthy,
+            health_status: update.healthStatus,
+            container_id: update.containerId,
+            error: update.error,
+            error_message: update.errorMessage,
+            completed_at: utc(update.completedAt, 'completedAt'),
+            ...(update.note ? { reasoning: sql<string>`json_insert(reasoning, '$[#]', ${update.note})` } : {}),
+          })
+          .where('kill_id', '=', killId)
+          .where('state', '=', 'executing')
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 1n) await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+      });
+    });
+  }
+
+  redecide(killId: string, redecision: Redecision): Promise<boolean> {
+    return this.run('redecide', async () => {
+      const notificationValues = notificationRowValues(redecision.notifications ?? []);
+      const d = redecision.decision;
+      return this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('outcomes')
+          .set({
+            state: 'decided',
+            original_decision: d.outcome,
+            original_risk_score: d.riskScore,
+            original_confidence: d.confidence,
+            risk_level: d.riskLevel,
+            guard: d.guard,
+            was_auto_approved: 0,
+            factors: JSON.stringify(d.factors),
+            reasoning: JSON.stringify(d.reasoning),
+          })
+          .where('kill_id', '=', killId)
+          .where('state', '=', 'executing')
+          .where('approved_by', 'is', null)
+          .executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return false;
+        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+        return true;
+      });
     });
   }
 
@@ -396,9 +453,13 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     });
   }
 
-  saveCalibration(calibration: Calibration): Promise<void> {
+  saveCalibration(calibration: Calibration, notifications: readonly OutboxEntry[] = []): Promise<void> {
     return this.run('saveCalibration', async () => {
-      await this.db.insertInto('calibrations').values(toCalibrationRow(calibration)).execute();
+      const notificationValues = notificationRowValues(notifications);
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('calibrations').values(toCalibrationRow(calibration)).execute();
+        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+      });
     });
   }
 
@@ -482,6 +543,13 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       throw new MedicError('store_error', `SQLite ${operation} failed: ${messageOf(e)}`, { cause: e });
     }
   }
+}
+
+/** Outbox entries' column values, flattened in NOTIFICATION_COLUMNS order (instants checked before anything is written). */
+function notificationRowValues(entries: readonly OutboxEntry[]): unknown[] {
+  const values: unknown[] = [];
+  for (const entry of entries) pushNotificationRowValues(entry, values);
+  return values;
 }
 
 /** The statement sizes insertChunked uses for `rows` rows, in order. */

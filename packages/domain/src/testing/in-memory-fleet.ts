@@ -1,10 +1,11 @@
+import { ENABLE_LABEL, HEALTH_TIMEOUT_LABEL, MODULE_LABEL, readEnableLabel, readHealthTimeoutLabel } from '../container-labels';
 import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '../kill-verification';
 import type { ContainerState } from '../kill-verification';
 import type { HealthCheck, ResurrectionResult } from '../model';
-import type { Clock, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
+import type { Clock, ContainerLabels, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
 
-/** How a container's health check behaves once it runs: passes, fails, or there is none. */
-export type FleetHealth = 'passing' | 'failing' | 'none';
+/** How a container's health check behaves once it runs: passes, fails, never decides within any timeout, or there is none. */
+export type FleetHealth = 'passing' | 'failing' | 'never' | 'none';
 
 export interface FleetContainerSpec {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface InMemoryFleetOptions {
   readonly verifyKill?: boolean;
   /** Tolerance around the reported kill time for verifyKill (default DEFAULT_KILL_WINDOW_SECONDS). */
   readonly killWindowMs?: number;
+  /** How long a container may take to become healthy (default 60 s); a medic.health-timeout label replaces it. */
+  readonly healthCheckTimeoutMs?: number;
 }
 
 /** What fleets viewing the same containers share. */
@@ -51,9 +54,6 @@ interface FleetState {
   readonly attempts: ResurrectionTarget[];
   nextId: number;
 }
-
-const MODULE_LABEL = 'medic.module';
-const ENABLE_LABEL = 'medic.enable';
 
 /** Resurrector over a set of named in-memory containers, locating and judging them as DESIGN §5 says. */
 export class InMemoryFleet implements Resurrector {
@@ -130,9 +130,15 @@ export class InMemoryFleet implements Resurrector {
         : fail('container_not_found', `no container named ${target.instanceId} or ${target.module}, or labelled ${MODULE_LABEL}=${target.module}`);
     }
     const c = located;
-    if (this.options.requireLabel && c.labels[ENABLE_LABEL] !== 'true') {
+    const enable = readEnableLabel(c.name, c.labels);
+    if (enable.excluded !== null) {
+      const ignored = enable.warning === null ? [] : [enable.warning];
+      return { ...fail('not_enabled', enable.excluded, c.id), labels: { applied: ignored.length > 0 ? [] : [`${enable.excluded}: nothing was restarted`], ignored } };
+    }
+    if (this.options.requireLabel && !enable.optedIn) {
       return fail('not_enabled', `container ${c.name} is not labelled ${ENABLE_LABEL}=true`, c.id);
     }
+    const timeout = this.#healthTimeout(c);
     let verification: { verification: string } | Record<string, never> = {};
     // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
     if (this.options.verifyKill && (!c.running || options.restartIfRunning)) {
@@ -152,8 +158,15 @@ export class InMemoryFleet implements Resurrector {
       c.startCount += 1;
       c.startedAt = startedAt;
     }
+    const base = { action, containerId: c.id, ...verification, ...(timeout.notes ? { labels: timeout.notes } : {}) };
+    if (c.health === 'never' || (c.health === 'passing' && c.bootMs > timeout.ms)) {
+      // The verdict would come after the timeout: wait for it (on the fleet's clock), then stop the container again.
+      if (this.options.clock && c.health === 'passing') await this.options.clock.sleep(timeout.ms);
+      c.running = false;
+      c.finishedAt = this.#time();
+      return { ...base, outcome: 'rollback', healthStatus: 'starting', timeToHealthy: null, error: 'health_timeout', message: `container ${c.name} was not healthy within ${timeout.ms} ms; stopped it again` };
+    }
     if (c.bootMs > 0 && this.options.clock) await this.options.clock.sleep(c.bootMs);
-    const base = { action, containerId: c.id, ...verification };
     if (c.health === 'failing') {
       c.running = false;
       c.finishedAt = this.#time();
@@ -163,10 +176,26 @@ export class InMemoryFleet implements Resurrector {
     return { ...base, outcome: 'success', healthStatus: c.health === 'passing' ? 'healthy' : 'none', timeToHealthy, error: null, message: null };
   }
 
+  async containerLabels(target: ResurrectionTarget): Promise<ContainerLabels> {
+    if (this.down) return { status: 'unavailable', reason: 'in-memory engine is down' };
+    const located = this.#locate(target);
+    return typeof located === 'string' ? { status: 'none' } : { status: 'found', container: located.name, labels: { ...located.labels } };
+  }
+
+  /** The health timeout for the container: its medic.health-timeout label when usable, else the configured one. */
+  #healthTimeout(c: FleetContainer): { ms: number; notes: ResurrectionResult['labels'] | null } {
+    const configured = this.options.healthCheckTimeoutMs ?? 60_000;
+    const reading = readHealthTimeoutLabel(c.name, c.labels);
+    if (reading.status === 'absent') return { ms: configured, notes: null };
+    if (reading.status === 'invalid') return { ms: configured, notes: { applied: [], ignored: [reading.warning] } };
+    const applied = `label ${HEALTH_TIMEOUT_LABEL}=${reading.value} on container ${c.name} set the health timeout to ${reading.value} s (configured: ${configured / 1000} s)`;
+    return { ms: reading.value * 1000, notes: { applied: [applied], ignored: [] } };
+  }
+
   /** The container as verify_kill sees it. */
   #stateOf(c: FleetContainer): ContainerState {
     const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-    const health = c.health === 'passing' ? 'healthy' : c.health === 'failing' ? 'unhealthy' : 'none';
+    const health = c.health === 'passing' ? 'healthy' : c.health === 'failing' ? 'unhealthy' : c.health === 'never' ? 'starting' : 'none';
     return { name: c.name, running: c.running, health, startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt) };
   }
 

@@ -1,7 +1,9 @@
 import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
 import { MedicError } from '../errors';
 import { DECISION_OUTCOMES, OUTCOME_TYPES, isApprovable } from '../model';
-import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
+import type { OutboxEntry } from '../notifications';
+import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate, Redecision } from '../ports';
+import { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -15,6 +17,11 @@ const isExecuted = (r: OutcomeRecord): boolean => r.state === 'done' && EXECUTED
 const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
+
+/** The kill an entry of a batch reports: only kill notifications are written with a batch. */
+function killIdOf(entry: OutboxEntry): string | null {
+  return 'kill' in entry.notification ? entry.notification.kill.killId : null;
+}
 
 /** False- and true-positive labels among `records` within the history windows. */
 function labelCounts(records: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
@@ -37,6 +44,8 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   readonly #calibrations: Calibration[] = [];
   /** While true, every call rejects as if the store were gone. */
   down = false;
+  /** The notification outbox this store writes, in the same (trivially atomic) steps as the facts it reports. */
+  readonly outbox = new InMemoryNotificationOutbox(() => this.#ensureUp());
 
   async insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
     this.#ensureUp();
@@ -55,6 +64,12 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     for (const rejection of batch.rejections) {
       if (!this.#rejections.has(rejection.deliveryId)) this.#rejections.set(rejection.deliveryId, structuredClone(rejection));
     }
+    this.outbox.queue(
+      (batch.notifications ?? []).filter((entry) => {
+        const killId = killIdOf(entry);
+        return killId !== null && inserted.has(killId);
+      }),
+    );
     return results;
   }
 
@@ -62,8 +77,29 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     this.#ensureUp();
     const r = this.#byKillId.get(killId);
     if (!r || r.state !== 'executing') return;
-    const { note, ...fields } = structuredClone(update);
+    const { note, notifications, ...fields } = structuredClone(update);
     Object.assign(r, fields, { state: 'done' }, note ? { reasoning: [...r.reasoning, note] } : {});
+    this.outbox.queue(notifications ?? []);
+  }
+
+  async redecide(killId: string, redecision: Redecision): Promise<boolean> {
+    this.#ensureUp();
+    const r = this.#byKillId.get(killId);
+    if (!r || r.state !== 'executing' || r.approvedBy !== null) return false;
+    const d = structuredClone(redecision.decision);
+    Object.assign(r, {
+      state: 'decided',
+      originalDecision: d.outcome,
+      originalRiskScore: d.riskScore,
+      originalConfidence: d.confidence,
+      riskLevel: d.riskLevel,
+      guard: d.guard,
+      wasAutoApproved: false,
+      factors: d.factors,
+      reasoning: d.reasoning,
+    });
+    this.outbox.queue(redecision.notifications ?? []);
+    return true;
   }
 
   async markApproved(killId: string, approvedBy: string, approvedAt: string): Promise<boolean> {
@@ -156,9 +192,10 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return [...this.#rejections.values()].map((r) => structuredClone(r));
   }
 
-  async saveCalibration(calibration: Calibration): Promise<void> {
+  async saveCalibration(calibration: Calibration, notifications: readonly OutboxEntry[] = []): Promise<void> {
     this.#ensureUp();
     this.#calibrations.push(structuredClone(calibration));
+    this.outbox.queue(notifications);
   }
 
   async latestCalibration(): Promise<Calibration | null> {

@@ -195,6 +195,34 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       expect(await repo.get('kill-note')).toEqual({ ...executing, ...stored, state: 'done', reasoning: [...executing.reasoning, note] });
     });
 
+    it('replaces the decision of an executing auto-approval on redecide, and of nothing else', async () => {
+      const { repo } = await open();
+      const auto = sampleRecord({ killId: 'kill-auto', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true, riskLevel: 'low', originalRiskScore: 0.3 });
+      const approved = sampleRecord({ killId: 'kill-approved', state: 'executing', approvedBy: 'ops', approvedAt: at(1) });
+      const decided = sampleRecord({ killId: 'kill-decided' });
+      await insertAll(repo, [auto, approved, decided]);
+      const factors = [{ name: 'module_criticality', value: 0.9, weight: 0.15, normalizedWeight: 0.2, contribution: 0.18, detail: 'from a label' }] as const;
+      const decision = { outcome: 'deny', riskScore: 0.81, riskLevel: 'critical', confidence: 0.6, guard: null, factors: [...factors], reasoning: ['Label changed it.', 'Denied.'] } as const;
+      expect(await repo.redecide('kill-auto', { decision })).toBe(true);
+      expect(await repo.get('kill-auto')).toEqual({
+        ...auto,
+        state: 'decided',
+        originalDecision: 'deny',
+        originalRiskScore: 0.81,
+        riskLevel: 'critical',
+        originalConfidence: 0.6,
+        guard: null,
+        wasAutoApproved: false,
+        factors,
+        reasoning: ['Label changed it.', 'Denied.'],
+      });
+      expect(await repo.redecide('kill-approved', { decision })).toBe(false);
+      expect(await repo.redecide('kill-decided', { decision })).toBe(false);
+      expect(await repo.redecide('kill-unknown', { decision })).toBe(false);
+      expect(await repo.get('kill-approved')).toEqual(approved);
+      expect(await repo.get('kill-decided')).toEqual(decided);
+    });
+
     it('leaves a record that is not executing unchanged on complete', async () => {
       const { repo } = await open();
       const decided = sampleRecord({ killId: 'kill-decided' });

@@ -13,9 +13,10 @@ export interface ResurrectorHarness {
   readonly prefix: string;
   /**
    * Creates a container; names are chosen by the contract with the `prefix`. Health checks should pass or fail fast.
-   * `running: false` leaves it never started, unless `killed`: then it ran and was stopped just now, as Smith does.
+   * `running: false` leaves it never started, unless `killed`: then it ran and was stopped just now, as Smith does. A
+   * `never` health check does not decide within any test.
    */
-  addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'none'; labels?: Record<string, string>; killed?: boolean }): Promise<void>;
+  addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'never' | 'none'; labels?: Record<string, string>; killed?: boolean }): Promise<void>;
   isRunning(name: string): Promise<boolean>;
   /** How many times it has been started, e.g. from StartedAt changes — the harness may compute it however it likes. */
   startCount(name: string): Promise<number>;
@@ -230,6 +231,61 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'restart', healthStatus: 'healthy' }));
       expect(r.verification).toBeUndefined();
       expect(await h.startCount(app)).toBeGreaterThan(before);
+    });
+
+    describe("the container's own labels", () => {
+      it('medic.enable=false excludes the container even without require_label, and says so', async () => {
+        const h = await open();
+        const app = `${h.prefix}optout`;
+        await h.addContainer({ name: app, running: false, health: 'none', labels: { 'medic.enable': 'false' } });
+        const r = await h.resurrector.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'not_enabled' }));
+        expect(r.message).toContain(`${app} is labelled medic.enable=false`);
+        expect(r.labels).toEqual({ applied: [expect.stringContaining('medic.enable=false')], ignored: [] });
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('a medic.enable value that is neither true nor false excludes the container too, with a warning naming it and the label', async () => {
+        const h = await open();
+        const app = `${h.prefix}unclear`;
+        await h.addContainer({ name: app, running: false, health: 'none', labels: { 'medic.enable': 'False' } });
+        const r = await h.resurrector.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'not_enabled' }));
+        expect(r.labels?.ignored).toEqual([expect.stringMatching(new RegExp(`^label medic\\.enable="False" on container ${app} `))]);
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('medic.health-timeout replaces the configured health timeout, and says so', async () => {
+        const h = await open();
+        const app = `${h.prefix}slowpoke`;
+        await h.addContainer({ name: app, running: false, health: 'never', labels: { 'medic.health-timeout': '1' } });
+        const r = await h.resurrector.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'rollback', error: 'health_timeout' }));
+        expect(r.labels).toEqual({ applied: [expect.stringContaining(`medic.health-timeout=1 on container ${app} set the health timeout to 1 s`)], ignored: [] });
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('a bad medic.health-timeout is ignored with a warning naming the container and the label', async () => {
+        const h = await open();
+        const app = `${h.prefix}badtimeout`;
+        await h.addContainer({ name: app, running: false, health: 'passing', labels: { 'medic.health-timeout': 'soon' } });
+        const r = await h.resurrector.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'success', healthStatus: 'healthy' }));
+        expect(r.labels).toEqual({ applied: [], ignored: [`label medic.health-timeout="soon" on container ${app} ignored: it must be a number of seconds above 0 and at most 3600`] });
+      });
+
+      it('reads the labels of the container resurrect would pick, and none for a target that matches nothing', async () => {
+        const h = await open();
+        const mod = `${h.prefix}lbl`;
+        await h.addContainer({ name: `${mod}-1`, running: false, health: 'none', labels: { 'medic.criticality': '0.9', 'medic.module': mod } });
+        await expect(h.resurrector.containerLabels(target(mod, `${mod}-1`))).resolves.toEqual({
+          status: 'found',
+          container: `${mod}-1`,
+          labels: expect.objectContaining({ 'medic.criticality': '0.9', 'medic.module': mod }),
+        });
+        await expect(h.resurrector.containerLabels(target(mod, `${mod}-gone`))).resolves.toEqual({ status: 'found', container: `${mod}-1`, labels: expect.objectContaining({ 'medic.criticality': '0.9' }) });
+        await expect(h.resurrector.containerLabels(target(`${h.prefix}nothing`))).resolves.toEqual({ status: 'none' });
+      });
     });
 
     it('reports health up when the engine answers', async () => {

@@ -1,5 +1,6 @@
 import type { EventSink } from '../events';
 import type { Mode } from '../model';
+import type { NotificationRoutes } from '../notifications';
 import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
 import type { SigningPolicy } from '../report-signature';
@@ -33,4 +34,6 @@ export interface MedicCore {
   readonly onEvent: EventSink;
   /** Signed kill reports (smith.signing); absent: signatures are not checked. */
   readonly signing?: SigningPolicy;
+  /** Webhooks by the events they want (notify.webhooks); absent or empty: no notification is queued. */
+  readonly notificationRoutes?: NotificationRoutes;
 }

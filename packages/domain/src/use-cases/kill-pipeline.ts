@@ -1,12 +1,16 @@
+import { CRITICALITY_LABEL, readCriticalityLabel, readEnableLabel } from '../container-labels';
 import { DependencyError } from '../errors';
 import type { Dependency } from '../errors';
 import { killIdHint, readKillEntry } from '../kill-report';
 import { EMPTY_HISTORY, resurrectionStart } from '../model';
 import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionResult, ThreatLookup } from '../model';
+import { decisionNotification, outboxEntries, resurrectionNotification } from '../notifications';
+import type { OutboxEntry } from '../notifications';
 import type { PolicyConfig } from '../policy';
-import type { DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, ResurrectOptions } from '../ports';
+import type { ContainerLabels, DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, Redecision, ResurrectOptions, ResurrectionTarget } from '../ports';
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
+import type { DecisionInput } from '../risk';
 import type { MedicCore } from './core';
 
 /** What became of one delivery of a batch by the time the batch was committed. */
@@ -56,7 +60,17 @@ interface Job {
   readonly delivery: string | null;
   readonly repeats: string[];
   readonly finished: (record: OutcomeRecord) => void;
+  /**
+   * An automatic resurrection decided in this run of the pipeline: the decision's inputs, to decide again if the container's
+   * medic.criticality label changes them. Absent for approvals and re-checks.
+   */
+  readonly decidedFrom?: DecisionInput;
 }
+
+/** What the container's medic.criticality label did to an automatic resurrection about to start. */
+type CriticalityCheck =
+  | { readonly kind: 'proceed'; readonly note: string | null }
+  | { readonly kind: 'withdraw'; readonly decision: Decision; readonly because: string };
 
 /** A module with a resurrection queued or running; what arrives for it meanwhile waits here, in order. */
 interface Lane {
@@ -81,6 +95,7 @@ interface Decided {
   readonly executing: boolean;
   /** The success this kill labels re_killed, if any. */
   readonly reKilled: string | null;
+  readonly input: DecisionInput;
 }
 
 const isJob = (item: Kill | Job): item is Job => 'record' in item;
@@ -286,6 +301,8 @@ export class KillPipeline {
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
     const seen = new Map<string, Seen>();
     const records: OutcomeRecord[] = [];
+    const notifications: OutboxEntry[] = [];
+    const routes = core.notificationRoutes;
     const decided: Decided[] = [];
     const labels: ReKillLabel[] = [];
     const acks: string[] = [];
@@ -357,11 +374,13 @@ export class KillPipeline {
       const previous = reKill.label?.killId ?? null;
       const threat = threats?.get(module) ?? DISABLED;
       if (threats) core.onEvent({ type: 'threat_intel', killId, lookup: threat });
-      const decision = decide({ report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore }, core.policy);
+      const input: DecisionInput = { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore };
+      const decision = decide(input, core.policy);
       const executing = live && decision.outcome === 'approve_auto';
       const newRecord = recordOf(core, report, decision, threat, executing, at);
       records.push(newRecord);
-      decided.push({ kill, index: i, decision, record: newRecord, executing, reKilled: previous });
+      if (routes) for (const entry of outboxEntries(routes, decisionNotification(newRecord, core.approvalTtlMinutes), core.newId)) notifications.push(entry);
+      decided.push({ kill, index: i, decision, record: newRecord, executing, reKilled: previous, input });
       if (executing) {
         behind.set(module, []);
         seen.set(killId, { repeats: kill.repeats, held: true, state: 'executing' });
@@ -373,20 +392,20 @@ export class KillPipeline {
       }
     }
 
-    // Commit: records, labels and rejections in one transaction. Nothing above is visible before it.
+    // Commit: records, labels, rejections and the notifications of the decisions in one transaction. Nothing above is visible before it.
     const results =
       records.length + labels.length + rejections.length > 0
-        ? await this.#call('store', () => core.repo.commitBatch({ records, reKills: labels, rejections }))
+        ? await this.#call('store', () => core.repo.commitBatch({ records, reKills: labels, rejections, notifications }))
         : [];
 
     const jobs: Job[] = rechecks;
     for (let j = 0; j < decided.length; j++) {
-      const { kill, index, decision, record, executing, reKilled } = decided[j]!;
+      const { kill, index, decision, record, executing, reKilled, input } = decided[j]!;
       const { killId, targetModule: module } = record;
       if (results[j] === 'inserted') {
         if (reKilled) core.onEvent({ type: 're_killed', killId, previousKillId: reKilled });
         core.onEvent({ type: 'decided', killId, module, decision, executing });
-        if (executing) jobs.push({ record, options: RESTART, delivery: kill.delivery.id, repeats: kill.repeats, finished: noop });
+        if (executing) jobs.push({ record, options: RESTART, delivery: kill.delivery.id, repeats: kill.repeats, finished: noop, decidedFrom: input });
         continue;
       }
       // Another consumer stored this kill between the look-up and the commit: its decision stands.
@@ -491,17 +510,36 @@ export class KillPipeline {
     }
   }
 
-  /** One resurrection: retried while the engine is unreachable, then its outcome stored, then its deliveries acknowledged. */
+  /**
+   * One resurrection: for an automatic one, first the container's medic.criticality label (which may withdraw it), then the
+   * resurrection itself, both retried while the engine is unreachable; then its outcome stored, then its deliveries acknowledged.
+   */
   async #run(job: Job): Promise<void> {
     const core = this.#core;
     const { record } = job;
     const { killId, targetModule: module, targetInstanceId: instanceId } = record;
+    const target: ResurrectionTarget = { killId, module, instanceId, killedAt: record.report.timestamp };
     core.onEvent({ type: 'resurrecting', killId, module, resumed: !job.options.restartIfRunning });
     const deadline = Date.parse(resurrectionStart(record)) + core.resurrection.retryDeadlineSeconds * 1000;
     let options = job.options;
+    let labelsRead = job.decidedFrom === undefined;
+    let criticalityNote: string | null = null;
     let result: ResurrectionResult;
     for (let attempt = 1; ; attempt++) {
-      result = await core.resurrector.resurrect({ killId, module, instanceId, killedAt: record.report.timestamp }, options);
+      if (!labelsRead) {
+        const labels = await core.resurrector.containerLabels(target);
+        if (labels.status === 'unavailable') {
+          result = { outcome: 'failure', action: 'none', containerId: null, healthStatus: null, timeToHealthy: null, error: 'docker_unavailable', message: labels.reason };
+        } else {
+          labelsRead = true;
+          const check = this.#checkCriticality(job, job.decidedFrom!, labels);
+          if (check.kind === 'withdraw') return this.#withdraw(job, check.decision, check.because);
+          criticalityNote = check.note;
+          result = await core.resurrector.resurrect(target, options);
+        }
+      } else {
+        result = await core.resurrector.resurrect(target, options);
+      }
       if (result.error !== 'docker_unavailable') break;
       if (this.#stopping) return this.#abandon(job);
       const remaining = deadline - core.clock.now().getTime();
@@ -516,16 +554,99 @@ export class KillPipeline {
       if (result.action !== 'none') options = RECHECK;
     }
     core.onEvent({ type: 'resurrected', killId, module, result });
-    const update = outcomeUpdate(result, core.clock.now());
+    for (const warning of result.labels?.ignored ?? []) core.onEvent({ type: 'label_ignored', killId, module, warning });
+    const completed = outcomeUpdate(result, core.clock.now(), criticalityNote);
+    const { outcomeType: outcome, error, errorMessage: message, timeToHealthy, healthStatus, containerId, completedAt } = completed;
+    const notification = core.notificationRoutes
+      ? resurrectionNotification(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt })
+      : null;
+    const update: OutcomeUpdate = { ...completed, notifications: outboxEntries(core.notificationRoutes, notification, core.newId) };
+    if (!(await this.#store(job, () => core.repo.complete(killId, update)))) return;
+    await this.#settle(job);
+    if (job.finished !== noop) job.finished(await this.#finishedRecord(record, update));
+    this.#release(module);
+  }
+
+  /**
+   * Reads the container's medic.criticality label for an automatic resurrection about to start. A usable value other than
+   * the configured criticality decides the kill again with it: the resurrection goes on only if that is approve_auto too.
+   * So a label can stop an automatic resurrection (or send it to review), never start one: only a kill Medic was about to
+   * resurrect reads it, and observer mode decides without the engine, as live mode does.
+   */
+  #checkCriticality(job: Job, input: DecisionInput, labels: ContainerLabels): CriticalityCheck {
+    const core = this.#core;
+    const { killId, targetModule: module } = job.record;
+    if (labels.status !== 'found') return { kind: 'proceed', note: null };
+    const { container } = labels;
+    // An excluded container is refused by the resurrector, which says so.
+    if (readEnableLabel(container, labels.labels).excluded !== null) return { kind: 'proceed', note: null };
+    const reading = readCriticalityLabel(container, labels.labels);
+    if (reading.status === 'absent') return { kind: 'proceed', note: null };
+    if (reading.status === 'invalid') {
+      core.onEvent({ type: 'label_ignored', killId, module, warning: reading.warning });
+      return { kind: 'proceed', note: `${capitalize(reading.warning)}.` };
+    }
+    const configured = Object.hasOwn(core.policy.moduleCriticality, module) ? core.policy.moduleCriticality[module] : undefined;
+    if (configured === reading.value) return { kind: 'proceed', note: null };
+    const decision = decide({ ...input, criticalityOverride: { value: reading.value, source: `label ${CRITICALITY_LABEL} on container ${container}` } }, core.policy);
+    const replaced =
+      `Label ${CRITICALITY_LABEL}=${fmt(reading.value)} on container ${container} replaced risk.module_criticality ` +
+      `(${configured === undefined ? 'not set' : fmt(configured)}) for ${module}, and the kill was decided again with it before resurrecting`;
+    const scores = `risk ${fmt(job.record.originalRiskScore)} → ${fmt(decision.riskScore)}`;
+    if (decision.outcome === 'approve_auto') return { kind: 'proceed', note: `${replaced}: still approve_auto (${scores}).` };
+    return { kind: 'withdraw', decision, because: `${replaced}: ${decision.outcome} instead of approve_auto (${scores}); nothing was restarted.` };
+  }
+
+  /** An automatic resurrection a container label stopped: the record takes the new decision (with its notification), and the kill is settled. */
+  async #withdraw(job: Job, decision: Decision, because: string): Promise<void> {
+    const core = this.#core;
+    const { record } = job;
+    const { killId, targetModule: module } = record;
+    const reasoning = [because, ...decision.reasoning];
+    const { outcome, riskScore, riskLevel, confidence, guard, factors } = decision;
+    const redecided: OutcomeRecord = {
+      ...record,
+      state: 'decided',
+      originalDecision: outcome,
+      originalRiskScore: riskScore,
+      riskLevel,
+      originalConfidence: confidence,
+      guard,
+      wasAutoApproved: false,
+      factors,
+      reasoning,
+    };
+    const redecision: Redecision = {
+      decision: { outcome, riskScore, riskLevel, confidence, guard, factors, reasoning },
+      notifications: outboxEntries(core.notificationRoutes, decisionNotification(redecided, core.approvalTtlMinutes), core.newId),
+    };
+    if (!(await this.#store(job, () => core.repo.redecide(killId, redecision)))) return;
+    core.onEvent({ type: 'redecided', killId, module, decision: { ...decision, reasoning }, because });
+    await this.#settle(job);
+    if (job.finished !== noop) job.finished((await core.repo.get(killId).catch(() => null)) ?? redecided);
+    this.#release(module);
+  }
+
+  /** Runs a store write until it succeeds; false when the pipeline stopped first (the job is then left for a restart). */
+  async #store(job: Job, write: () => Promise<unknown>): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await core.repo.complete(killId, update);
-        break;
+        await write();
+        return true;
       } catch (error) {
-        core.onEvent({ type: 'background_error', killId, stage: 'complete', message: messageOf(error), retrying: !this.#stopping });
-        if (this.#stopping || (await this.#sleep(backoffDelay(STORE_RETRY, attempt)))) return this.#abandon(job);
+        this.#core.onEvent({ type: 'background_error', killId: job.record.killId, stage: 'complete', message: messageOf(error), retrying: !this.#stopping });
+        if (this.#stopping || (await this.#sleep(backoffDelay(STORE_RETRY, attempt)))) {
+          this.#abandon(job);
+          return false;
+        }
       }
     }
+  }
+
+  /** The job's outcome is durable: its deliveries are acknowledged. */
+  async #settle(job: Job): Promise<void> {
+    const core = this.#core;
+    const { killId } = job.record;
     this.#unhold(job);
     try {
       await this.#acknowledge(job.delivery === null ? job.repeats : [job.delivery, ...job.repeats]);
@@ -534,8 +655,6 @@ export class KillPipeline {
       core.onEvent({ type: 'background_error', killId, stage: 'ack', message: messageOf(error), retrying: false });
     }
     for (let i = 0; i < job.repeats.length; i++) core.onEvent({ type: 'duplicate', killId, state: 'done' });
-    if (job.finished !== noop) job.finished(await this.#finishedRecord(record, update));
-    this.#release(module);
   }
 
   /** The one place deliveries are acknowledged (dead letters with them), always after what they caused is durable. */
@@ -548,7 +667,7 @@ export class KillPipeline {
   async #finishedRecord(record: OutcomeRecord, update: OutcomeUpdate): Promise<OutcomeRecord> {
     const stored = await this.#core.repo.get(record.killId).catch(() => null);
     if (stored) return stored;
-    const { note, ...outcome } = update;
+    const { note, notifications: _queued, ...outcome } = update;
     return { ...record, ...outcome, state: 'done', reasoning: note ? [...record.reasoning, note] : record.reasoning };
   }
 
@@ -719,7 +838,10 @@ function recordOf(core: MedicCore, report: KillReport, decision: Decision, threa
   };
 }
 
-function outcomeUpdate(result: ResurrectionResult, at: Date): OutcomeUpdate {
+/** The stored outcome of a resurrection; its note says what labels did (`criticality` first), then what verify_kill found. */
+function outcomeUpdate(result: ResurrectionResult, at: Date, criticality: string | null): OutcomeUpdate {
+  const sentences = [criticality, ...(result.labels?.applied ?? []).map(sentence), ...(result.labels?.ignored ?? []).map(sentence), result.verification];
+  const note = sentences.filter((s): s is string => typeof s === 'string' && s !== '').join(' ');
   return {
     outcomeType: result.outcome,
     timeToHealthy: result.timeToHealthy,
@@ -728,8 +850,22 @@ function outcomeUpdate(result: ResurrectionResult, at: Date): OutcomeUpdate {
     error: result.error,
     errorMessage: result.message,
     completedAt: at.toISOString(),
-    ...(result.verification ? { note: result.verification } : {}),
+    ...(note !== '' ? { note } : {}),
   };
+}
+
+/** A clause as a sentence of the reasoning. */
+function sentence(clause: string): string {
+  return `${capitalize(clause)}.`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Numbers in reasoning text: at most 3 decimals, as the decision's own. */
+function fmt(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
 }
 
 function messageOf(error: unknown): string {
