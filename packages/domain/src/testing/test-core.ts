@@ -35,7 +35,7 @@ export interface TestCore {
 }
 
 /** What createTestCore accepts: settings of the core, and in-memory adapters to use instead of fresh ones. */
-export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'resurrection' | 'approvalTtlMinutes' | 'newId' | 'signing'>> {
+export interface TestCoreOptions extends Partial<Pick<MedicCore, 'mode' | 'policy' | 'threatIntel' | 'resurrection' | 'approvalTtlMinutes' | 'newId' | 'signing' | 'notificationRoutes'>> {
   readonly clock?: ManualClock;
   readonly repo?: InMemoryOutcomeRepo;
   readonly fleet?: InMemoryFleet;
@@ -65,6 +65,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
     onEvent: (event) => events.push(event),
     ...(options.signing ? { signing: options.signing } : {}),
+    ...(options.notificationRoutes ? { notificationRoutes: options.notificationRoutes } : {}),
   };
   const deliver = async (report: Partial<KillReport> | Record<string, string> = {}, options: { raw?: boolean } = {}): Promise<Delivery> => {
     const fields = options.raw ? (report as Record<string, string>) : killEntryFields(report as Partial<KillReport>);

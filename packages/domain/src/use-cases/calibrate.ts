@@ -1,11 +1,12 @@
 import { calibrate, nextEvidenceSince } from '../calibration';
 import type { Calibration } from '../model';
+import { calibrationNotification, outboxEntries } from '../notifications';
 import type { CalibrationConfig } from '../policy';
 import type { MedicCore } from './core';
 
 /**
  * Confirms successes that outlived the re-kill window, then moves the auto-approve ceiling from the evidence decided since
- * it last moved (within the window) and stores the run with that evidence.
+ * it last moved (within the window) and stores the run with that evidence (and, when the ceiling moved, its notification).
  */
 export async function runCalibration(core: MedicCore, config: CalibrationConfig): Promise<Calibration> {
   const now = core.clock.now();
@@ -14,7 +15,7 @@ export async function runCalibration(core: MedicCore, config: CalibrationConfig)
   const since = nextEvidenceSince(await core.repo.latestCalibration(), ago(config.windowDays * 24 * 60));
   const sample = await core.repo.calibrationSample(since);
   const calibration = calibrate(sample, core.thresholds.autoApproveMaxScore, config, now, since);
-  await core.repo.saveCalibration(calibration);
+  await core.repo.saveCalibration(calibration, outboxEntries(core.notificationRoutes, calibrationNotification(calibration), core.newId));
   core.thresholds.autoApproveMaxScore = calibration.nextMaxScore;
   core.onEvent({ type: 'calibrated', calibration });
   return calibration;
