@@ -6,13 +6,17 @@ import type { AgentConfig } from './config';
 import type { DependencyHealth, HealthReport } from './dependency-health';
 import type { KillLoop } from './kill-loop';
 import type { Logger } from './logger';
+import type { WebhookNotifier } from './webhook-notifier';
 
 export interface Agent {
   readonly config: AgentConfig;
   readonly core: MedicCore;
   readonly pipeline: KillPipeline;
   readonly api: Hono;
-  /** Opens the kill source, calibrates, starts the API when enabled, re-checks resurrections left unfinished, then starts reading kills. */
+  /**
+   * Opens the kill source, calibrates, starts delivering notifications, starts the API when enabled, re-checks
+   * resurrections left unfinished, then starts reading kills.
+   */
   start(): Promise<void>;
   /**
    * Stops reading, lets resurrections in flight finish for up to `resurrection.stop_timeout_seconds`, leaves everything
@@ -33,6 +37,8 @@ export interface AgentParts {
   readonly loop: KillLoop;
   readonly server: ApiServer | null;
   readonly calibration: CalibrationTimer;
+  /** null without webhooks. */
+  readonly notifier: WebhookNotifier | null;
   readonly health: DependencyHealth;
   readonly logger: Logger;
   readonly version: string;
@@ -66,9 +72,10 @@ export class AgentRuntime implements Agent {
   }
 
   async start(): Promise<void> {
-    const { config, calibration, server, pipeline, loop, logger, version } = this.parts;
+    const { config, calibration, server, pipeline, loop, logger, version, notifier } = this.parts;
     await this.parts.open();
     await calibration.start();
+    await notifier?.start();
     await server?.start();
     const resumed = await pipeline.resume();
     if (resumed > 0) logger.info(`re-checking ${resumed} resurrection(s) left unfinished`);
@@ -82,6 +89,7 @@ export class AgentRuntime implements Agent {
       signed_reports: config.signing.required ? 'required' : config.signing.keys.size > 0 ? 'checked when signed' : 'not checked',
       signing_keys: config.signing.keys.size > 0 ? [...config.signing.keys.keys()].join(',') : undefined,
       verify_kill: config.docker.verifyKill,
+      webhooks: config.notify.webhooks.length > 0 ? config.notify.webhooks.map((w) => `${w.name} (${w.format})`).join(', ') : undefined,
     });
   }
 
@@ -91,7 +99,7 @@ export class AgentRuntime implements Agent {
   }
 
   async #stop(): Promise<void> {
-    const { config, pipeline, loop, server, calibration, logger, closers } = this.parts;
+    const { config, pipeline, loop, server, calibration, logger, closers, notifier } = this.parts;
     const { running } = pipeline.status();
     logger.info(`stopping: no more reading; waiting up to ${config.resurrection.stopTimeoutSeconds} s for ${running} resurrection(s) in flight`);
     calibration.stop();
@@ -105,6 +113,8 @@ export class AgentRuntime implements Agent {
     if (!finished || left.queued + left.waiting > 0) {
       logger.warn('left for the next start, unacknowledged and re-checked then', { running: finished ? 0 : left.running, queued: left.queued, waiting: left.waiting });
     }
+    // After the resurrections in flight, whose outcomes queue notifications; what is not delivered waits for the next start.
+    await notifier?.stop();
     await server?.close();
     for (const close of closers) await close();
     logger.info('stopped');

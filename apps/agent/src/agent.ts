@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveKill, err, KillPipeline, MedicError, ok, rejectKill } from '@medic/domain';
-import type { Clock, DomainEvent, IdGenerator, KillSource, MedicCore, OutcomeRepo, Resurrector, SigningPolicy, ThreatIntel } from '@medic/domain';
+import { approveKill, err, KillPipeline, MedicError, NOTIFICATION_EVENTS, ok, rejectKill } from '@medic/domain';
+import type {
+  Clock,
+  DomainEvent,
+  IdGenerator,
+  KillSource,
+  MedicCore,
+  NotificationEvent,
+  NotificationOutbox,
+  NotificationRoutes,
+  OutcomeRepo,
+  Resurrector,
+  SigningPolicy,
+  ThreatIntel,
+} from '@medic/domain';
 import { createRedisKillSource } from '@medic/redis';
 import { createDockerClient, DEFAULT_REQUEST_TIMEOUT_MS, DockerResurrector } from '@medic/docker';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -20,6 +33,7 @@ import type { Logger } from './logger';
 import { NODE_MAC } from './signing';
 import { SystemClock } from './system-clock';
 import { timeOrderedId } from './time-ordered-id';
+import { WebhookNotifier } from './webhook-notifier';
 
 export type { Agent } from './agent-runtime';
 
@@ -34,6 +48,8 @@ export interface AgentDeps {
   readonly threatIntel?: ThreatIntel | null;
   readonly clock?: Clock;
   readonly newId?: IdGenerator;
+  /** The outbox the repo writes; needed with an injected repo when webhooks are configured (the SQLite store brings its own). */
+  readonly outbox?: NotificationOutbox;
 }
 
 /** The composition root: real adapters unless overridden, wired to the pipeline, the kill loop, the API and the calibration timer. */
@@ -71,13 +87,16 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const ownIntel =
     deps.threatIntel === undefined && siemEnabled ? loadElastic().createElasticThreatIntel({ ...siemConnection, requestTimeoutMs: siemTimeoutMs }) : null;
   const threatIntel: ThreatIntel | null = deps.threatIntel !== undefined ? deps.threatIntel : ownIntel;
-  const repo = deps.repo ?? (await SqliteOutcomeRepo.open({ path: config.databasePath }));
+  const ownRepo = deps.repo ? null : await SqliteOutcomeRepo.open({ path: config.databasePath });
+  const repo = deps.repo ?? ownRepo!;
+  const notifier = createNotifier(config, deps.outbox ?? ownRepo?.outbox, logger);
 
   const health = new DependencyHealth({
     redis: () => source.health(),
     docker: () => resurrector.health(),
     store: () => repo.health(),
     threat_intel: threatIntel ? () => threatIntel.health() : null,
+    notifier: notifier ? () => notifier.health() : null,
   });
   const log = logEvents(logger);
   const core: MedicCore = {
@@ -96,8 +115,10 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       log(event);
       // Kills that waited for their module, and resurrection outcomes, are written outside the loop's batches.
       if (event.type === 'background_error' && event.stage !== 'ack') health.failed('store', event.message);
+      if (notifier && (event.type === 'decided' || event.type === 'redecided' || event.type === 'calibrated')) notifier.wake();
     },
     ...(config.signing.required || config.signing.keys.size > 0 ? { signing: signingPolicy(config.signing) } : {}),
+    ...(notifier ? { notificationRoutes: notificationRoutes(config) } : {}),
   };
   const pipeline = new KillPipeline(core);
   const api = createApi({
@@ -109,6 +130,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     now: () => Date.now(),
     health: () => health.report(),
     thresholds: () => core.thresholds,
+    notifications: async () => (notifier ? notifier.stats() : null),
     approve: async (killId, approvedBy) => {
       const result = await approveKill(core, pipeline, killId, approvedBy);
       return result.ok ? ok(result.value.record) : err(result.error);
@@ -123,12 +145,38 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     loop: new KillLoop({ source, pipeline, batchSize: config.redis.batchSize, health, logger }),
     server: config.api.enabled ? new ApiServer(api, config.api, logger) : null,
     calibration: new CalibrationTimer(core, config.calibration, logger),
+    notifier,
     health,
     logger,
     version: VERSION,
     open: () => source.open(),
     closers: [() => source.close(), async () => ownIntel?.close(), () => repo.close()],
   });
+}
+
+/** The webhook notifier when webhooks are configured (null otherwise); it needs the outbox the store writes. */
+function createNotifier(config: AgentConfig, outbox: NotificationOutbox | undefined, logger: Logger): WebhookNotifier | null {
+  if (config.notify.webhooks.length === 0) return null;
+  if (!outbox) throw new MedicError('config_invalid', 'notify.webhooks needs the notification outbox of the store; pass it with the injected repo');
+  return new WebhookNotifier({
+    outbox,
+    webhooks: config.notify.webhooks,
+    retry: config.notify.retry,
+    timeoutMs: config.notify.timeoutMs,
+    context: { apiUrl: config.notify.apiUrl, approvals: config.api.enabled && config.api.token !== undefined, source: `/medic/${encodeURIComponent(config.redis.consumer)}` },
+    logger,
+    userAgent: `medic/${VERSION}`,
+  });
+}
+
+/** Each event's webhooks, by key. */
+function notificationRoutes(config: AgentConfig): NotificationRoutes {
+  const routes = new Map<NotificationEvent, string[]>();
+  for (const event of NOTIFICATION_EVENTS) {
+    const keys = config.notify.webhooks.filter((webhook) => webhook.events.has(event)).map((webhook) => webhook.key);
+    if (keys.length > 0) routes.set(event, keys);
+  }
+  return routes;
 }
 
 /** The Elasticsearch adapter, loaded only when threat intel is on: its client alone adds about 12 MB to the agent's memory. */

@@ -55,7 +55,7 @@ describe('API', () => {
       mode: 'live',
       uptime_seconds: expect.any(Number),
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      checks: { redis: { status: 'up' }, docker: { status: 'up' }, store: { status: 'up' }, threat_intel: { status: 'disabled' } },
+      checks: { redis: { status: 'up' }, docker: { status: 'up' }, store: { status: 'up' }, threat_intel: { status: 'disabled' }, notifier: { status: 'disabled' } },
     });
     stream.down = true;
     const degraded = await json(await agent.api.request('/health'));

@@ -8,6 +8,7 @@ import { escapeNonPrintable } from '@medic/domain';
 import type { ApprovalRefusal, Calibration, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
 import type { HealthReport } from './dependency-health';
 import { toApiRecord } from './api-records';
+import type { NotificationStats } from './webhook-notifier';
 
 const KILL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_LIMIT = 200;
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly now: () => number;
   readonly health: () => Promise<HealthReport>;
   readonly thresholds: () => { autoApproveMaxScore: number };
+  /** The webhook notifier's counts; null when no webhook is configured. */
+  readonly notifications: () => Promise<NotificationStats | null>;
   readonly approve: (killId: string, approvedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
   readonly reject: (killId: string, rejectedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
 }
@@ -92,7 +95,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   app.get('/stats', async (c) => {
-    const [stats, calibration] = await Promise.all([deps.repo.stats(), deps.repo.latestCalibration()]);
+    const [stats, calibration, notifications] = await Promise.all([deps.repo.stats(), deps.repo.latestCalibration(), deps.notifications()]);
     return c.json({
       total: stats.total,
       by_decision: stats.byDecision,
@@ -104,6 +107,7 @@ export function createApi(deps: ApiDeps): Hono {
       operator_verdicts: stats.operatorVerdicts,
       thresholds: { auto_approve_max_score: deps.thresholds().autoApproveMaxScore },
       calibration: calibration ? calibrationJson(calibration) : null,
+      notifications,
     });
   });
 

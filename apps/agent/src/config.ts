@@ -1,12 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CALIBRATION, DEFAULT_KILL_WINDOW_SECONDS, DEFAULT_POLICY, DEFAULT_RESURRECTION, MedicError } from '@medic/domain';
-import type { CalibrationConfig, Mode, PolicyConfig } from '@medic/domain';
-import { DEFAULT_KEY_ID, DEFAULT_KEY_VARIABLE, readSecret } from './signing';
-import type { Secret } from './signing';
+import { DEFAULT_CALIBRATION, DEFAULT_KILL_WINDOW_SECONDS, DEFAULT_POLICY, DEFAULT_RESURRECTION, MedicError, NOTIFICATION_EVENTS } from '@medic/domain';
+import type { CalibrationConfig, Mode, NotificationEvent, PolicyConfig } from '@medic/domain';
+import { DEFAULT_KEY_ID, DEFAULT_KEY_VARIABLE, readSecret, Secret } from './signing';
 
 const unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
 const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
@@ -24,6 +24,22 @@ const secretVariable = v.pipe(
   v.string(),
   v.regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must name the environment variable holding the secret (e.g. MEDIC_SMITH_KEY), never the secret itself'),
 );
+
+/** An HTTP header name (RFC 9110 token). */
+const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'must be an HTTP header name'));
+/** Headers Medic sets itself, or that the HTTP client owns. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection', 'user-agent']);
+const WEBHOOK_FORMATS = ['slack', 'json', 'cloudevents'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+const webhookSchema = v.strictObject({
+  // The webhook's key in the outbox and its name in logs, /health and /stats; default: derived from the URL as written.
+  name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'))),
+  url: text,
+  format: v.picklist(WEBHOOK_FORMATS),
+  events: v.pipe(v.array(v.picklist(NOTIFICATION_EVENTS)), v.minLength(1, 'must list at least one event')),
+  headers: v.optional(v.record(headerName, v.string()), {}),
+});
 
 /** Fills the defaults of an object section when the section is absent. */
 const section = <T extends v.ObjectEntries>(entries: T) =>
@@ -129,6 +145,17 @@ const ConfigSchema = v.strictObject({
     password: v.optional(text),
     ca_file: v.optional(text),
   }),
+  notify: section({
+    webhooks: v.optional(v.array(webhookSchema), []),
+    // Where an operator reaches the API, for the approve command in pending_review messages; default from api.host/api.port.
+    api_url: v.optional(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//, 'must be an http:// or https:// URL'))),
+    timeout_seconds: v.optional(positive, 10),
+    retry: section({
+      first_delay_seconds: v.optional(positive, 1),
+      max_delay_seconds: v.optional(positive, 300),
+      max_attempts: v.optional(v.pipe(count, v.minValue(1), v.maxValue(1000)), 10),
+    }),
+  }),
   api: section({
     enabled: v.optional(v.boolean(), true),
     host: v.optional(text, '127.0.0.1'),
@@ -142,6 +169,22 @@ const ConfigSchema = v.strictObject({
 });
 
 type ConfigFile = v.InferOutput<typeof ConfigSchema>;
+
+/** One webhook, with `${VAR}` references in its URL and header values read from the environment. */
+export interface WebhookConfig {
+  /** Its key in the outbox: `name`, or derived from the URL as written in the file. */
+  readonly key: string;
+  /** What logs, /health and /stats call it: `name`, or the URL's origin. */
+  readonly name: string;
+  /** The URL's scheme, host and port: the part that may be shown. */
+  readonly origin: string;
+  /** The whole URL; it may hold a secret (a Slack webhook's path does). */
+  readonly url: Secret;
+  readonly format: WebhookFormat;
+  readonly events: ReadonlySet<NotificationEvent>;
+  /** Extra request headers; values are never shown. */
+  readonly headers: ReadonlyMap<string, Secret>;
+}
 
 /** The validated configuration with environment overrides applied and paths made absolute. */
 export interface AgentConfig {
@@ -199,6 +242,13 @@ export interface AgentConfig {
     readonly caFile?: string;
   };
   readonly api: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly token: string | undefined };
+  readonly notify: {
+    readonly webhooks: readonly WebhookConfig[];
+    /** Base URL of the API in approve commands. */
+    readonly apiUrl: string;
+    readonly timeoutMs: number;
+    readonly retry: { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly maxAttempts: number };
+  };
   readonly logging: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
 }
 
@@ -269,7 +319,7 @@ export function buildConfig(
   }
   const r = c.resurrection;
   const signing = signingConfig(c.smith.signing, env, cwd);
-  return {
+  const config: AgentConfig = {
     file,
     mode,
     redis: {
@@ -340,8 +390,73 @@ export function buildConfig(
       ...(c.siem.ca_file ? { caFile: resolvePath(cwd, c.siem.ca_file) } : {}),
     },
     api: { enabled: c.api.enabled, host: c.api.host, port: c.api.port, token },
+    notify: {
+      webhooks: c.notify.webhooks.map((webhook, i) => webhookConfig(webhook, `notify.webhooks.${i}`, env)),
+      apiUrl: (c.notify.api_url ?? defaultApiUrl(c.api.host, c.api.port)).replace(/\/+$/, ''),
+      timeoutMs: c.notify.timeout_seconds * 1000,
+      retry: {
+        firstDelayMs: c.notify.retry.first_delay_seconds * 1000,
+        maxDelayMs: Math.max(c.notify.retry.first_delay_seconds, c.notify.retry.max_delay_seconds) * 1000,
+        maxAttempts: c.notify.retry.max_attempts,
+      },
+    },
     logging: { level: c.logging.level, format: c.logging.format },
   };
+  const keys = new Set<string>();
+  for (const [i, webhook] of config.notify.webhooks.entries()) {
+    if (keys.has(webhook.key)) throw invalidKey(`notify.webhooks.${i}`, `another webhook has the same ${webhook.key.startsWith('url-') ? 'URL' : 'name'}; give each a distinct name`);
+    keys.add(webhook.key);
+  }
+  return config;
+}
+
+/** A webhook with its `${VAR}` references read from the environment; a missing variable stops start-up naming the key, never a value. */
+function webhookConfig(raw: ConfigFile['notify']['webhooks'][number], key: string, env: NodeJS.ProcessEnv): WebhookConfig {
+  const urlText = expandEnv(raw.url, `${key}.url`, env);
+  let url: URL;
+  try {
+    url = new URL(urlText);
+  } catch {
+    throw invalidKey(`${key}.url`, 'is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidKey(`${key}.url`, 'must be an http:// or https:// URL');
+  if (url.username !== '' || url.password !== '') throw invalidKey(`${key}.url`, 'must not carry credentials; send them in headers');
+  const headers = new Map<string, Secret>();
+  for (const [name, template] of Object.entries(raw.headers)) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) throw invalidKey(`${key}.headers.${name}`, 'is set by Medic itself');
+    const value = expandEnv(template, `${key}.headers.${name}`, env);
+    // eslint-disable-next-line no-control-regex -- exactly the characters a header value cannot hold
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw invalidKey(`${key}.headers.${name}`, 'must be one line without control characters');
+    headers.set(name, new Secret(new Uint8Array(Buffer.from(value, 'utf8'))));
+  }
+  return {
+    key: raw.name ?? `url-${createHash('sha256').update(raw.url).digest('hex').slice(0, 12)}`,
+    name: raw.name ?? url.origin,
+    origin: url.origin,
+    url: new Secret(new Uint8Array(Buffer.from(url.href, 'utf8'))),
+    format: raw.format,
+    events: new Set(raw.events),
+    headers,
+  };
+}
+
+/** `${NAME}` references replaced by the environment's values; an unset or empty variable is an error naming the key. */
+function expandEnv(template: string, key: string, env: NodeJS.ProcessEnv): string {
+  return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') throw invalidKey(key, `the environment variable ${name} is not set`);
+    return value;
+  });
+}
+
+/** http://<api.host>:<api.port>, with a wildcard address replaced by the loopback one an operator on this machine can reach. */
+function defaultApiUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function invalidKey(key: string, reason: string): MedicError {
+  return new MedicError('config_invalid', `invalid configuration: ${key}: ${reason}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Dependency, HealthCheck } from '@medic/domain';
 
 /** The dependencies `/health` reports, by the names it shows. */
-export type CheckName = 'redis' | 'docker' | 'store' | 'threat_intel';
+export type CheckName = 'redis' | 'docker' | 'store' | 'threat_intel' | 'notifier';
 
 /** The domain's name for each dependency, as `/health` shows it. */
 export const CHECK_OF: Readonly<Record<Dependency, CheckName>> = { source: 'redis', engine: 'docker', store: 'store', threat_intel: 'threat_intel' };

@@ -16,6 +16,7 @@ function setup(t: TestCore, source: KillSource = t.source) {
     docker: () => t.fleet.health(),
     store: () => t.repo.health(),
     threat_intel: null,
+    notifier: null,
   });
   const logger = createLogger({ level: 'error', format: 'text' }, new PassThrough());
   const loop = new KillLoop({ source, pipeline, batchSize: 10, health, logger });

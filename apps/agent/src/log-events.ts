@@ -62,12 +62,25 @@ export function logEvents(logger: Logger): EventSink {
           container_id: r.containerId?.slice(0, 12),
           error: r.error ?? undefined,
           verification: r.verification,
+          labels: r.labels && r.labels.applied.length > 0 ? r.labels.applied.join('; ') : undefined,
         };
         if (r.outcome === 'success') logger.info('resurrection succeeded', meta);
         else if (r.outcome === 'not_killed' || r.outcome === 'already_running') logger.warn(`nothing restarted: ${r.outcome}`, meta);
         else logger.warn(`resurrection ${r.outcome}: ${r.message ?? r.error ?? ''}`, meta);
         return;
       }
+      case 'label_ignored':
+        logger.warn(event.warning, { kill_id: event.killId, module: event.module });
+        return;
+      case 'redecided':
+        logger.warn(`decision changed before resurrecting, now ${event.decision.outcome}: ${event.because}`, {
+          kill_id: event.killId,
+          module: event.module,
+          outcome: event.decision.outcome,
+          score: round(event.decision.riskScore),
+          risk_level: event.decision.riskLevel,
+        });
+        return;
       case 'resurrection_retry':
         logger.warn(`container engine unreachable, retrying in ${event.delayMs} ms: ${event.reason}`, {
           kill_id: event.killId,

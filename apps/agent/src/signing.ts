@@ -30,6 +30,11 @@ export class Secret {
     return this.#bytes;
   }
 
+  /** The secret as UTF-8 text (a URL, a header value), for the one place that uses it. */
+  revealText(): string {
+    return Buffer.from(this.#bytes).toString('utf8');
+  }
+
   toString(): string {
     return '[redacted]';
   }
