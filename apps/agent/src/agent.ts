@@ -15,10 +15,7 @@ import type {
   SigningPolicy,
   ThreatIntel,
 } from '@medic/domain';
-import { createRedisKillSource } from '@medic/redis';
-import { createDockerClient, DEFAULT_REQUEST_TIMEOUT_MS, DockerResurrector } from '@medic/docker';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
-import type * as Elastic from '@medic/elasticsearch';
 import { AgentRuntime } from './agent-runtime';
 import type { Agent } from './agent-runtime';
 import { createApi } from './api';
@@ -30,6 +27,7 @@ import { KillLoop } from './kill-loop';
 import { logEvents } from './log-events';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
+import { dockerResurrector, elasticThreatIntel, redisKillSource } from './real-adapters';
 import { NODE_MAC } from './signing';
 import { SystemClock } from './system-clock';
 import { timeOrderedId } from './time-ordered-id';
@@ -56,36 +54,10 @@ export interface AgentDeps {
 export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const { config } = deps;
   const logger = deps.logger ?? createLogger(config.logging);
-  const source =
-    deps.source ??
-    createRedisKillSource({
-      url: config.redis.url,
-      stream: config.redis.stream,
-      group: config.redis.group,
-      consumer: config.redis.consumer,
-      claimIdleMs: config.redis.claimIdleMs,
-      blockMs: config.redis.blockMs,
-      ...(config.redis.tls ? { tls: readTlsFiles(config.redis.tls) } : {}),
-      logger: (level, message, meta) => logger.log(level, message, meta),
-    });
-  const resurrector =
-    deps.resurrector ??
-    new DockerResurrector({
-      // Every engine request must outlast the longest wait the engine makes itself: a restart's stop grace period.
-      docker: createDockerClient(config.docker.host, { requestTimeoutMs: Math.max(DEFAULT_REQUEST_TIMEOUT_MS, (config.docker.stopGraceSeconds + 20) * 1000) }),
-      requireLabel: config.docker.requireLabel,
-      verifyKill: config.docker.verifyKill,
-      killWindowMs: config.docker.killWindowMs,
-      stopGraceSeconds: config.docker.stopGraceSeconds,
-      healthCheckIntervalMs: config.docker.healthCheckIntervalMs,
-      healthCheckTimeoutMs: config.docker.healthCheckTimeoutMs,
-      stabilityWindowMs: config.docker.stabilityWindowMs,
-      maxRetryAttempts: config.docker.maxRetryAttempts,
-    });
-  // Built here (not injected), so closed here on stop. Optional siem keys are absent from the config when unset.
-  const { enabled: siemEnabled, timeoutMs: siemTimeoutMs, ...siemConnection } = config.siem;
-  const ownIntel =
-    deps.threatIntel === undefined && siemEnabled ? loadElastic().createElasticThreatIntel({ ...siemConnection, requestTimeoutMs: siemTimeoutMs }) : null;
+  const source = deps.source ?? redisKillSource(config, logger);
+  const resurrector = deps.resurrector ?? dockerResurrector(config);
+  // Built here (not injected), so closed here on stop.
+  const ownIntel = deps.threatIntel === undefined ? elasticThreatIntel(config) : null;
   const threatIntel: ThreatIntel | null = deps.threatIntel !== undefined ? deps.threatIntel : ownIntel;
   const ownRepo = deps.repo ? null : await SqliteOutcomeRepo.open({ path: config.databasePath });
   const repo = deps.repo ?? ownRepo!;
@@ -177,28 +149,6 @@ function notificationRoutes(config: AgentConfig): NotificationRoutes {
     if (keys.length > 0) routes.set(event, keys);
   }
   return routes;
-}
-
-/** The Elasticsearch adapter, loaded only when threat intel is on: its client alone adds about 12 MB to the agent's memory. */
-function loadElastic(): typeof Elastic {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; import() would not run under jest's CommonJS.
-  return require('@medic/elasticsearch') as typeof Elastic;
-}
-
-/** The TLS files for Redis, read once at start; a missing file stops start-up naming its key. */
-function readTlsFiles(files: NonNullable<AgentConfig['redis']['tls']>): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
-  const read = (key: string, path: string | undefined): Buffer | undefined => {
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new MedicError('config_invalid', `invalid configuration: smith.event_bus.tls.${key}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-  };
-  const ca = read('ca_file', files.caFile);
-  const cert = read('cert_file', files.certFile);
-  const key = read('key_file', files.keyFile);
-  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 function signingPolicy(signing: AgentConfig['signing']): SigningPolicy {

@@ -1,20 +1,25 @@
 import { parseArgs } from 'node:util';
 import { MedicError } from '@medic/domain';
 import { createAgent } from './agent';
+import { formatResults, runChecks } from './check';
 import { loadConfig } from './config';
 import type { AgentConfig } from './config';
 
-const USAGE = 'usage: pnpm agent [--config FILE] [--mode observer|live]';
+const USAGE = 'usage: pnpm agent [--config FILE] [--mode observer|live] [--check]';
 /** A second SIGTERM/SIGINT later than this after the first forces the exit. */
 const RELAYED_SIGNAL_WINDOW_MS = 1000;
 
-/** Starts the agent; exit code 2 on a bad command line or configuration, 1 on a start-up failure. */
+/**
+ * Starts the agent; exit code 2 on a bad command line or configuration, 1 on a start-up failure. With --check it checks
+ * the configuration and every dependency instead, one line each, and exits 0 when all hold, 1 when one does not.
+ */
 async function main(): Promise<void> {
   let config: AgentConfig;
+  let check = false;
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { config: { type: 'string' }, mode: { type: 'string' }, help: { type: 'boolean' } },
+      options: { config: { type: 'string' }, mode: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     });
@@ -22,13 +27,23 @@ async function main(): Promise<void> {
       console.log(USAGE);
       return;
     }
+    check = values.check ?? false;
     // Relative paths resolve against this process's working directory and nothing else: an inherited INIT_CWD
     // could name another command's directory. `pnpm agent` starts the agent in the directory it was typed in.
     config = loadConfig({ path: values.config, mode: values.mode, cwd: process.cwd() });
   } catch (error) {
     const reason = error instanceof MedicError ? error.message : `invalid command line: ${(error as Error).message}\n${USAGE}`;
+    if (check && error instanceof MedicError) console.log(`FAILED  configuration: ${reason}`);
     console.error(`medic: ${reason}`);
     process.exit(2);
+  }
+
+  if (check) {
+    const results = await runChecks(config);
+    for (const line of formatResults(results)) console.log(line);
+    const failed = results.filter((r) => r.status === 'FAILED');
+    console.log(failed.length === 0 ? `medic: check passed (${results.length} checks)` : `medic: check failed: ${failed.map((r) => r.subject).join('; ')}`);
+    process.exit(failed.length === 0 ? 0 : 1);
   }
 
   const agent = await createAgent({ config });
