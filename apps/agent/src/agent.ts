@@ -25,6 +25,7 @@ import type { AgentConfig } from './config';
 import { DependencyHealth } from './dependency-health';
 import { KillLoop } from './kill-loop';
 import { logEvents } from './log-events';
+import { apiUrlOf } from './notification-formats';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { dockerResurrector, elasticThreatIntel, redisKillSource } from './real-adapters';
@@ -61,7 +62,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const threatIntel: ThreatIntel | null = deps.threatIntel !== undefined ? deps.threatIntel : ownIntel;
   const ownRepo = deps.repo ? null : await SqliteOutcomeRepo.open({ path: config.databasePath });
   const repo = deps.repo ?? ownRepo!;
-  const notifier = createNotifier(config, deps.outbox ?? ownRepo?.outbox, logger);
+  // The API's address is known once it listens (api.port 0 picks one); messages ask for it when they are written.
+  const apiUrl = (): string => config.notify.apiUrl ?? apiUrlOf(server?.address() ?? config.api);
+  const notifier = createNotifier(config, deps.outbox ?? ownRepo?.outbox, apiUrl, logger);
 
   const health = new DependencyHealth({
     redis: () => source.health(),
@@ -109,13 +112,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     },
     reject: (killId, rejectedBy) => rejectKill(core, killId, rejectedBy),
   });
+  const server = config.api.enabled ? new ApiServer(api, config.api, logger) : null;
   return new AgentRuntime({
     config,
     core,
     pipeline,
     api,
     loop: new KillLoop({ source, pipeline, batchSize: config.redis.batchSize, health, logger }),
-    server: config.api.enabled ? new ApiServer(api, config.api, logger) : null,
+    server,
     calibration: new CalibrationTimer(core, config.calibration, logger),
     notifier,
     health,
@@ -127,7 +131,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 }
 
 /** The webhook notifier when webhooks are configured (null otherwise); it needs the outbox the store writes. */
-function createNotifier(config: AgentConfig, outbox: NotificationOutbox | undefined, logger: Logger): WebhookNotifier | null {
+function createNotifier(config: AgentConfig, outbox: NotificationOutbox | undefined, apiUrl: () => string, logger: Logger): WebhookNotifier | null {
   if (config.notify.webhooks.length === 0) return null;
   if (!outbox) throw new MedicError('config_invalid', 'notify.webhooks needs the notification outbox of the store; pass it with the injected repo');
   return new WebhookNotifier({
@@ -135,7 +139,7 @@ function createNotifier(config: AgentConfig, outbox: NotificationOutbox | undefi
     webhooks: config.notify.webhooks,
     retry: config.notify.retry,
     timeoutMs: config.notify.timeoutMs,
-    context: { apiUrl: config.notify.apiUrl, approvals: config.api.enabled && config.api.token !== undefined, source: `/medic/${encodeURIComponent(config.redis.consumer)}` },
+    context: () => ({ apiUrl: apiUrl(), approvals: config.api.enabled && config.api.token !== undefined, source: `/medic/${encodeURIComponent(config.redis.consumer)}` }),
     logger,
     userAgent: `medic/${VERSION}`,
   });

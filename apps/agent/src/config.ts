@@ -244,8 +244,8 @@ export interface AgentConfig {
   readonly api: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly token: string | undefined };
   readonly notify: {
     readonly webhooks: readonly WebhookConfig[];
-    /** Base URL of the API in approve commands. */
-    readonly apiUrl: string;
+    /** Base URL of the API in approve commands (notify.api_url); null: the API's own address. */
+    readonly apiUrl: string | null;
     readonly timeoutMs: number;
     readonly retry: { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly maxAttempts: number };
   };
@@ -392,7 +392,7 @@ export function buildConfig(
     api: { enabled: c.api.enabled, host: c.api.host, port: c.api.port, token },
     notify: {
       webhooks: c.notify.webhooks.map((webhook, i) => webhookConfig(webhook, `notify.webhooks.${i}`, env)),
-      apiUrl: (c.notify.api_url ?? defaultApiUrl(c.api.host, c.api.port)).replace(/\/+$/, ''),
+      apiUrl: c.notify.api_url === undefined ? null : c.notify.api_url.replace(/\/+$/, ''),
       timeoutMs: c.notify.timeout_seconds * 1000,
       retry: {
         firstDelayMs: c.notify.retry.first_delay_seconds * 1000,
@@ -447,12 +447,6 @@ function expandEnv(template: string, key: string, env: NodeJS.ProcessEnv): strin
     if (value === undefined || value === '') throw invalidKey(key, `the environment variable ${name} is not set`);
     return value;
   });
-}
-
-/** http://<api.host>:<api.port>, with a wildcard address replaced by the loopback one an operator on this machine can reach. */
-function defaultApiUrl(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 function invalidKey(key: string, reason: string): MedicError {

@@ -12,6 +12,12 @@ export interface MessageContext {
   readonly source: string;
 }
 
+/** http://<host>:<port> of the API, with a wildcard address replaced by the loopback one an operator on this machine can reach. */
+export function apiUrlOf(address: { readonly host: string; readonly port: number }): string {
+  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
 /** An HTTP request body and its content type. */
 export interface RenderedMessage {
   readonly contentType: string;

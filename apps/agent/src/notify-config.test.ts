@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { MedicError } from '@medic/domain';
 import { buildConfig } from './config';
+import { apiUrlOf } from './notification-formats';
 
 const context = (env: NodeJS.ProcessEnv = {}) => ({ env, cwd: '/tmp', file: '/etc/medic.yaml' });
 
@@ -18,12 +19,13 @@ function configError(run: () => unknown): string {
 const hook = (extra: Record<string, unknown> = {}) => ({ url: 'https://hooks.example.com/services/T0/B0/xyz', format: 'slack', events: ['pending_review'], ...extra });
 
 describe('notify configuration', () => {
-  it('has no webhooks by default, and the approve URL from api.host/api.port', () => {
+  it('has no webhooks by default, and takes the approve URL from the API unless notify.api_url says otherwise', () => {
     const config = buildConfig({}, context());
-    expect(config.notify).toEqual({ webhooks: [], apiUrl: 'http://127.0.0.1:8000', timeoutMs: 10_000, retry: { firstDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 10 } });
-    expect(buildConfig({ api: { host: '0.0.0.0', port: 9000 } }, context()).notify.apiUrl).toBe('http://127.0.0.1:9000');
-    expect(buildConfig({ api: { host: '::' } }, context()).notify.apiUrl).toBe('http://[::1]:8000');
+    expect(config.notify).toEqual({ webhooks: [], apiUrl: null, timeoutMs: 10_000, retry: { firstDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 10 } });
     expect(buildConfig({ notify: { api_url: 'https://medic.internal:8443/' } }, context()).notify.apiUrl).toBe('https://medic.internal:8443');
+    expect(apiUrlOf({ host: '127.0.0.1', port: 8000 })).toBe('http://127.0.0.1:8000');
+    expect(apiUrlOf({ host: '0.0.0.0', port: 9000 })).toBe('http://127.0.0.1:9000');
+    expect(apiUrlOf({ host: '::', port: 8000 })).toBe('http://[::1]:8000');
   });
 
   it('reads each webhook, with ${VAR} references in its URL and header values from the environment', () => {

@@ -21,7 +21,8 @@ export interface WebhookNotifierOptions {
   readonly retry: { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly maxAttempts: number };
   /** One request's time limit. */
   readonly timeoutMs: number;
-  readonly context: MessageContext;
+  /** Asked for each message: the API's address is known only once it listens. */
+  readonly context: () => MessageContext;
   readonly logger: Logger;
   readonly userAgent: string;
   /** Replaces the global fetch (tests count requests). */
@@ -246,7 +247,7 @@ export class WebhookNotifier {
     const { webhook } = lane;
     let message: RenderedMessage;
     try {
-      message = renderMessage(webhook.format, entry, this.#options.context);
+      message = renderMessage(webhook.format, entry, this.#options.context());
     } catch (error) {
       return { result: 'refused', error: `could not render it: ${messageOf(error)}` };
     }

@@ -202,6 +202,8 @@ export function testConfig(options: {
   extra?: Record<string, unknown>;
   /** DOCKER_HOST for the agent (default: the local socket). */
   dockerHost?: string;
+  /** More environment variables (e.g. those a webhook header names). */
+  env?: NodeJS.ProcessEnv;
 }): AgentConfig {
   const raw = {
     mode: options.mode ?? 'live',
@@ -217,6 +219,7 @@ export function testConfig(options: {
     REDIS_URL,
     ...(options.token ? { MEDIC_API_TOKEN: options.token } : {}),
     ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}),
+    ...options.env,
   };
   return buildConfig(raw, { env, cwd: options.dir, file: null });
 }
