@@ -19,6 +19,7 @@ import { machine, markdown } from './report';
 import type { BenchRow } from './report';
 import { connectDocker, connectRedis, ServiceMissing } from './services';
 import { stormBench } from './storm';
+import { webhookBench } from './webhook';
 import { dropStreams } from './streams';
 
 const RUNNERS: Readonly<Record<BenchName, (ctx: BenchContext) => Promise<BenchRow>>> = {
@@ -26,6 +27,7 @@ const RUNNERS: Readonly<Record<BenchName, (ctx: BenchContext) => Promise<BenchRo
   pipeline: pipelineBench,
   malformed: malformedBench,
   latency: latencyBench,
+  webhook: webhookBench,
   healthy: healthyBench,
   storm: stormBench,
 };

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['core', 'pipeline', 'malformed', 'latency', 'healthy', 'storm'] as const;
+export const BENCHMARKS = ['core', 'pipeline', 'malformed', 'latency', 'webhook', 'healthy', 'storm'] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { calibrationNotification, decisionNotification, isPrintable, resurrectionNotification } from '@medic/domain';
-import type { Notification, OutboxEntry, OutcomeRecord } from '@medic/domain';
+import { calibrationFacts, decisionFacts, isPrintable, notificationOf, resurrectionFacts } from '@medic/domain';
+import type { Notification, NotificationFacts, OutboxEntry, OutcomeRecord } from '@medic/domain';
 import { FIXTURE_TIME, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { cloudEvent, jsonBody, renderMessage, slackText } from './notification-formats';
 import type { MessageContext } from './notification-formats';
@@ -18,12 +18,17 @@ function pendingRecord(overrides: Partial<OutcomeRecord> = {}): OutcomeRecord {
   });
 }
 
-function must(n: Notification | null): Notification {
+/** The whole notification `facts` about `record` make, as the outbox hands it out. */
+function must(facts: NotificationFacts | null, record: OutcomeRecord | null): Notification {
+  const n = facts && notificationOf(facts, record);
   if (!n) throw new Error('no notification');
   return n;
 }
 
-const pending = (overrides: Partial<OutcomeRecord> = {}): OutboxEntry => ({ id: 'n-1', webhook: 'hook', notification: must(decisionNotification(pendingRecord(overrides), 60)) });
+function pending(overrides: Partial<OutcomeRecord> = {}): OutboxEntry {
+  const record = pendingRecord(overrides);
+  return { id: 'n-1', webhook: 'hook', notification: must(decisionFacts(record, 60), record) };
+}
 
 describe('notification formats', () => {
   it('slack: says what was killed, why it waits, the risk and its factors, the expiry and the exact approve command', () => {
@@ -51,7 +56,7 @@ describe('notification formats', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 60 }), { maxLength: 3 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), (evidence, sourceAgent) => {
         const record = pendingRecord({ report: sampleReport({ killId: 'kill-42', targetModule: 'web', targetInstanceId: 'web-1', evidence, sourceAgent }) });
-        const text = slackText(must(decisionNotification(record, 60)), CONTEXT);
+        const text = slackText(must(decisionFacts(record, 60), record), CONTEXT);
         expect(text).not.toMatch(/[<>]/);
         expect(text.replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
         expect(text.match(/```/g)).toHaveLength(4);
@@ -135,17 +140,19 @@ describe('notification formats', () => {
   it('renders outcomes and calibrations in every format', () => {
     const executing = pendingRecord({ state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true });
     const rollback = must(
-      resurrectionNotification(executing, { outcome: 'rollback', error: 'unhealthy', message: 'web-1 reported unhealthy; stopped it again', timeToHealthy: null, healthStatus: 'unhealthy', containerId: 'c0ffee', completedAt: FIXTURE_TIME }),
+      resurrectionFacts(executing, { outcome: 'rollback', error: 'unhealthy', message: 'web-1 reported unhealthy; stopped it again', timeToHealthy: null, healthStatus: 'unhealthy', containerId: 'c0ffee', completedAt: FIXTURE_TIME }),
+      executing,
     );
     const entry: OutboxEntry = { id: 'n-2', webhook: 'hook', notification: rollback };
     expect(slackText(rollback, CONTEXT)).toContain('outcome   rollback (unhealthy)');
     expect(jsonBody(entry, CONTEXT)).toMatchObject({ event: 'rollback', resurrection: { outcome: 'rollback', error: 'unhealthy', approved_by: null, container_id: 'c0ffee' } });
     expect(cloudEvent(entry, CONTEXT)).toMatchObject({ type: 'medic.resurrection.v1', subject: 'web', medicevent: 'rollback' });
     const calibration = must(
-      calibrationNotification({
+      calibrationFacts({
         calibratedAt: FIXTURE_TIME, previousMaxScore: 0.3, nextMaxScore: 0.25, direction: 'down', samples: 30, successes: 20, successRate: 0.67,
         wilsonLower: 0.5, wilsonUpper: 0.8, evidenceSince: FIXTURE_TIME, reKilled: 10, truePositives: 40, harmUpper: 0.4, maxHarmRate: 0.005, reason: 'too many re-kills',
       }),
+      null,
     );
     const calibrated: OutboxEntry = { id: 'n-3', webhook: 'hook', notification: calibration };
     expect(slackText(calibration, CONTEXT)).toContain('*Medic: auto-approve ceiling lowered*');

@@ -1,7 +1,7 @@
 // The notifier against a real HTTP receiver on 127.0.0.1 and the in-memory outbox (the SQLite one passes the same contract).
 import { PassThrough } from 'node:stream';
-import { decisionNotification } from '@medic/domain';
-import type { NotificationEvent, OutboxEntry } from '@medic/domain';
+import { decisionFacts } from '@medic/domain';
+import type { NotificationEvent, QueuedNotification } from '@medic/domain';
 import { InMemoryOutcomeRepo, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { WebhookReceiver } from '../test/webhook-receiver';
 import { buildConfig } from './config';
@@ -38,14 +38,15 @@ function webhook(url: string, options: { name?: string; format?: string; events?
 }
 
 /** `count` pending_review entries for `key`, decided `ageMs` ago, queued as a batch would. */
-async function queue(repo: InMemoryOutcomeRepo, key: string, count: number, from = 0, ageMs = 1000): Promise<OutboxEntry[]> {
-  const entries: OutboxEntry[] = [];
+async function queue(repo: InMemoryOutcomeRepo, key: string, count: number, from = 0, ageMs = 1000): Promise<QueuedNotification[]> {
+  const entries: QueuedNotification[] = [];
   const now = new Date().toISOString();
   for (let i = from; i < from + count; i++) {
     const record = sampleRecord({ killId: `kill-${i}`, timestamp: minutesFrom((i - from - ageMs) / 60_000, now), report: sampleReport({ killId: `kill-${i}` }) });
-    const notification = decisionNotification(record, 60);
-    if (!notification) throw new Error('a pending record reports a notification');
-    entries.push({ id: `n-${i}`, webhook: key, notification });
+    const facts = decisionFacts(record, 60);
+    if (!facts) throw new Error('a pending record reports a notification');
+    await repo.insert(record);
+    entries.push({ id: `n-${i}`, webhook: key, ...facts });
   }
   repo.outbox.queue(entries);
   return entries;

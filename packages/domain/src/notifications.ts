@@ -98,14 +98,43 @@ export type Notification =
       readonly calibration: Pick<Calibration, 'previousMaxScore' | 'nextMaxScore' | 'direction' | 'samples' | 'successes' | 'reason'>;
     };
 
-/** One notification queued for one webhook; written to the outbox in the same transaction as the facts it reports. */
-export interface OutboxEntry {
+/**
+ * What a notification adds to the record it reports: the approval's expiry, a resurrection's outcome (a later approval may
+ * replace it in the record), a calibration; null when nothing. The kill and the decision are in the record, which never
+ * changes them once a notification about them is queued.
+ */
+export type NotificationExtra =
+  | { readonly expiresAt: string | null }
+  | { readonly resurrection: NotifiedResurrection }
+  | { readonly calibration: Extract<Notification, { event: 'calibration' }>['calibration'] }
+  | null;
+
+/**
+ * One notification queued for one webhook, as the outbox keeps it: the event, the kill whose record it reports, and what
+ * the event adds. Written in the same transaction as the facts it reports; read back whole (an OutboxEntry).
+ */
+export interface QueuedNotification {
   /** Unique; the receiver sees it as the message id (the same on every retry). */
   readonly id: string;
   /** The webhook's key (notify.webhooks[].name, or one derived from its URL). */
   readonly webhook: string;
+  readonly event: NotificationEvent;
+  /** null for a calibration. */
+  readonly killId: string | null;
+  /** When the event happened, ISO 8601 UTC. */
+  readonly at: string;
+  readonly extra: NotificationExtra;
+}
+
+/** A queued notification as the outbox hands it out: whole, the kill and the decision read from its record. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly webhook: string;
   readonly notification: Notification;
 }
+
+/** A notification before it is queued for its webhooks. */
+export type NotificationFacts = Omit<QueuedNotification, 'id' | 'webhook'>;
 
 /** The event a stored decision reports, or null when it reports none (an auto-approval reports its resurrection later). */
 export function decisionEvent(record: Pick<OutcomeRecord, 'originalDecision' | 'guard'>): 'pending_review' | 'deny' | 'budget_exhausted' | null {
@@ -114,44 +143,50 @@ export function decisionEvent(record: Pick<OutcomeRecord, 'originalDecision' | '
   return null;
 }
 
-/** The notification of a decision that waits for an operator or denies the kill; null for any other. */
-export function decisionNotification(record: OutcomeRecord, approvalTtlMinutes: number): Notification | null {
+/** A decision that waits for an operator (with when its approval expires) or denies the kill; null for any other. */
+export function decisionFacts(record: Pick<OutcomeRecord, 'killId' | 'timestamp' | 'originalDecision' | 'guard'>, approvalTtlMinutes: number): NotificationFacts | null {
   const event = decisionEvent(record);
   if (event === null) return null;
-  const expiresAt = event === 'pending_review' ? new Date(Date.parse(record.timestamp) + approvalTtlMinutes * 60_000).toISOString() : null;
-  return { event, at: record.timestamp, kill: notifiedKill(record), decision: notifiedDecision(record), expiresAt };
+  const extra = event === 'pending_review' ? { expiresAt: new Date(Date.parse(record.timestamp) + approvalTtlMinutes * 60_000).toISOString() } : null;
+  return { event, killId: record.killId, at: record.timestamp, extra };
 }
 
-/** The notification of a finished resurrection: resurrected, rollback or failure; null when nothing was resurrected (verify_kill found nothing to do). */
-export function resurrectionNotification(
-  record: OutcomeRecord,
+/** A finished resurrection: resurrected, rollback or failure; null when nothing was resurrected (verify_kill found nothing to do). */
+export function resurrectionFacts(
+  record: Pick<OutcomeRecord, 'killId' | 'approvedBy'>,
   result: Omit<NotifiedResurrection, 'approvedBy' | 'outcome'> & { readonly outcome: OutcomeRecord['outcomeType'] },
-): Notification | null {
+): NotificationFacts | null {
   const { outcome } = result;
   if (outcome !== 'success' && outcome !== 'failure' && outcome !== 'rollback') return null;
-  const event = outcome === 'success' ? 'resurrected' : outcome;
-  return {
-    event,
-    at: result.completedAt,
-    kill: notifiedKill(record),
-    decision: notifiedDecision(record),
-    resurrection: { ...result, outcome, approvedBy: record.approvedBy },
-  };
+  return { event: outcome === 'success' ? 'resurrected' : outcome, killId: record.killId, at: result.completedAt, extra: { resurrection: { ...result, outcome, approvedBy: record.approvedBy } } };
 }
 
-/** The notification of a calibration run that moved the auto-approve ceiling; null when it stayed. */
-export function calibrationNotification(calibration: Calibration): Notification | null {
+/** A calibration run that moved the auto-approve ceiling; null when it stayed. */
+export function calibrationFacts(calibration: Calibration): NotificationFacts | null {
   if (calibration.direction === 'none') return null;
   const { previousMaxScore, nextMaxScore, direction, samples, successes, reason } = calibration;
-  return { event: 'calibration', at: calibration.calibratedAt, calibration: { previousMaxScore, nextMaxScore, direction, samples, successes, reason } };
+  return { event: 'calibration', killId: null, at: calibration.calibratedAt, extra: { calibration: { previousMaxScore, nextMaxScore, direction, samples, successes, reason } } };
 }
 
-/** The outbox entries of a notification: one per webhook subscribed to its event (none when `notification` is null). */
-export function outboxEntries(routes: NotificationRoutes | undefined, notification: Notification | null, newId: () => string): OutboxEntry[] {
-  if (!routes || notification === null) return [];
-  const webhooks = routes.get(notification.event);
+/** The facts queued for every webhook subscribed to their event, each with its own id (none when `facts` is null). */
+export function queueNotification(routes: NotificationRoutes | undefined, facts: NotificationFacts | null, newId: () => string): QueuedNotification[] {
+  if (!routes || facts === null) return [];
+  const webhooks = routes.get(facts.event);
   if (!webhooks || webhooks.length === 0) return [];
-  return webhooks.map((webhook) => ({ id: newId(), webhook, notification }));
+  return webhooks.map((webhook) => ({ id: newId(), webhook, ...facts }));
+}
+
+/** The whole notification from its facts and the record they report (null for a calibration); null when they do not fit together. */
+export function notificationOf(facts: NotificationFacts, record: OutcomeRecord | null): Notification | null {
+  const { event, at, extra } = facts;
+  if (event === 'calibration') return extra !== null && 'calibration' in extra ? { event, at, calibration: extra.calibration } : null;
+  if (record === null || record.killId !== facts.killId) return null;
+  const kill = notifiedKill(record);
+  const decision = notifiedDecision(record);
+  if (event === 'resurrected' || event === 'rollback' || event === 'failure') {
+    return extra !== null && 'resurrection' in extra ? { event, at, kill, decision, resurrection: extra.resurrection } : null;
+  }
+  return { event, at, kill, decision, expiresAt: extra !== null && 'expiresAt' in extra ? extra.expiresAt : null };
 }
 
 function notifiedKill(record: OutcomeRecord): NotifiedKill {

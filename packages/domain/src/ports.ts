@@ -13,7 +13,7 @@ import type {
   ResurrectionError,
   Decision,
 } from './model';
-import type { OutboxEntry } from './notifications';
+import type { OutboxEntry, QueuedNotification } from './notifications';
 
 /** One stream entry as delivered: the source's id and the entry's raw fields. */
 export interface Delivery {
@@ -100,7 +100,7 @@ export interface OutcomeUpdate {
   /** A sentence appended to the record's reasoning (what verify_kill found, what a label changed); absent adds none. */
   readonly note?: string;
   /** Written with the outcome, only when the record was executing. */
-  readonly notifications?: readonly OutboxEntry[];
+  readonly notifications?: readonly QueuedNotification[];
 }
 
 /**
@@ -110,7 +110,7 @@ export interface OutcomeUpdate {
 export interface Redecision {
   readonly decision: Pick<Decision, 'outcome' | 'riskScore' | 'riskLevel' | 'confidence' | 'guard' | 'factors' | 'reasoning'>;
   /** Written with it. */
-  readonly notifications?: readonly OutboxEntry[];
+  readonly notifications?: readonly QueuedNotification[];
 }
 
 /** Windows for a module-history query, as ISO 8601 UTC lower bounds. */
@@ -137,7 +137,7 @@ export interface BatchWrite {
   readonly reKills: readonly ReKillLabel[];
   readonly rejections: readonly Rejection[];
   /** Each is written only when the record of its kill is inserted by the same commit. */
-  readonly notifications?: readonly OutboxEntry[];
+  readonly notifications?: readonly QueuedNotification[];
 }
 
 /**
@@ -202,7 +202,7 @@ export interface OutcomeRepo {
    */
   calibrationSample(since: string): Promise<CalibrationSample>;
   /** Stores one calibration run, with its notifications in the same transaction. */
-  saveCalibration(calibration: Calibration, notifications?: readonly OutboxEntry[]): Promise<void>;
+  saveCalibration(calibration: Calibration, notifications?: readonly QueuedNotification[]): Promise<void>;
   /** The newest calibration run by calibratedAt (ties: last saved), or null. */
   latestCalibration(): Promise<Calibration | null>;
   /**
@@ -247,11 +247,11 @@ export interface DeliveryAttempt {
 }
 
 /**
- * Where webhook notifications wait until delivered. OutcomeRepo writes the entries, in the transaction of the facts they
- * report; this side hands them out and settles them. Entries of a webhook come out in the order they were queued.
+ * Where webhook notifications wait until delivered. OutcomeRepo writes them (QueuedNotification), in the transaction of the
+ * facts they report; this side hands them out whole and settles them. A webhook's come out in the order they were queued.
  */
 export interface NotificationOutbox {
-  /** The webhook's pending entries, oldest first, at most `limit`. */
+  /** The webhook's pending notifications, oldest first, at most `limit`, whole: the kill and the decision from their records. */
   pending(webhook: string, limit: number): Promise<OutboxEntry[]>;
   /** Marks the webhook's pending entries among `ids` sent at `at`; any other id is left alone. */
   markSent(webhook: string, ids: readonly string[], at: string): Promise<void>;

@@ -84,11 +84,26 @@ export const killReport: ShapeCheck = (value) =>
     '',
   );
 
-/** Notification: its event and instant, and the part its event carries. */
-export const notificationShape: ShapeCheck = (value) => {
-  const problem = badField(value, { event: isOneOf(NOTIFICATION_EVENTS), at: isText }, '');
-  if (problem !== null) return problem;
-  const n = value as Record<string, unknown>;
-  if (n.event === 'calibration') return isObject(n.calibration) ? null : 'has a missing or invalid calibration';
-  return isObject(n.kill) && isObject(n.decision) ? null : 'has a missing or invalid kill or decision';
+const extraFields: Is = (v) =>
+  v === null ||
+  (isObject(v) &&
+    (('expiresAt' in v && (v.expiresAt === null || isText(v.expiresAt))) || ('resurrection' in v && isObject(v.resurrection)) || ('calibration' in v && isObject(v.calibration))));
+
+const storedItemFields = {
+  id: isText,
+  event: isOneOf(NOTIFICATION_EVENTS),
+  kill: (v: unknown) => v === null || isText(v),
+  at: isText,
+  extra: extraFields,
+  state: isOneOf(['pending', 'sent', 'dropped']),
+};
+
+/** The notifications one notifications row keeps (StoredNotification[]). */
+export const storedItems: ShapeCheck = (value) => {
+  if (!Array.isArray(value) || value.length === 0) return 'is not a non-empty JSON array';
+  for (const [i, item] of value.entries()) {
+    const problem = badField(item, storedItemFields, `[${i}]`);
+    if (problem !== null) return problem;
+  }
+  return null;
 };

@@ -189,29 +189,24 @@ const migration004: Migration = {
   },
 };
 
-/** Notification events migration 005 allows, frozen as of that migration (a test compares them with the domain's). */
-export const MIGRATION_005_EVENTS = ['pending_review', 'rollback', 'failure', 'deny', 'budget_exhausted', 'calibration', 'resurrected'] as const;
-
 /**
- * The webhook outbox: one row per notification and webhook, written in the transaction of the facts it reports, and each
- * webhook's record of delivery attempts. Only pending rows are indexed by webhook, so a delivered backlog costs no index.
+ * The webhook outbox, written in the transaction of the facts it reports, and each webhook's record of delivery attempts.
+ * One row holds what one write queued for one webhook (a whole batch of decisions: one row), and each notification in it
+ * keeps only what its event adds to the record it reports; the record holds the kill and the decision and never changes
+ * them. So a storm of denied kills adds a row per batch, not a row and an index entry per kill. Only rows with something
+ * pending are indexed, by webhook.
  */
 const migration005: Migration = {
   async up(db: Kysely<any>): Promise<void> {
     await db.schema
       .createTable('notifications')
       .addColumn('id', 'integer', (c) => c.primaryKey())
-      .addColumn('entry_id', 'text', (c) => c.notNull().unique())
       .addColumn('webhook', 'text', (c) => c.notNull())
-      .addColumn('event', 'text', (c) => c.notNull().check(oneOf('event', MIGRATION_005_EVENTS)))
-      .addColumn('kill_id', 'text')
       .addColumn('happened_at', 'text', (c) => c.notNull())
-      .addColumn('notification', 'text', (c) => c.notNull().check(isJson('notification')))
-      .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending').check(oneOf('state', ['pending', 'sent', 'dropped'])))
-      .addColumn('finished_at', 'text')
-      .addColumn('reason', 'text')
+      .addColumn('items', 'text', (c) => c.notNull().check(isJson('items')))
+      .addColumn('pending', 'integer', (c) => c.notNull().check(sql`pending >= 0`))
       .execute();
-    await db.schema.createIndex('notifications_pending').on('notifications').columns(['webhook', 'id']).where(sql<boolean>`state = 'pending'`).execute();
+    await db.schema.createIndex('notifications_pending').on('notifications').columns(['webhook', 'id']).where(sql<boolean>`pending > 0`).execute();
     await db.schema
       .createTable('webhook_deliveries')
       .addColumn('webhook', 'text', (c) => c.primaryKey())

@@ -1,5 +1,5 @@
 import {
-  NOTIFICATION_EVENTS,
+  MedicError,
   DECISION_OUTCOMES,
   GUARD_CODES,
   HEALTH_STATUSES,
@@ -8,12 +8,13 @@ import {
   RESURRECTION_ERRORS,
   RISK_LEVELS,
 } from '@medic/domain';
-import type { Calibration, KillReport, Mode, Notification, OutboxEntry, OutcomeRecord, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
+import { notificationOf } from '@medic/domain';
+import type { Calibration, KillReport, Mode, NotificationEvent, NotificationExtra, OutboxEntry, OutcomeRecord, QueuedNotification, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
 import type { Insertable } from 'kysely';
-import { killReport, notificationShape, riskFactors, textList, threatLookup } from './json-shapes';
+import { killReport, riskFactors, storedItems, textList, threatLookup } from './json-shapes';
 import { utc, utcOrNull } from './instants';
 import { RowReader } from './row-reader';
-import type { CalibrationRow, CalibrationsTable, NotificationRow, NotificationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
+import type { CalibrationRow, CalibrationsTable, NotificationsTable, OutcomeRow, OutcomesTable, RejectionsTable } from './schema';
 
 const MODES: readonly Mode[] = ['observer', 'live'];
 const DIRECTIONS: readonly Calibration['direction'][] = ['up', 'down', 'none'];
@@ -179,18 +180,58 @@ export function fromCalibrationRow(row: CalibrationRow): Calibration {
   };
 }
 
-/** The columns an inserted notification row sets, in the order pushNotificationRowValues gives them. */
-export const NOTIFICATION_COLUMNS = ['entry_id', 'webhook', 'event', 'kill_id', 'happened_at', 'notification'] as const satisfies ReadonlyArray<keyof NotificationsTable>;
-
-/** An outbox entry's column values, in NOTIFICATION_COLUMNS order, appended to `into`. */
-export function pushNotificationRowValues(entry: OutboxEntry, into: unknown[]): void {
-  const n = entry.notification;
-  into.push(entry.id, entry.webhook, n.event, 'kill' in n ? n.kill.killId : null, utc(n.at, 'notification.at'), JSON.stringify(n));
+/** One notification kept in a notifications row: what its event adds to the record it reports, and how far it got. */
+export interface StoredNotification {
+  readonly id: string;
+  readonly event: NotificationEvent;
+  /** The kill whose record holds the kill and the decision; null for a calibration. */
+  readonly kill: string | null;
+  readonly at: string;
+  readonly extra: NotificationExtra;
+  state: 'pending' | 'sent' | 'dropped';
+  /** Why it was dropped. */
+  reason?: string;
 }
 
-/** The entry a stored notification row holds; throws MedicError "store_corrupt" naming the first bad column. */
-export function fromNotificationRow(row: NotificationRow): OutboxEntry {
+/** The columns an inserted notification row sets, in the order notificationRowValues gives them. */
+export const NOTIFICATION_COLUMNS = ['webhook', 'happened_at', 'items', 'pending'] as const satisfies ReadonlyArray<keyof NotificationsTable>;
+
+/**
+ * The rows one outbox write adds, flattened in NOTIFICATION_COLUMNS order: each webhook's entries, in order, in one row. A
+ * batch of decisions then costs one small row per webhook instead of one row (and one index entry) per decision.
+ */
+export function notificationRowValues(entries: readonly QueuedNotification[]): unknown[] {
+  const byWebhook = new Map<string, StoredNotification[]>();
+  // A batch's notifications share one instant: it is checked and made canonical once.
+  let lastAt = '';
+  let lastUtc = '';
+  for (const entry of entries) {
+    if (entry.at !== lastAt) {
+      lastUtc = utc(entry.at, 'notification.at');
+      lastAt = entry.at;
+    }
+    const item: StoredNotification = { id: entry.id, event: entry.event, kill: entry.killId, at: lastUtc, extra: entry.extra, state: 'pending' };
+    const items = byWebhook.get(entry.webhook);
+    if (items) items.push(item);
+    else byWebhook.set(entry.webhook, [item]);
+  }
+  const values: unknown[] = [];
+  for (const [webhook, items] of byWebhook) {
+    const oldest = items.reduce((min, item) => (item.at < min ? item.at : min), items[0]!.at);
+    values.push(webhook, oldest, JSON.stringify(items), items.length);
+  }
+  return values;
+}
+
+/** The notifications a row keeps; throws MedicError "store_corrupt" when they are not what notificationRowValues wrote. */
+export function storedNotifications(row: { readonly id: number; readonly items: unknown }): StoredNotification[] {
   const c = new RowReader(row, `notifications row ${String(row.id)}`);
-  c.oneOf('event', NOTIFICATION_EVENTS);
-  return { id: c.text('entry_id'), webhook: c.text('webhook'), notification: c.json<Notification>('notification', notificationShape) };
+  return c.json<StoredNotification[]>('items', storedItems);
+}
+
+/** The entry a kept notification and its record (null for a calibration) make; throws MedicError "store_corrupt" when they do not fit. */
+export function restoreEntry(webhook: string, item: StoredNotification, record: OutcomeRecord | null): OutboxEntry {
+  const notification = notificationOf({ event: item.event, killId: item.kill, at: item.at, extra: item.extra }, record);
+  if (notification === null) throw new MedicError('store_corrupt', `Corrupt notification ${item.id}: its ${item.event} does not fit ${record ? `the record of ${record.killId}` : 'a missing record'}`);
+  return { id: item.id, webhook, notification };
 }

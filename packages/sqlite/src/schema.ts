@@ -76,23 +76,17 @@ export interface CalibrationsTable {
   reason: string;
 }
 
-/** The webhook outbox: one notification for one webhook. */
+/** The webhook outbox: the notifications one write queued for one webhook, in order. */
 export interface NotificationsTable {
   /** Queue order. */
   id: Generated<number>;
-  entry_id: string;
   webhook: string;
-  event: string;
-  kill_id: string | null;
-  /** When the reported event happened, ISO 8601 UTC. */
+  /** When the oldest of them happened, ISO 8601 UTC. */
   happened_at: string;
-  /** JSON Notification. */
-  notification: string;
-  /** pending, sent or dropped. */
-  state: Generated<string>;
-  finished_at: string | null;
-  /** Why it was dropped. */
-  reason: string | null;
+  /** JSON StoredNotification[]: each one's id, event, kill id, instant, what it adds to its record, and state. */
+  items: string;
+  /** How many of them are still pending. */
+  pending: number;
 }
 
 /** Each webhook's record of delivery. */
@@ -119,4 +113,3 @@ export interface Database {
 
 export type OutcomeRow = Selectable<OutcomesTable>;
 export type CalibrationRow = Selectable<CalibrationsTable>;
-export type NotificationRow = Selectable<NotificationsTable>;

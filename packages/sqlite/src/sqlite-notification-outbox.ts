@@ -1,26 +1,39 @@
 import { CompiledQuery } from 'kysely';
-import type { Kysely } from 'kysely';
-import type { DeliveryAttempt, FailureRun, NotificationOutbox, OutboxEntry, WebhookDeliveryState } from '@medic/domain';
+import type { Kysely, Transaction } from 'kysely';
+import type { DeliveryAttempt, FailureRun, NotificationOutbox, OutboxEntry, OutcomeRecord, WebhookDeliveryState } from '@medic/domain';
 import { utc } from './instants';
 import { RowReader } from './row-reader';
-import { fromNotificationRow } from './rows';
-import type { Database, NotificationRow } from './schema';
+import { fromOutcomeRow, restoreEntry, storedNotifications } from './rows';
+import type { StoredNotification } from './rows';
+import type { Database, OutcomeRow } from './schema';
 
 /** Runs one store operation with the repo's checks and error mapping. */
 export type StoreCall = <T>(operation: string, body: () => Promise<T>) => Promise<T>;
 
-// 'pending' is a literal in every statement, not a parameter, so SQLite can use the partial index notifications_pending.
-const PENDING_SQL = "select * from notifications where webhook = ? and state = 'pending' order by id limit ?";
-const FINISH_SQL = `update notifications set state = ?, finished_at = ?, reason = ?
-  where webhook = ? and state = 'pending' and entry_id in (select value from json_each(?))`;
-const FINISH_BEFORE_SQL = `update notifications set state = 'dropped', finished_at = ?, reason = ?
-  where webhook = ? and state = 'pending' and (? is null or happened_at < ?)`;
+/** A notifications row as read here. */
+interface GroupRow {
+  readonly id: number;
+  readonly items: string;
+}
+
+// `pending > 0` is written out in every statement so SQLite uses the partial index notifications_pending.
+const PENDING_GROUPS_SQL = 'select id, items from notifications where webhook = ? and pending > 0 order by id limit ?';
+const GROUPS_BEFORE_SQL = 'select id, items from notifications where webhook = ? and pending > 0 and (? is null or happened_at < ?) order by id';
+const GROUP_SQL = 'select id, items from notifications where id = ? and webhook = ? and pending > 0';
+const UPDATE_GROUP_SQL = 'update notifications set items = ?, pending = ? where id = ?';
+const RECORDS_SQL = 'select * from outcomes where kill_id in (select value from json_each(?))';
 const COUNT_SQL = `insert into webhook_deliveries (webhook, sent, dropped) values (?, ?, ?)
   on conflict (webhook) do update set sent = sent + excluded.sent, dropped = dropped + excluded.dropped`;
-const PENDING_COUNTS_SQL = "select webhook, count(*) as n from notifications where state = 'pending' group by webhook";
+const PENDING_COUNTS_SQL = 'select webhook, sum(pending) as n from notifications where pending > 0 group by webhook';
 
-/** The outbox half of the SQLite store (migration 005): SqliteOutcomeRepo writes the entries, this hands them out and settles them. */
+/**
+ * The outbox half of the SQLite store (migration 005): SqliteOutcomeRepo writes the rows, this hands their notifications
+ * out, oldest first, with the kill and the decision read from their records, and settles them.
+ */
 export class SqliteNotificationOutbox implements NotificationOutbox {
+  /** The row of each notification pending() handed out, until it is settled. */
+  readonly #rowOf = new Map<string, number>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly run: StoreCall,
@@ -30,28 +43,61 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
     return this.run('pending', async () => {
       const n = Number.isNaN(limit) ? 0 : Math.min(Math.max(0, Math.floor(limit)), Number.MAX_SAFE_INTEGER);
       if (n === 0) return [];
-      const { rows } = await this.db.executeQuery<NotificationRow>(CompiledQuery.raw(PENDING_SQL, [webhook, n]));
-      return rows.map(fromNotificationRow);
+      // Every row read has at least one pending notification, so `n` rows always hold enough.
+      const { rows } = await this.db.executeQuery<GroupRow>(CompiledQuery.raw(PENDING_GROUPS_SQL, [webhook, n]));
+      const taken: Array<{ row: number; item: StoredNotification }> = [];
+      for (const row of rows) {
+        for (const item of storedNotifications(row)) {
+          if (item.state === 'pending' && taken.length < n) taken.push({ row: row.id, item });
+        }
+      }
+      const kills = [...new Set(taken.map(({ item }) => item.kill).filter((k): k is string => k !== null))];
+      const records = new Map<string, OutcomeRecord>();
+      if (kills.length > 0) {
+        const { rows: found } = await this.db.executeQuery<OutcomeRow>(CompiledQuery.raw(RECORDS_SQL, [JSON.stringify(kills)]));
+        for (const row of found) records.set(row.kill_id, fromOutcomeRow(row));
+      }
+      return taken.map(({ row, item }) => {
+        this.#rowOf.set(item.id, row);
+        return restoreEntry(webhook, item, item.kill === null ? null : (records.get(item.kill) ?? null));
+      });
     });
   }
 
   markSent(webhook: string, ids: readonly string[], at: string): Promise<void> {
     return this.run('markSent', async () => {
-      await this.finish(webhook, ids, 'sent', null, utc(at, 'at'));
+      utc(at, 'at');
+      await this.settle(webhook, ids, 'sent', null);
     });
   }
 
   drop(webhook: string, ids: readonly string[], reason: string, at: string): Promise<number> {
-    return this.run('drop', () => this.finish(webhook, ids, 'dropped', reason, utc(at, 'at')));
+    return this.run('drop', () => {
+      utc(at, 'at');
+      return this.settle(webhook, ids, 'dropped', reason);
+    });
   }
 
   dropQueuedBefore(webhook: string, before: string | null, reason: string, at: string): Promise<number> {
-    return this.run('dropQueuedBefore', async () => {
+    return this.run('dropQueuedBefore', () => {
       const bound = before === null ? null : utc(before, 'before');
-      const finishedAt = utc(at, 'at');
+      utc(at, 'at');
       return this.db.transaction().execute(async (trx) => {
-        const result = await trx.executeQuery(CompiledQuery.raw(FINISH_BEFORE_SQL, [finishedAt, reason, webhook, bound, bound]));
-        const dropped = Number(result.numAffectedRows ?? 0);
+        const { rows } = await trx.executeQuery<GroupRow>(CompiledQuery.raw(GROUPS_BEFORE_SQL, [webhook, bound, bound]));
+        let dropped = 0;
+        for (const row of rows) {
+          const items = storedNotifications(row);
+          let changed = false;
+          for (const item of items) {
+            if (item.state !== 'pending' || (bound !== null && !(item.at < bound))) continue;
+            item.state = 'dropped';
+            item.reason = reason;
+            this.#rowOf.delete(item.id);
+            changed = true;
+            dropped += 1;
+          }
+          if (changed) await this.write(trx, row.id, items);
+        }
         if (dropped > 0) await trx.executeQuery(CompiledQuery.raw(COUNT_SQL, [webhook, 0, dropped]));
         return dropped;
       });
@@ -112,15 +158,41 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
     );
   }
 
-  /** Moves the webhook's pending entries among `ids` to `state` and counts them; returns how many moved. */
-  private finish(webhook: string, ids: readonly string[], state: 'sent' | 'dropped', reason: string | null, at: string): Promise<number> {
-    if (ids.length === 0) return Promise.resolve(0);
+  /** Moves the webhook's pending notifications among `ids` to `state`, counts them, and returns how many moved. */
+  private async settle(webhook: string, ids: readonly string[], state: 'sent' | 'dropped', reason: string | null): Promise<number> {
+    if (ids.length === 0) return 0;
+    const wanted = new Set(ids);
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx.executeQuery(CompiledQuery.raw(FINISH_SQL, [state, at, reason, webhook, JSON.stringify(ids)]));
-      const moved = Number(result.numAffectedRows ?? 0);
+      // The rows pending() handed these out from; for any other id, every row of the webhook with something pending.
+      const known = [...new Set(ids.map((id) => this.#rowOf.get(id)).filter((row): row is number => row !== undefined))];
+      const rows: GroupRow[] = [];
+      for (const id of known) rows.push(...(await trx.executeQuery<GroupRow>(CompiledQuery.raw(GROUP_SQL, [id, webhook]))).rows);
+      if (ids.some((id) => !this.#rowOf.has(id))) {
+        const { rows: all } = await trx.executeQuery<GroupRow>(CompiledQuery.raw(GROUPS_BEFORE_SQL, [webhook, null, null]));
+        rows.push(...all.filter((row) => !known.includes(row.id)));
+      }
+      let moved = 0;
+      for (const row of rows) {
+        const items = storedNotifications(row);
+        let changed = false;
+        for (const item of items) {
+          if (item.state !== 'pending' || !wanted.has(item.id)) continue;
+          item.state = state;
+          if (reason !== null) item.reason = reason;
+          changed = true;
+          moved += 1;
+        }
+        if (changed) await this.write(trx, row.id, items);
+      }
+      for (const id of ids) this.#rowOf.delete(id);
       if (moved > 0) await trx.executeQuery(CompiledQuery.raw(COUNT_SQL, [webhook, state === 'sent' ? moved : 0, state === 'dropped' ? moved : 0]));
       return moved;
     });
+  }
+
+  private async write(trx: Transaction<Database>, row: number, items: readonly StoredNotification[]): Promise<void> {
+    const pending = items.reduce((n, item) => n + (item.state === 'pending' ? 1 : 0), 0);
+    await trx.executeQuery(CompiledQuery.raw(UPDATE_GROUP_SQL, [JSON.stringify(items), pending, row]));
   }
 }
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  decisionFacts,
+  notificationOf,
   DECISION_OUTCOMES,
   GUARD_CODES,
   HEALTH_STATUSES,
@@ -11,7 +13,7 @@ import {
   RISK_LEVELS,
 } from '@medic/domain';
 import type { Calibration, OutcomeRecord, Rejection } from '@medic/domain';
-import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
+import { FIXTURE_TIME, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Migration } from 'kysely';
 import { MIGRATIONS, MIGRATION_001_ENUMS } from './migrations';
@@ -406,6 +408,43 @@ describe('SqliteOutcomeRepo', () => {
     expect(() => database.prepare("UPDATE outcomes SET outcome_type = 'exploded'").run()).toThrow(/CHECK/);
     expect(() => database.prepare("INSERT INTO outcomes (outcome_id, decision_id, kill_id, target_module, target_instance_id, timestamp, outcome_type, original_decision, original_risk_score, original_confidence, risk_level, was_auto_approved, state, mode, factors, reasoning, threat_context, report) VALUES ('o', 'd2', 'dup-outcome-id', 'web', 'web-1', ?, 'success', 'approve_auto', 0.2, 0.6, 'low', 1, 'done', 'live', '[]', '[]', '{}', '{}')").run(FIXTURE_TIME)).toThrow(/UNIQUE/);
     expect(MIGRATION_001_ENUMS.outcome_type).toEqual(['success', 'failure', 'rollback', 'undetermined', 're_killed']);
+  });
+
+  it('keeps the notifications of one write in one row, each as what its event adds beside the kill id, the kill and decision read from the record', async () => {
+    const path = stores.path('outbox.db');
+    const repo = await stores.open({ path });
+    const record = sampleRecord({ killId: 'k-deny', originalDecision: 'deny', report: sampleReport({ killId: 'k-deny', evidence: ['x'.repeat(150)] }) });
+    const pendingRecord = sampleRecord({ killId: 'k-wait', timestamp: minutesFrom(1) });
+    const deny = decisionFacts(record, 60);
+    const wait = decisionFacts(pendingRecord, 60);
+    if (!deny || !wait) throw new Error('both report a notification');
+    await repo.commitBatch({ records: [record, pendingRecord], reKills: [], rejections: [], notifications: [{ id: 'e-deny', webhook: 'hook', ...deny }, { id: 'e-wait', webhook: 'hook', ...wait }] });
+    const entries = [
+      { id: 'e-deny', webhook: 'hook', notification: notificationOf(deny, record) },
+      { id: 'e-wait', webhook: 'hook', notification: notificationOf(wait, pendingRecord) },
+    ];
+    const raw = rawConnection(path, { readonly: true });
+    const rows = () => raw.prepare('SELECT webhook, happened_at, items, pending FROM notifications ORDER BY id').all() as Array<{ items: string }>;
+    expect(rows()).toEqual([
+      {
+        webhook: 'hook',
+        happened_at: FIXTURE_TIME,
+        items: JSON.stringify([
+          { id: 'e-deny', event: 'deny', kill: 'k-deny', at: FIXTURE_TIME, extra: null, state: 'pending' },
+          { id: 'e-wait', event: 'pending_review', kill: 'k-wait', at: minutesFrom(1), extra: { expiresAt: minutesFrom(61) }, state: 'pending' },
+        ]),
+        pending: 2,
+      },
+    ]);
+    expect(await repo.outbox.pending('hook', 10)).toEqual(entries);
+    await repo.outbox.markSent('hook', ['e-wait'], minutesFrom(2));
+    expect(await repo.outbox.pending('hook', 10)).toEqual([entries[0]]);
+    // A fresh connection, which handed nothing out, settles by id too.
+    const other = await stores.open({ path });
+    expect(await other.outbox.drop('hook', ['e-deny'], 'gave up', minutesFrom(3))).toBe(1);
+    expect(rows()).toEqual([expect.objectContaining({ pending: 0 })]);
+    expect(JSON.parse(rows()[0]!.items)).toEqual([expect.objectContaining({ id: 'e-deny', state: 'dropped', reason: 'gave up' }), expect.objectContaining({ id: 'e-wait', state: 'sent' })]);
+    raw.close();
   });
 
   it('reports health up while open and down once closed; close is idempotent', async () => {

@@ -15,8 +15,8 @@ import type {
   OutcomeRecord,
   OutcomeRepo,
   OutcomeType,
-  OutboxEntry,
   OutcomeUpdate,
+  QueuedNotification,
   Redecision,
   ResurrectionRef,
   Stats,
@@ -30,7 +30,7 @@ import {
   REJECTION_COLUMNS,
   fromCalibrationRow,
   fromOutcomeRow,
-  pushNotificationRowValues,
+  notificationRowValues,
   pushOutcomeRowValues,
   pushRejectionRowValues,
   toCalibrationRow,
@@ -223,10 +223,9 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       }
       await insertChunked(trx, 'rejections', REJECTION_COLUMNS, rejectionValues, 'on conflict (delivery_id) do nothing');
       // Only the notifications of records this commit inserted (a duplicate's decision was reported by whoever stored it).
-      const written = notifications.every((n) => 'kill' in n.notification && killIds.has(n.notification.kill.killId))
-        ? notificationValues
-        : notificationRowValues(notifications.filter((n) => 'kill' in n.notification && killIds.has(n.notification.kill.killId)));
-      await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, written, 'on conflict (entry_id) do nothing');
+      const ours = (n: QueuedNotification): boolean => n.killId !== null && killIds.has(n.killId);
+      const written = notifications.every(ours) ? notificationValues : notificationRowValues(notifications.filter(ours));
+      await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, written, '');
       return killIds;
     });
     // SQLite inserts the rows in order, so of records sharing a kill_id the first is the one stored.
@@ -253,7 +252,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           .where('kill_id', '=', killId)
           .where('state', '=', 'executing')
           .executeTakeFirst();
-        if (result.numUpdatedRows === 1n) await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+        if (result.numUpdatedRows === 1n) await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, '');
       });
     });
   }
@@ -281,7 +280,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           .where('approved_by', 'is', null)
           .executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return false;
-        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, '');
         return true;
       });
     });
@@ -453,12 +452,12 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     });
   }
 
-  saveCalibration(calibration: Calibration, notifications: readonly OutboxEntry[] = []): Promise<void> {
+  saveCalibration(calibration: Calibration, notifications: readonly QueuedNotification[] = []): Promise<void> {
     return this.run('saveCalibration', async () => {
       const notificationValues = notificationRowValues(notifications);
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('calibrations').values(toCalibrationRow(calibration)).execute();
-        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, 'on conflict (entry_id) do nothing');
+        await insertChunked(trx, 'notifications', NOTIFICATION_COLUMNS, notificationValues, '');
       });
     });
   }
@@ -543,13 +542,6 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
       throw new MedicError('store_error', `SQLite ${operation} failed: ${messageOf(e)}`, { cause: e });
     }
   }
-}
-
-/** Outbox entries' column values, flattened in NOTIFICATION_COLUMNS order (instants checked before anything is written). */
-function notificationRowValues(entries: readonly OutboxEntry[]): unknown[] {
-  const values: unknown[] = [];
-  for (const entry of entries) pushNotificationRowValues(entry, values);
-  return values;
 }
 
 /** The statement sizes insertChunked uses for `rows` rows, in order. */

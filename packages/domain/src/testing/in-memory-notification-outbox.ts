@@ -1,8 +1,11 @@
+import { MedicError } from '../errors';
+import type { OutcomeRecord } from '../model';
+import { notificationOf } from '../notifications';
+import type { OutboxEntry, QueuedNotification } from '../notifications';
 import type { DeliveryAttempt, FailureRun, NotificationOutbox, WebhookDeliveryState } from '../ports';
-import type { OutboxEntry } from '../notifications';
 
 interface Stored {
-  readonly entry: OutboxEntry;
+  readonly entry: QueuedNotification;
   state: 'pending' | 'sent' | 'dropped';
 }
 
@@ -22,11 +25,17 @@ export class InMemoryNotificationOutbox implements NotificationOutbox {
   readonly #byId = new Map<string, Stored>();
   readonly #webhooks = new Map<string, WebhookRecord>();
 
-  /** @param ensureUp throws while the store that owns the outbox is down. */
-  constructor(private readonly ensureUp: () => void = () => undefined) {}
+  /**
+   * @param recordOf the stored record of a kill (the store that owns the outbox), which a notification's kill and decision are read from.
+   * @param ensureUp throws while that store is down.
+   */
+  constructor(
+    private readonly recordOf: (killId: string) => OutcomeRecord | null,
+    private readonly ensureUp: () => void = () => undefined,
+  ) {}
 
-  /** Queues entries (the owning store calls it inside its own writes; not part of the port). An id already queued is skipped. */
-  queue(entries: readonly OutboxEntry[]): void {
+  /** Queues notifications (the owning store calls it inside its own writes; not part of the port). An id already queued is skipped. */
+  queue(entries: readonly QueuedNotification[]): void {
     for (const entry of entries) {
       if (this.#byId.has(entry.id)) continue;
       const stored: Stored = { entry: structuredClone(entry), state: 'pending' };
@@ -41,7 +50,11 @@ export class InMemoryNotificationOutbox implements NotificationOutbox {
     return this.#entries
       .filter((s) => s.state === 'pending' && s.entry.webhook === webhook)
       .slice(0, n)
-      .map((s) => structuredClone(s.entry));
+      .map(({ entry }) => {
+        const notification = notificationOf(entry, entry.killId === null ? null : this.recordOf(entry.killId));
+        if (notification === null) throw new MedicError('store_corrupt', `notification ${entry.id} does not fit the record of ${entry.killId ?? 'nothing'}`);
+        return structuredClone({ id: entry.id, webhook: entry.webhook, notification });
+      });
   }
 
   async markSent(webhook: string, ids: readonly string[], _at: string): Promise<void> {
@@ -69,7 +82,7 @@ export class InMemoryNotificationOutbox implements NotificationOutbox {
     let dropped = 0;
     for (const stored of this.#entries) {
       if (stored.state !== 'pending' || stored.entry.webhook !== webhook) continue;
-      if (before !== null && !(ms(stored.entry.notification.at) < ms(before))) continue;
+      if (before !== null && !(ms(stored.entry.at) < ms(before))) continue;
       stored.state = 'dropped';
       dropped += 1;
     }

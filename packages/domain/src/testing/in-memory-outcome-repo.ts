@@ -1,7 +1,7 @@
 import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
 import { MedicError } from '../errors';
 import { DECISION_OUTCOMES, OUTCOME_TYPES, isApprovable } from '../model';
-import type { OutboxEntry } from '../notifications';
+import type { QueuedNotification } from '../notifications';
 import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate, Redecision } from '../ports';
 import { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
 
@@ -17,11 +17,6 @@ const isExecuted = (r: OutcomeRecord): boolean => r.state === 'done' && EXECUTED
 const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
-
-/** The kill an entry of a batch reports: only kill notifications are written with a batch. */
-function killIdOf(entry: OutboxEntry): string | null {
-  return 'kill' in entry.notification ? entry.notification.kill.killId : null;
-}
 
 /** False- and true-positive labels among `records` within the history windows. */
 function labelCounts(records: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
@@ -45,7 +40,10 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   /** While true, every call rejects as if the store were gone. */
   down = false;
   /** The notification outbox this store writes, in the same (trivially atomic) steps as the facts it reports. */
-  readonly outbox = new InMemoryNotificationOutbox(() => this.#ensureUp());
+  readonly outbox = new InMemoryNotificationOutbox(
+    (killId) => this.#byKillId.get(killId) ?? null,
+    () => this.#ensureUp(),
+  );
 
   async insert(record: OutcomeRecord): Promise<'inserted' | 'duplicate'> {
     this.#ensureUp();
@@ -65,10 +63,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       if (!this.#rejections.has(rejection.deliveryId)) this.#rejections.set(rejection.deliveryId, structuredClone(rejection));
     }
     this.outbox.queue(
-      (batch.notifications ?? []).filter((entry) => {
-        const killId = killIdOf(entry);
-        return killId !== null && inserted.has(killId);
-      }),
+      (batch.notifications ?? []).filter((queued) => queued.killId !== null && inserted.has(queued.killId)),
     );
     return results;
   }
@@ -192,7 +187,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     return [...this.#rejections.values()].map((r) => structuredClone(r));
   }
 
-  async saveCalibration(calibration: Calibration, notifications: readonly OutboxEntry[] = []): Promise<void> {
+  async saveCalibration(calibration: Calibration, notifications: readonly QueuedNotification[] = []): Promise<void> {
     this.#ensureUp();
     this.#calibrations.push(structuredClone(calibration));
     this.outbox.queue(notifications);

@@ -1,6 +1,6 @@
 import type { Calibration, OutcomeRecord } from '../model';
-import { calibrationNotification, decisionNotification, resurrectionNotification } from '../notifications';
-import type { Notification, OutboxEntry } from '../notifications';
+import { calibrationFacts, decisionFacts, notificationOf, resurrectionFacts } from '../notifications';
+import type { NotificationFacts, OutboxEntry, QueuedNotification } from '../notifications';
 import type { NotificationOutbox, OutcomeRepo, OutcomeUpdate } from '../ports';
 import { harnessPool } from './contract-support';
 import { FIXTURE_TIME, minutesFrom, sampleRecord, sampleReport } from './fixtures';
@@ -23,13 +23,20 @@ function pending(killId: string, minutes = 0): OutcomeRecord {
   });
 }
 
-function decisionOf(record: OutcomeRecord): Notification {
-  const n = decisionNotification(record, 60);
-  if (!n) throw new Error(`record ${record.killId} reports no decision`);
-  return n;
+function decisionOf(record: OutcomeRecord): NotificationFacts {
+  const facts = decisionFacts(record, 60);
+  if (!facts) throw new Error(`record ${record.killId} reports no decision`);
+  return facts;
 }
 
-const entry = (id: string, webhook: string, notification: Notification): OutboxEntry => ({ id, webhook, notification });
+const queued = (id: string, webhook: string, facts: NotificationFacts): QueuedNotification => ({ id, webhook, ...facts });
+
+/** What the outbox hands out for `q`: the notification whole, its kill and decision from `record`. */
+function whole(q: QueuedNotification, record: OutcomeRecord | null): OutboxEntry {
+  const notification = notificationOf(q, record);
+  if (!notification) throw new Error(`notification ${q.id} does not fit its record`);
+  return { id: q.id, webhook: q.webhook, notification };
+}
 
 const calibration: Calibration = {
   calibratedAt: at(30),
@@ -62,26 +69,32 @@ export function notificationOutboxContract(name: string, makeHarness: () => Prom
       const b = pending('kill-b', 2);
       const again = pending('stored-before', 3);
       const batch = [
-        entry('n1', 'slack', decisionOf(a)),
-        entry('n2', 'events', decisionOf(a)),
-        entry('n3', 'slack', decisionOf(again)),
-        entry('n4', 'slack', decisionOf(b)),
+        queued('n1', 'slack', decisionOf(a)),
+        queued('n2', 'events', decisionOf(a)),
+        queued('n3', 'slack', decisionOf(again)),
+        queued('n4', 'slack', decisionOf(b)),
       ];
       expect(await repo.commitBatch({ records: [a, again, b], reKills: [], rejections: [], notifications: batch })).toEqual(['inserted', 'duplicate', 'inserted']);
-      expect(await outbox.pending('slack', 10)).toEqual([batch[0], batch[3]]);
-      expect(await outbox.pending('events', 10)).toEqual([batch[1]]);
+      expect(await outbox.pending('slack', 10)).toEqual([whole(batch[0]!, a), whole(batch[3]!, b)]);
+      expect(await outbox.pending('events', 10)).toEqual([whole(batch[1]!, a)]);
       expect(ids(await outbox.pending('slack', 1))).toEqual(['n1']);
       expect(await outbox.pending('nobody', 10)).toEqual([]);
     });
 
-    it('returns a notification exactly as written, input characters included', async () => {
+    it('hands a notification out whole: what was queued, with the kill and the decision of its record, input characters included', async () => {
       const { repo, outbox } = await open();
       const record = pending('kill-round');
-      const n = decisionOf(record);
-      await repo.commitBatch({ records: [record], reKills: [], rejections: [], notifications: [entry('round', 'hook', n)] });
+      const q = queued('round', 'hook', decisionOf(record));
+      await repo.commitBatch({ records: [record], reKills: [], rejections: [], notifications: [q] });
       const [back] = await outbox.pending('hook', 1);
-      expect(back).toEqual(entry('round', 'hook', n));
-      expect(back?.notification).toMatchObject({ event: 'pending_review', kill: { evidence: ['<!channel> & friends', 'ünïcödé ✓\u202e'] } });
+      expect(back).toEqual(whole(q, record));
+      expect(back?.notification).toMatchObject({
+        event: 'pending_review',
+        at: record.timestamp,
+        expiresAt: minutesFrom(60, record.timestamp),
+        kill: { killId: 'kill-round', module: 'web', evidence: ['<!channel> & friends', 'ünïcödé ✓\u202e'] },
+        decision: { outcome: 'pending_review', riskScore: record.originalRiskScore, reason: record.reasoning[0] },
+      });
     });
 
     it('writes the notifications of an update only when it completes an executing record', async () => {
@@ -90,13 +103,16 @@ export function notificationOutboxContract(name: string, makeHarness: () => Prom
       await repo.insert(executing);
       await repo.insert(pending('kill-decided'));
       const base = { timeToHealthy: null, healthStatus: 'unhealthy', containerId: 'c1', error: 'unhealthy', errorMessage: 'sick', completedAt: at(5) } as const;
-      const n = resurrectionNotification(executing, { ...base, outcome: 'rollback', message: base.errorMessage });
-      if (!n) throw new Error('a rollback reports a notification');
-      const update: OutcomeUpdate = { ...base, outcomeType: 'rollback', notifications: [entry('done-1', 'hook', n)] };
+      const facts = resurrectionFacts(executing, { ...base, outcome: 'rollback', message: base.errorMessage });
+      if (!facts) throw new Error('a rollback reports a notification');
+      const update: OutcomeUpdate = { ...base, outcomeType: 'rollback', notifications: [queued('done-1', 'hook', facts)] };
       await repo.complete('kill-exec', update);
-      await repo.complete('kill-decided', { ...update, notifications: [entry('never', 'hook', n)] });
-      await repo.complete('kill-exec', { ...update, notifications: [entry('twice', 'hook', n)] });
-      expect(ids(await outbox.pending('hook', 10))).toEqual(['done-1']);
+      await repo.complete('kill-decided', { ...update, notifications: [queued('never', 'hook', facts)] });
+      await repo.complete('kill-exec', { ...update, notifications: [queued('twice', 'hook', facts)] });
+      const [rollback, ...rest] = await outbox.pending('hook', 10);
+      expect(rest).toEqual([]);
+      expect(rollback).toEqual(whole(queued('done-1', 'hook', facts), await repo.get('kill-exec')));
+      expect(rollback?.notification).toMatchObject({ event: 'rollback', resurrection: { outcome: 'rollback', error: 'unhealthy', message: 'sick', approvedBy: null } });
       expect(await repo.get('kill-exec')).toMatchObject({ state: 'done', outcomeType: 'rollback' });
     });
 
@@ -105,20 +121,24 @@ export function notificationOutboxContract(name: string, makeHarness: () => Prom
       const executing = sampleRecord({ killId: 'kill-auto', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true });
       await repo.insert(executing);
       const decision = { outcome: 'pending_review', riskScore: 0.5, riskLevel: 'medium', confidence: 0.6, guard: null, factors: [], reasoning: ['Label said so.'] } as const;
-      const n = decisionOf({ ...executing, originalDecision: 'pending_review', state: 'decided' });
-      expect(await repo.redecide('kill-auto', { decision, notifications: [entry('re-1', 'hook', n)] })).toBe(true);
-      expect(await repo.redecide('kill-auto', { decision, notifications: [entry('re-2', 'hook', n)] })).toBe(false);
-      const c = calibrationNotification(calibration);
+      const facts = decisionOf({ ...executing, originalDecision: 'pending_review', state: 'decided' });
+      expect(await repo.redecide('kill-auto', { decision, notifications: [queued('re-1', 'hook', facts)] })).toBe(true);
+      expect(await repo.redecide('kill-auto', { decision, notifications: [queued('re-2', 'hook', facts)] })).toBe(false);
+      const c = calibrationFacts(calibration);
       if (!c) throw new Error('a calibration that moved reports a notification');
-      await repo.saveCalibration(calibration, [entry('cal-1', 'hook', c)]);
+      await repo.saveCalibration(calibration, [queued('cal-1', 'hook', c)]);
       expect(await repo.latestCalibration()).toEqual(calibration);
-      expect(ids(await outbox.pending('hook', 10))).toEqual(['re-1', 'cal-1']);
+      const [redecided, moved] = await outbox.pending('hook', 10);
+      expect(redecided).toEqual(whole(queued('re-1', 'hook', facts), await repo.get('kill-auto')));
+      expect(redecided?.notification).toMatchObject({ event: 'pending_review', decision: { outcome: 'pending_review', riskScore: 0.5, reason: 'Label said so.' } });
+      expect(moved).toEqual(whole(queued('cal-1', 'hook', c), null));
+      expect(moved?.notification).toEqual({ event: 'calibration', at: calibration.calibratedAt, calibration: { previousMaxScore: 0.3, nextMaxScore: 0.35, direction: 'up', samples: 25, successes: 25, reason: 'raised' } });
     });
 
     it('marks only the named webhook’s pending entries sent, and counts them', async () => {
       const { repo, outbox } = await open();
       const records = [pending('k1', 1), pending('k2', 2), pending('k3', 3)];
-      const written = [entry('s1', 'slack', decisionOf(records[0]!)), entry('s2', 'slack', decisionOf(records[1]!)), entry('e1', 'events', decisionOf(records[2]!))];
+      const written = [queued('s1', 'slack', decisionOf(records[0]!)), queued('s2', 'slack', decisionOf(records[1]!)), queued('e1', 'events', decisionOf(records[2]!))];
       await repo.commitBatch({ records, reKills: [], rejections: [], notifications: written });
       await outbox.markSent('slack', ['s1', 'e1', 'missing'], at(10));
       await outbox.markSent('slack', ['s1'], at(11));
@@ -135,10 +155,10 @@ export function notificationOutboxContract(name: string, makeHarness: () => Prom
       const { repo, outbox } = await open();
       const records = [pending('k1', 1), pending('k2', 2), pending('k3', 3), pending('k4', 4)];
       const written = [
-        entry('a1', 'hook', decisionOf(records[0]!)),
-        entry('a2', 'hook', decisionOf(records[1]!)),
-        entry('a3', 'hook', decisionOf(records[2]!)),
-        entry('b1', 'other', decisionOf(records[3]!)),
+        queued('a1', 'hook', decisionOf(records[0]!)),
+        queued('a2', 'hook', decisionOf(records[1]!)),
+        queued('a3', 'hook', decisionOf(records[2]!)),
+        queued('b1', 'other', decisionOf(records[3]!)),
       ];
       await repo.commitBatch({ records, reKills: [], rejections: [], notifications: written });
       expect(await outbox.drop('hook', ['a1', 'b1'], 'refused: HTTP 400', at(5))).toBe(1);

@@ -1,6 +1,6 @@
 import { calibrate, nextEvidenceSince } from '../calibration';
 import type { Calibration } from '../model';
-import { calibrationNotification, outboxEntries } from '../notifications';
+import { calibrationFacts, queueNotification } from '../notifications';
 import type { CalibrationConfig } from '../policy';
 import type { MedicCore } from './core';
 
@@ -15,7 +15,7 @@ export async function runCalibration(core: MedicCore, config: CalibrationConfig)
   const since = nextEvidenceSince(await core.repo.latestCalibration(), ago(config.windowDays * 24 * 60));
   const sample = await core.repo.calibrationSample(since);
   const calibration = calibrate(sample, core.thresholds.autoApproveMaxScore, config, now, since);
-  await core.repo.saveCalibration(calibration, outboxEntries(core.notificationRoutes, calibrationNotification(calibration), core.newId));
+  await core.repo.saveCalibration(calibration, queueNotification(core.notificationRoutes, calibrationFacts(calibration), core.newId));
   core.thresholds.autoApproveMaxScore = calibration.nextMaxScore;
   core.onEvent({ type: 'calibrated', calibration });
   return calibration;

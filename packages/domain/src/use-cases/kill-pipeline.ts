@@ -4,8 +4,8 @@ import type { Dependency } from '../errors';
 import { killIdHint, readKillEntry } from '../kill-report';
 import { EMPTY_HISTORY, resurrectionStart } from '../model';
 import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionResult, ThreatLookup } from '../model';
-import { decisionNotification, outboxEntries, resurrectionNotification } from '../notifications';
-import type { OutboxEntry } from '../notifications';
+import { decisionFacts, queueNotification, resurrectionFacts } from '../notifications';
+import type { QueuedNotification } from '../notifications';
 import type { PolicyConfig } from '../policy';
 import type { ContainerLabels, DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, Redecision, ResurrectOptions, ResurrectionTarget } from '../ports';
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
@@ -301,7 +301,7 @@ export class KillPipeline {
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
     const seen = new Map<string, Seen>();
     const records: OutcomeRecord[] = [];
-    const notifications: OutboxEntry[] = [];
+    const notifications: QueuedNotification[] = [];
     const routes = core.notificationRoutes;
     const decided: Decided[] = [];
     const labels: ReKillLabel[] = [];
@@ -379,7 +379,7 @@ export class KillPipeline {
       const executing = live && decision.outcome === 'approve_auto';
       const newRecord = recordOf(core, report, decision, threat, executing, at);
       records.push(newRecord);
-      if (routes) for (const entry of outboxEntries(routes, decisionNotification(newRecord, core.approvalTtlMinutes), core.newId)) notifications.push(entry);
+      if (routes) for (const queued of queueNotification(routes, decisionFacts(newRecord, core.approvalTtlMinutes), core.newId)) notifications.push(queued);
       decided.push({ kill, index: i, decision, record: newRecord, executing, reKilled: previous, input });
       if (executing) {
         behind.set(module, []);
@@ -557,10 +557,8 @@ export class KillPipeline {
     for (const warning of result.labels?.ignored ?? []) core.onEvent({ type: 'label_ignored', killId, module, warning });
     const completed = outcomeUpdate(result, core.clock.now(), criticalityNote);
     const { outcomeType: outcome, error, errorMessage: message, timeToHealthy, healthStatus, containerId, completedAt } = completed;
-    const notification = core.notificationRoutes
-      ? resurrectionNotification(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt })
-      : null;
-    const update: OutcomeUpdate = { ...completed, notifications: outboxEntries(core.notificationRoutes, notification, core.newId) };
+    const facts = core.notificationRoutes ? resurrectionFacts(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt }) : null;
+    const update: OutcomeUpdate = { ...completed, notifications: queueNotification(core.notificationRoutes, facts, core.newId) };
     if (!(await this.#store(job, () => core.repo.complete(killId, update)))) return;
     await this.#settle(job);
     if (job.finished !== noop) job.finished(await this.#finishedRecord(record, update));
@@ -618,7 +616,7 @@ export class KillPipeline {
     };
     const redecision: Redecision = {
       decision: { outcome, riskScore, riskLevel, confidence, guard, factors, reasoning },
-      notifications: outboxEntries(core.notificationRoutes, decisionNotification(redecided, core.approvalTtlMinutes), core.newId),
+      notifications: queueNotification(core.notificationRoutes, decisionFacts(redecided, core.approvalTtlMinutes), core.newId),
     };
     if (!(await this.#store(job, () => core.repo.redecide(killId, redecision)))) return;
     core.onEvent({ type: 'redecided', killId, module, decision: { ...decision, reasoning }, because });
