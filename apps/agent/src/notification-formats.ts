@@ -218,12 +218,12 @@ function decisionJson(d: NotifiedDecision) {
     outcome: d.outcome,
     decided_at: d.decidedAt,
     mode: d.mode,
-    risk_score: d.riskScore,
+    risk_score: round6(d.riskScore),
     risk_level: d.riskLevel,
-    confidence: d.confidence,
+    confidence: round6(d.confidence),
     guard: d.guard,
     reason: d.reason,
-    main_factors: d.mainFactors.map((f) => ({ name: f.name, value: f.value, contribution: f.contribution, detail: f.detail })),
+    main_factors: d.mainFactors.map((f) => ({ name: f.name, value: round6(f.value), contribution: round6(f.contribution), detail: f.detail })),
   };
 }
 
@@ -251,6 +251,11 @@ function printable<T>(value: T): T {
 /** JSON text with nothing non-printable left even in its escapes' sources (a second line of defence). */
 function serialize(value: unknown): string {
   return escapeNonPrintable(JSON.stringify(value));
+}
+
+/** Numbers in a JSON body: six decimals, so a sum's rounding noise (0.08000000000000002) does not show. */
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }
 
 function fmt(value: number): string {
