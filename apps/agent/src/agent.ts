@@ -139,10 +139,16 @@ function createNotifier(config: AgentConfig, outbox: NotificationOutbox | undefi
     webhooks: config.notify.webhooks,
     retry: config.notify.retry,
     timeoutMs: config.notify.timeoutMs,
-    context: () => ({ apiUrl: apiUrl(), approvals: config.api.enabled && config.api.token !== undefined, source: `/medic/${encodeURIComponent(config.redis.consumer)}` }),
+    context: () => ({ apiUrl: apiUrl(), approvalsOff: approvalsOff(config), source: `/medic/${encodeURIComponent(config.redis.consumer)}` }),
     logger,
     userAgent: `medic/${VERSION}`,
   });
+}
+
+/** Why the agent takes no approvals, for pending_review messages; null when it does. */
+function approvalsOff(config: AgentConfig): string | null {
+  if (!config.api.enabled) return 'the API is disabled on the agent (api.enabled: false)';
+  return config.api.token === undefined ? 'MEDIC_API_TOKEN is not set on the agent, so approvals are disabled' : null;
 }
 
 /** Each event's webhooks, by key. */

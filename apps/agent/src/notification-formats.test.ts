@@ -5,7 +5,7 @@ import { FIXTURE_TIME, sampleRecord, sampleReport } from '@medic/domain/testing'
 import { cloudEvent, jsonBody, renderMessage, slackText } from './notification-formats';
 import type { MessageContext } from './notification-formats';
 
-const CONTEXT: MessageContext = { apiUrl: 'http://127.0.0.1:8000', approvals: true, source: '/medic/host-1' };
+const CONTEXT: MessageContext = { apiUrl: 'http://127.0.0.1:8000', approvalsOff: null, source: '/medic/host-1' };
 const HOSTILE = ['<!channel> ping <@U123> & <https://evil.example|click>', 'tick ` ```close``` \u202eevil\u0007 line\nbreak'];
 
 function pendingRecord(overrides: Partial<OutcomeRecord> = {}): OutcomeRecord {
@@ -69,7 +69,7 @@ describe('notification formats', () => {
     const observer = slackText(pending({ mode: 'observer' }).notification, CONTEXT);
     expect(observer).not.toContain('curl');
     expect(observer).toContain('It cannot be approved: Medic ran in observer mode when it decided; approvals need live mode');
-    expect(slackText(pending().notification, { ...CONTEXT, approvals: false })).toContain('MEDIC_API_TOKEN is not set on the agent');
+    expect(slackText(pending().notification, { ...CONTEXT, approvalsOff: 'MEDIC_API_TOKEN is not set on the agent, so approvals are disabled' })).toContain('MEDIC_API_TOKEN is not set on the agent');
   });
 
   it('json: Medic’s own body, every string printable, the approve command with the variable, never a token', () => {

@@ -6,8 +6,8 @@ import type { WebhookFormat } from './config';
 export interface MessageContext {
   /** Base URL of the API in approve commands (notify.api_url). */
   readonly apiUrl: string;
-  /** Whether POST /approve answers at all (MEDIC_API_TOKEN is set). */
-  readonly approvals: boolean;
+  /** Why this agent takes no approvals at all (the API off, no MEDIC_API_TOKEN); null when it takes them. */
+  readonly approvalsOff: string | null;
   /** CloudEvents `source`: this agent. */
   readonly source: string;
 }
@@ -186,9 +186,7 @@ function approvalJson(kill: NotifiedKill, decision: NotifiedDecision, expiresAt:
   const why =
     decision.mode === 'observer'
       ? 'Medic ran in observer mode when it decided; approvals need live mode'
-      : context.approvals
-        ? null
-        : 'MEDIC_API_TOKEN is not set on the agent, so approvals are disabled';
+      : context.approvalsOff;
   return {
     expires_at: expiresAt,
     available: why === null,

@@ -61,7 +61,7 @@ function notifier(repo: InMemoryOutcomeRepo, webhooks: WebhookConfig[], retry = 
     webhooks,
     retry,
     timeoutMs: 2000,
-    context: () => ({ apiUrl: 'http://127.0.0.1:8000', approvals: true, source: '/medic/test' }),
+    context: () => ({ apiUrl: 'http://127.0.0.1:8000', approvalsOff: null, source: '/medic/test' }),
     logger: createLogger({ level: 'info', format: 'text' }, output),
     userAgent: 'medic/test',
   });
