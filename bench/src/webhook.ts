@@ -11,7 +11,7 @@ import { fmtInt, fmtMs } from './report';
 import { median, summary } from './stats';
 
 const KILLS = 10_000;
-const PAIRS = 5;
+const PAIRS = 7;
 /** A dead webhook may cost the pipeline at most this share of its rate, and the latency's p99 at most this many ms (or this share) more. */
 const MAX_RATE_LOSS = 0.1;
 const MAX_P99_GAIN_MS = 1;
@@ -21,7 +21,8 @@ const MAX_P99_GAIN = 0.1;
  * The kill loop with a webhook at a closed port beside the same loop without any, in one run: every event subscribed, so
  * every pending_review, deny and budget_exhausted decision queues a notification in the outbox (deny is the busy case) while
  * the notifier's attempts fail. Pipeline drains come in pairs run back to back (which goes first alternates), so both arms of
- * a pair see the same machine; the ratio is the median of the pairs' ratios. The two latency runs follow each other.
+ * a pair see the same machine; the ratio is the median of the pairs' ratios. The latency runs too come in two pairs of
+ * half the latency row's length, in the order none, dead, dead, none; each arm's p99 is over both of its runs.
  */
 export async function webhookBench(ctx: BenchContext): Promise<BenchRow> {
   const port = await closedPort();
@@ -42,8 +43,13 @@ export async function webhookBench(ctx: BenchContext): Promise<BenchRow> {
       ctx.progress(`webhook pipeline pair ${run}/${PAIRS} (${label === 'none' ? 'no webhook' : 'dead webhook'}): ${fmtInt(result.killsPerSecond)} kills/s, ${fmtInt(result.notifications.pending)} notification(s) queued`);
     }
   }
-  const latencyNone = await latencyRun(ctx, 'webhook-latency-none');
-  const latencyDead = await latencyRun(ctx, 'webhook-latency-dead', dead);
+  const half: BenchContext = { ...ctx, durationSeconds: ctx.durationSeconds / 2 };
+  const latencyNone1 = await latencyRun(half, 'webhook-latency-none-1');
+  const latencyDead1 = await latencyRun(half, 'webhook-latency-dead-1', dead);
+  const latencyDead2 = await latencyRun(half, 'webhook-latency-dead-2', dead);
+  const latencyNone2 = await latencyRun(half, 'webhook-latency-none-2');
+  const latencyNone = { latencies: [...latencyNone1.latencies, ...latencyNone2.latencies] };
+  const latencyDead = { latencies: [...latencyDead1.latencies, ...latencyDead2.latencies], unreachableLogLines: latencyDead1.unreachableLogLines + latencyDead2.unreachableLogLines };
   const rateNone = median(none.map((r) => r.killsPerSecond));
   const rateDead = median(withDead.map((r) => r.killsPerSecond));
   const queued = median(withDead.map((r) => r.notifications.pending));
@@ -55,7 +61,7 @@ export async function webhookBench(ctx: BenchContext): Promise<BenchRow> {
   if (withDead.some((r) => r.notifications.pending === 0 || r.notifications.failedAttempts === 0) || latencyDead.unreachableLogLines === 0) {
     throw new Error('the dead webhook was never tried: the comparison would measure nothing');
   }
-  const { measuredCount } = latencyCounts(ctx);
+  const { measuredCount } = latencyCounts(half);
   ctx.progress(`webhook: ${fmtInt(rateDead)} vs ${fmtInt(rateNone)} kills/s, p99 ${fmtMs(p99Dead)} vs ${fmtMs(p99None)}`);
   return {
     name: 'webhook',
@@ -68,8 +74,8 @@ export async function webhookBench(ctx: BenchContext): Promise<BenchRow> {
     method:
       `the same observer agent process and varied kills as the pipeline and latency rows, with and without one webhook at a closed port on 127.0.0.1 ` +
       `(format slack, every event subscribed: each pending_review, deny and budget_exhausted decision writes an outbox row in its batch's transaction); ` +
-      `${PAIRS} pairs of pipeline drains, back to back, alternating which goes first; median rates, and the median of the pairs' ratios against the target; then one latency run of each (${fmtInt(measuredCount)} measured kills). ` +
-      `The dead webhook's attempts failed (connection refused) ${failedAttempts.join(', ')} time(s) in the drains and ${latencyDead.unreachableLogLines} time(s) in its latency run, backing off from 1 s.`,
+      `${PAIRS} pairs of pipeline drains, back to back, alternating which goes first; median rates, and the median of the pairs' ratios against the target; then latency runs of ${half.durationSeconds} s at ${fmtInt(ctx.rate)}/s in the order none, dead, dead, none (${fmtInt(measuredCount)} measured kills each after a warm-up), each arm's p99 over its two runs. ` +
+      `The dead webhook's attempts failed (connection refused) ${failedAttempts.join(', ')} time(s) in the drains and ${latencyDead.unreachableLogLines} time(s) in its latency runs, backing off from 1 s.`,
     data: {
       kills,
       pipeline: { none, dead: withDead, killsPerSecond: { none: rateNone, dead: rateDead }, pairRatios: ratios, ratio },
