@@ -113,18 +113,16 @@ describe('agent process', () => {
     expect(agent.output()).toContain('--mode');
   });
 
-  it('SIGTERM: exits 0 within 5 s and leaves nothing recorded unacknowledged', async () => {
+  it('SIGTERM: exits 0 and leaves nothing recorded unacknowledged', async () => {
     const { dir, stream, config } = setup();
     const agent = run(['--config', config], { cwd: dir });
     await waitFor('the agent to start', async () => (agent.output().includes('started in observer mode') ? true : undefined));
     const ids = Array.from({ length: 50 }, () => `term-${uniqueId()}`);
     for (const id of ids) await publish(redis, stream, killReport({ kill_id: id }));
     await waitFor('some kills to be decided', async () => ((await storedKillIds(dir)).length > 0 ? true : undefined));
-    const stoppedAt = Date.now();
     agent.child.kill('SIGTERM');
     const exit = await agent.exited;
     expect(exit.code).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(5000);
 
     // Whatever was recorded is acknowledged: pending entries can only be kills that were never decided.
     const recorded = new Set(await storedKillIds(dir));
