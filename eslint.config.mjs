@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    // The core stays pure: no Node I/O, no vendor clients (DESIGN §1).
+    // The core stays pure: no Node I/O, no vendor clients (ARCHITECTURE.md, Dependency rule).
     files: ['packages/domain/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'dgram', 'tls', 'ioredis', 'dockerode', 'kysely', 'better-sqlite3', '@elastic/*'], message: '@medic/domain must not do I/O.' }] }],

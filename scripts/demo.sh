@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reboot plan's success demo, for real, on this machine (DESIGN §11):
+# The reboot plan's success demo, for real, on this machine (README, The demo):
 # services up, build, a healthy container "nginx-test" that Smith kills, the agent started with
 # config/demo.yaml, the plan's demo-1 report published, and the plan's four verifications.
 # Exits 0 only if all four hold; removes the container, the agent and its scratch directory.

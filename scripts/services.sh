@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the local services Medic's tests and demo need available on this machine (DESIGN §12):
+# Makes the local services Medic's tests and demo need available on this machine:
 # Redis on 127.0.0.1:6379 without persistence, a Docker engine, and the test image
 # medic-test/busybox. Reuses what already runs; installs from Debian's packages what is missing.
 # Idempotent; prints what it did. Usage: scripts/services.sh [redis|docker|image|tools ...]

@@ -1,7 +1,7 @@
 import { KILL_REASONS, SEVERITIES } from '@medic/domain';
 import type { KillReason, Severity } from '@medic/domain';
 
-/** A kill report in Smith's wire format (DESIGN §3), before JSON encoding. */
+/** A kill report in Smith's wire format (ARCHITECTURE.md, Wire format), before JSON encoding. */
 export interface WireKill {
   readonly kill_id: string;
   readonly timestamp: string;

@@ -64,7 +64,7 @@ export function errorAnswer(code: ApiErrorCode, message: string): { status: Cont
   return { status: STATUS[code], body: escapeNonPrintable(JSON.stringify({ error: { code, message } })) };
 }
 
-/** The operators' API (DESIGN §9). */
+/** The operators' HTTP API (README, API). */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   app.use(printableJson);

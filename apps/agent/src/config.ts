@@ -48,7 +48,7 @@ const section = <T extends v.ObjectEntries>(entries: T) =>
 
 const w = DEFAULT_POLICY.weights;
 
-/** The whole configuration file (DESIGN §11); every key is optional and defaults as in config/medic.yaml. */
+/** The whole configuration file; every key is optional and defaults as in config/medic.yaml. */
 const ConfigSchema = v.strictObject({
   version: v.optional(v.string(), '1.0'),
   mode: v.optional(modeSchema, 'observer'),

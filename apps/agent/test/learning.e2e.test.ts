@@ -1,4 +1,4 @@
-// The learning loop of DESIGN §7 in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
+// The learning loop (re-kill labels, calibration) in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';

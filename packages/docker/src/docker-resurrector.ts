@@ -19,7 +19,7 @@ import { findContainer, locateContainer } from './locate';
 
 export interface DockerResurrectorOptions {
   readonly docker: DockerClient;
-  /** Only touch containers labelled medic.enable=true (DESIGN §5 opt-in). */
+  /** resurrection.require_label: only touch containers labelled medic.enable=true (opt-in). */
   readonly requireLabel?: boolean;
   /** Seconds Docker waits after SIGTERM before SIGKILL, for restart and rollback. */
   readonly stopGraceSeconds?: number;
@@ -72,7 +72,7 @@ interface Progress {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/** Resurrects containers through the Docker Engine API (DESIGN §5). */
+/** Resurrects containers through the Docker Engine API (ARCHITECTURE.md, Pipeline). */
 export class DockerResurrector implements Resurrector {
   private readonly docker: DockerClient;
   private readonly settings: Settings;

@@ -45,7 +45,7 @@ async function byModuleLabel(docker: DockerClient, module: string): Promise<Dock
 }
 
 /**
- * Finds the target's container (DESIGN §5): named exactly the instance id, else named exactly the
+ * Finds the target's container (ARCHITECTURE.md, Pipeline): named exactly the instance id, else named exactly the
  * module, else the one container labelled medic.module=<module>; never a substring match. Then its own
  * say: medic.enable=false (or an unreadable value) always excludes it; with requireLabel only
  * medic.enable=true lets it through. Engine errors are thrown for the caller to classify.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
 import { escapeRegExp } from './locate';
 
-/** The local test image built by scripts/services.sh (DESIGN §12). */
+/** The local test image built by scripts/services.sh. */
 export const TEST_IMAGE = 'medic-test/busybox';
 
 const MS = 1_000_000; // Docker health-check durations are nanoseconds

@@ -1,4 +1,4 @@
-/* eslint-disable no-restricted-imports -- this test reads the package's own files from disk to enforce the rule (DESIGN §1) */
+/* eslint-disable no-restricted-imports -- this test reads the package's own files from disk to enforce the rule (ARCHITECTURE.md, Dependency rule) */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -57,7 +57,7 @@ function violations(code: string): string[] {
   return problems;
 }
 
-describe('dependency rule of @medic/domain (DESIGN §1)', () => {
+describe('dependency rule of @medic/domain (ARCHITECTURE.md, Dependency rule)', () => {
   it('depends on valibot and nothing else', () => {
     const pkg = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
     expect(Object.keys(pkg['dependencies'] ?? {})).toEqual(['valibot']);

@@ -8,7 +8,7 @@ import type { EntryTrust } from './report-signature';
 import { err, ok } from './result';
 import type { Result } from './result';
 
-/** Largest accepted stream entry: UTF-8 bytes of every key and value together (DESIGN §3). */
+/** Largest accepted stream entry: UTF-8 bytes of every key and value together (ARCHITECTURE.md, Wire format). */
 export const MAX_ENTRY_BYTES = 64 * 1024;
 
 const MAX_NAME_LENGTH = 128;
@@ -48,7 +48,7 @@ export function decodeKillEntry(fields: Readonly<Record<string, string>>): Resul
   return size.ok ? decodeFraming(fields) : size;
 }
 
-/** Validates a wire-format report (snake_case, DESIGN §3) and maps it to a `KillReport`; the first broken rule is the rejection. */
+/** Validates a wire-format report (snake_case; ARCHITECTURE.md, Wire format) and maps it to a `KillReport`; the first broken rule is the rejection. */
 export function parseKillReport(input: unknown): Result<KillReport, KillReportRejection> {
   if (!isPlainObject(input)) return err(rejection('entry', 'type', `must be a JSON object (got ${shown(input)})`));
   const parsed = v.safeParse(WIRE_SCHEMA, input, { abortEarly: true });

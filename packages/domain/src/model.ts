@@ -11,7 +11,7 @@ export type KillReason = (typeof KILL_REASONS)[number];
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** A validated kill report from Smith (DESIGN §3). */
+/** A validated kill report from Smith (ARCHITECTURE.md, Wire format). */
 export interface KillReport {
   readonly killId: string;
   /** ISO 8601 with zone, as Smith sent it. */
@@ -45,7 +45,7 @@ export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
 export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
-/** Reason codes of the guards of DESIGN §4, in the order they are checked. */
+/** Reason codes of the decision's guards, in the order they are checked. */
 export const GUARD_CODES = [
   'always_deny_module',
   'high_confidence_threat',
@@ -81,7 +81,7 @@ export interface RiskFactor {
   readonly detail: string;
 }
 
-/** Threat context for one module over a look-back window (DESIGN §8). */
+/** Threat context for one module over a look-back window, from the SIEM's alerts. */
 export interface ThreatContext {
   /** Risk in [0, 1] derived from the alerts' risk scores; no alerts means low risk. */
   readonly riskScore: number;
@@ -148,7 +148,7 @@ export const EMPTY_HISTORY: ModuleHistory = {
   fleetLabels: NO_LABELS,
 };
 
-/** Everything the policy weighed, plus its verdict (DESIGN §4). */
+/** Everything the policy weighed, plus its verdict. */
 export interface Decision {
   readonly outcome: DecisionOutcome;
   readonly riskScore: number;
@@ -188,7 +188,7 @@ export const RESURRECTION_ERRORS = [
 ] as const;
 export type ResurrectionError = (typeof RESURRECTION_ERRORS)[number];
 
-/** The durable record of one kill: its decision and, once known, its outcome (DESIGN §10). */
+/** The durable record of one kill: its decision and, once known, its outcome. */
 export interface OutcomeRecord {
   readonly outcomeId: string;
   readonly decisionId: string;
@@ -224,7 +224,7 @@ export interface OutcomeRecord {
   readonly rejectedAt: string | null;
   /** When the outcome became known, ISO 8601 UTC. */
   readonly completedAt: string | null;
-  /** When a success outlived the re-kill window (DESIGN §7). */
+  /** When a success outlived the re-kill window without a re-kill: confirmed. */
   readonly confirmedAt: string | null;
   /** When Smith killed the module again inside the re-kill window. */
   readonly reKilledAt: string | null;
@@ -268,7 +268,7 @@ export interface LabelNotes {
   readonly ignored: readonly string[];
 }
 
-/** A rejected stream entry, kept for operators (DESIGN §3). */
+/** A rejected stream entry, kept for operators (ARCHITECTURE.md, Wire format). */
 export interface Rejection {
   readonly deliveryId: string;
   readonly killId: string | null;
@@ -292,7 +292,7 @@ export interface CalibrationSample {
   readonly truePositives: number;
 }
 
-/** One calibration run, stored with the statistics behind it (DESIGN §7). */
+/** One calibration run, stored with the statistics behind it. */
 export interface Calibration {
   readonly calibratedAt: string;
   readonly previousMaxScore: number;
@@ -315,7 +315,7 @@ export interface Calibration {
   readonly reason: string;
 }
 
-/** Aggregates for `/stats` (DESIGN §9), computed by the store. */
+/** Aggregates for `GET /stats`, computed by the store. */
 export interface Stats {
   readonly total: number;
   readonly byDecision: Readonly<Record<DecisionOutcome, number>>;

@@ -1,6 +1,6 @@
 import type { FactorName } from './model';
 
-/** Every number the decision policy uses (DESIGN §4, §7); `config/medic.yaml` mirrors these defaults. */
+/** Every number the decision policy and calibration use; `config/medic.yaml` mirrors these defaults. */
 export interface PolicyConfig {
   /**
    * Weights of the signal factors, renormalised over the factors that have data; `false_positive_history` is the power of

@@ -19,7 +19,7 @@ import type { OutboxEntry, QueuedNotification } from './notifications';
 export interface Delivery {
   /** Source-specific delivery id (the Redis entry id), used to ack and dead-letter. */
   readonly id: string;
-  /** The entry's fields exactly as received; `decodeKillEntry` reads the three framings of DESIGN §3. */
+  /** The entry's fields exactly as received; `decodeKillEntry` reads the three framings (ARCHITECTURE.md, Wire format). */
   readonly fields: Readonly<Record<string, string>>;
   /** When the broker accepted the entry (ISO 8601 UTC), if it records that; a signed report's age counts from here. */
   readonly enqueuedAt?: string;
@@ -31,7 +31,7 @@ export interface DeadLetter {
   readonly reason: string;
 }
 
-/** Delivers kill reports at least once (DESIGN §2, §6). */
+/** Delivers kill reports at least once (ARCHITECTURE.md, Pipeline). */
 export interface KillSource {
   /** Connects before the first read; rejects with a MedicError naming the broker when its credentials, certificate or permissions are wrong, resolves (and receive keeps retrying) when it is only unreachable. */
   open(): Promise<void>;
@@ -52,7 +52,7 @@ export interface KillSource {
   close(): Promise<void>;
 }
 
-/** The container a kill names (DESIGN §5). */
+/** The container a kill names. */
 export interface ResurrectionTarget {
   readonly killId: string;
   readonly module: string;
@@ -74,7 +74,7 @@ export type ContainerLabels =
   /** The engine did not answer; the caller may retry. */
   | { readonly status: 'unavailable'; readonly reason: string };
 
-/** Brings killed containers back and proves they are healthy (DESIGN §5). */
+/** Brings killed containers back and proves they are healthy (ARCHITECTURE.md, Pipeline). */
 export interface Resurrector {
   /**
    * Locates the target, starts or restarts it, waits for health and rolls back on failure; never throws. An unreachable or
@@ -141,7 +141,7 @@ export interface BatchWrite {
 }
 
 /**
- * Durable decisions, outcomes, rejections and calibrations (DESIGN §10).
+ * Durable decisions, outcomes, rejections and calibrations.
  * Exact semantics, shared by every implementation through `outcomeRepoContract` (@medic/domain/testing):
  * instants are ISO 8601 UTC and compared as instants; "since" bounds are inclusive, "before" bounds exclusive.
  * An executed resurrection is a record in state done with outcome success, failure, rollback or re_killed.
@@ -268,7 +268,7 @@ export interface NotificationOutbox {
   webhookStates(): Promise<WebhookDeliveryState[]>;
 }
 
-/** Threat context from a SIEM (DESIGN §8). */
+/** Threat context from a SIEM. */
 export interface ThreatIntel {
   /** Context for the module over the configured look-back, within the adapter's own time limit; never throws (an outage or a slow answer is status "unavailable"). */
   lookup(module: string): Promise<ThreatLookup>;

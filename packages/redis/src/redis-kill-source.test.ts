@@ -70,7 +70,7 @@ async function pendingByConsumer(): Promise<Record<string, number>> {
 }
 
 describe('RedisKillSource', () => {
-  it('delivers the three framings of DESIGN §3 as raw fields, which the domain decodes to the same report', async () => {
+  it('delivers the three framings (payload, data, flat) as raw fields, which the domain decodes to the same report', async () => {
     const report = JSON.parse(killEntryFields({ killId: 'framing-1' })['payload'] as string) as Record<string, unknown>;
     const framings: Array<Record<string, string>> = [
       { payload: JSON.stringify(report) },

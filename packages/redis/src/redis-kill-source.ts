@@ -45,7 +45,7 @@ const UNUSABLE_CONNECTION = /^(Stream isn't writeable|Connection is closed)/;
 const SCAN_DONE = '0-0';
 
 /**
- * KillSource on a Redis Streams consumer group (DESIGN §6): own pending entries first (at start and after every
+ * KillSource on a Redis Streams consumer group (ARCHITECTURE.md, Ports): own pending entries first (at start and after every
  * reconnect), then entries idle longer than claimIdleMs taken over from other consumers, then new entries.
  */
 export class RedisKillSource implements KillSource {

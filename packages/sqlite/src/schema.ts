@@ -1,6 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 
-/** One kill's decision and outcome (DESIGN §10). Enum and JSON columns are plain text here: the row mapper checks them on the way out. */
+/** One kill's decision and outcome: the `outcomes` table. Enum and JSON columns are plain text here: the row mapper checks them on the way out. */
 export interface OutcomesTable {
   /** Insertion order; breaks ties between equal timestamps. */
   id: Generated<number>;
@@ -56,7 +56,7 @@ export interface RejectionsTable {
   rejected_at: string;
 }
 
-/** Calibration runs with the statistics behind them (DESIGN §7). */
+/** Calibration runs with the statistics behind them: the `calibrations` table. */
 export interface CalibrationsTable {
   id: Generated<number>;
   calibrated_at: string;

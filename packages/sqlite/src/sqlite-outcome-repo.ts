@@ -48,7 +48,7 @@ export interface SqliteOutcomeRepoOptions {
   readonly database?: SqliteDatabase;
   /**
    * FULL (default) syncs the WAL on every commit, so a kill acknowledged after its record is stored survives a power
-   * cut (DESIGN §6). NORMAL is about 3× faster per commit (DESIGN §13) but may lose the newest commits on power loss.
+   * cut. NORMAL is about 3× faster per commit but may lose the newest commits on power loss.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
@@ -129,7 +129,7 @@ const GET_MANY_SQL = 'select * from outcomes where kill_id in (select value from
 
 const RE_KILL_SQL = "update outcomes set outcome_type = 're_killed', re_killed_at = ? where kill_id = ? and outcome_type = 'success' and confirmed_at is null";
 
-/** OutcomeRepo on one SQLite file through Kysely and better-sqlite3 (DESIGN §10). */
+/** OutcomeRepo on one SQLite file through Kysely and better-sqlite3. */
 export class SqliteOutcomeRepo implements OutcomeRepo {
   private closed = false;
   /** The notification outbox in the same file: this repo writes its entries in the transactions of the facts they report. */

@@ -38,7 +38,7 @@ export interface FleetContainer {
 export interface InMemoryFleetOptions {
   /** Times resurrections (time_to_healthy, bootMs); without one, time_to_healthy is 0. */
   readonly clock?: Clock;
-  /** Only containers labelled medic.enable=true may be touched (DESIGN §5). */
+  /** resurrection.require_label: only containers labelled medic.enable=true may be touched. */
   readonly requireLabel?: boolean;
   /** resurrection.verify_kill: check the container's state against the report's time before touching it. */
   readonly verifyKill?: boolean;
@@ -55,7 +55,7 @@ interface FleetState {
   nextId: number;
 }
 
-/** Resurrector over a set of named in-memory containers, locating and judging them as DESIGN §5 says. */
+/** Resurrector over a set of named in-memory containers, locating and judging them as DockerResurrector does (ARCHITECTURE.md, Pipeline). */
 export class InMemoryFleet implements Resurrector {
   /** While true, the engine is unreachable: resurrect fails with docker_unavailable and health is down. */
   down = false;

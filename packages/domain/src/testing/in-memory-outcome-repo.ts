@@ -13,7 +13,7 @@ const EXECUTED: readonly OutcomeType[] = ['success', 'failure', 'rollback', 're_
 const ms = (iso: string): number => Date.parse(iso);
 const onOrAfter = (iso: string | null, since: string): boolean => iso !== null && ms(iso) >= ms(since);
 const isExecuted = (r: OutcomeRecord): boolean => r.state === 'done' && EXECUTED.includes(r.outcomeType);
-/** An auto-approved resurrection whose outcome says whether Medic was right (DESIGN §7). */
+/** An auto-approved resurrection whose outcome says whether Medic was right: calibration's evidence. */
 const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;

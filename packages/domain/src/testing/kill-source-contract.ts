@@ -31,7 +31,7 @@ async function drain(source: KillSource, rounds = 5): Promise<Delivery[]> {
   return [...seen.values()];
 }
 
-/** The shared KillSource contract (DESIGN §2, §6), run by every implementation's own test file. */
+/** The shared KillSource contract (ARCHITECTURE.md, Ports and Pipeline), run by every implementation's own test file. */
 export function killSourceContract(name: string, makeHarness: () => Promise<KillSourceHarness>): void {
   describe(`${name} (KillSource contract)`, () => {
     const open = harnessPool(makeHarness);

@@ -113,7 +113,7 @@ function roundTripRecords(): OutcomeRecord[] {
   return [full, sparse, unavailable];
 }
 
-/** The shared OutcomeRepo contract (DESIGN §10 and the port docs in ports.ts), run by every implementation's own test file. */
+/** The shared OutcomeRepo contract (the port docs in ports.ts), run by every implementation's own test file. */
 export function outcomeRepoContract(name: string, makeHarness: () => Promise<OutcomeRepoHarness>): void {
   describe(`${name} (OutcomeRepo contract)`, () => {
     const open = harnessPool(makeHarness);

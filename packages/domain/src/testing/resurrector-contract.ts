@@ -24,7 +24,7 @@ export interface ResurrectorHarness {
   cleanup(): Promise<void>;
 }
 
-/** The shared Resurrector contract (DESIGN §5), run by every implementation's own test file. */
+/** The shared Resurrector contract (ARCHITECTURE.md, Ports), run by every implementation's own test file. */
 export function resurrectorContract(name: string, makeHarness: () => Promise<ResurrectorHarness>): void {
   describe(`${name} (Resurrector contract)`, () => {
     const open = harnessPool(makeHarness);

@@ -23,7 +23,7 @@ function expectWellFormed(context: ThreatContext): void {
   expect(context.lookbackHours).toBeGreaterThan(0);
 }
 
-/** The shared ThreatIntel contract (DESIGN §8), run by every implementation's own test file. */
+/** The shared ThreatIntel contract (ARCHITECTURE.md, Ports), run by every implementation's own test file. */
 export function threatIntelContract(name: string, makeHarness: () => Promise<ThreatIntelHarness>): void {
   describe(`${name} (ThreatIntel contract)`, () => {
     const open = harnessPool(makeHarness);
