@@ -3,7 +3,8 @@ import { DEFAULT_POLICY, EMPTY_HISTORY, decide, readKillEntry } from '@medic/dom
 import type { DecisionInput, KillReport, ModuleHistory, PolicyConfig, ThreatLookup } from '@medic/domain';
 import type { BenchContext } from './context';
 import { scaled } from './context';
-import { seededRandom, variedKills } from './kills';
+import { Prng } from '@medic/simulator';
+import { variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt } from './report';
 import { median, quantile } from './stats';
@@ -30,7 +31,7 @@ const HISTORIES: readonly ModuleHistory[] = [
 /** Decision core: the domain's decide() alone over varied reports, histories, threat answers and policies; validation measured alongside. */
 export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
   const count = scaled(ctx, INPUTS, 1_000);
-  const random = seededRandom(7);
+  const random = new Prng(7);
   const entries = variedKills('core', count).map((kill) => ({ payload: JSON.stringify(kill) }));
   const reports: KillReport[] = entries.map((fields) => {
     const read = readKillEntry(fields);
@@ -40,12 +41,12 @@ export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
   const inputs = reports.map((report): [DecisionInput, PolicyConfig] => [
     {
       report,
-      history: HISTORIES[Math.floor(random() * HISTORIES.length)] ?? EMPTY_HISTORY,
-      threat: THREATS[Math.floor(random() * THREATS.length)] ?? { status: 'disabled' },
-      reKilledAfterResurrection: random() < 0.05,
-      autoApproveMaxScore: 0.2 + random() * 0.2,
+      history: random.pick(HISTORIES),
+      threat: random.pick(THREATS),
+      reKilledAfterResurrection: random.chance(0.05),
+      autoApproveMaxScore: 0.2 + random.next() * 0.2,
     },
-    random() < 0.5 ? DEFAULT_POLICY : AUTO_APPROVE,
+    random.chance(0.5) ? DEFAULT_POLICY : AUTO_APPROVE,
   ]);
 
   const decideRates: number[] = [];

@@ -1,53 +1,29 @@
-import { KILL_REASONS, SEVERITIES } from '@medic/domain';
-import type { KillReason, Severity } from '@medic/domain';
+import { KILL_REASONS, SEVERITIES, round } from '@medic/domain';
+import type { KillReportWire } from '@medic/domain';
+import { Prng } from '@medic/simulator';
 
 /** A kill report in Smith's wire format (ARCHITECTURE.md, Wire format), before JSON encoding. */
-export interface WireKill {
-  readonly kill_id: string;
-  readonly timestamp: string;
-  readonly target_module: string;
-  readonly target_instance_id: string;
-  readonly kill_reason: KillReason;
-  readonly severity: Severity;
-  readonly confidence_score: number;
-  readonly evidence: readonly string[];
-  readonly dependencies: readonly string[];
-  readonly source_agent: string;
-  readonly metadata: Readonly<Record<string, unknown>>;
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every run offers the same mix. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(random: () => number, values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+export type WireKill = KillReportWire;
 
 /** `count` kills over `modules` modules with every reason, severity and a spread of confidences and payload sizes. */
 export function variedKills(prefix: string, count: number, options: { modules?: number; seed?: number } = {}): WireKill[] {
-  const random = seededRandom(options.seed ?? 42);
+  // Seeded, so every run offers the same mix.
+  const random = new Prng(options.seed ?? 42);
   const modules = Array.from({ length: options.modules ?? 50 }, (_, i) => `svc-${i}`);
   return Array.from({ length: count }, (_, i) => {
-    const module = pick(random, modules);
+    const module = random.pick(modules);
     return {
       kill_id: `${prefix}-${i}`,
       timestamp: new Date().toISOString(),
       target_module: module,
-      target_instance_id: `${module}-${Math.floor(random() * 4)}`,
-      kill_reason: pick(random, KILL_REASONS),
-      severity: pick(random, SEVERITIES),
-      confidence_score: Math.round(random() * 1000) / 1000,
-      evidence: Array.from({ length: 1 + Math.floor(random() * 3) }, (_, e) => `signal ${e}: ${Math.floor(random() * 1e6).toString(16)}`),
-      dependencies: random() < 0.3 ? [pick(random, modules)] : [],
+      target_instance_id: `${module}-${random.int(4)}`,
+      kill_reason: random.pick(KILL_REASONS),
+      severity: random.pick(SEVERITIES),
+      confidence_score: round(random.next(), 3),
+      evidence: Array.from({ length: 1 + random.int(3) }, (_, e) => `signal ${e}: ${random.int(1e6).toString(16)}`),
+      dependencies: random.chance(0.3) ? [random.pick(modules)] : [],
       source_agent: 'smith-bench',
-      metadata: random() < 0.5 ? { region: pick(random, ['eu', 'us', 'ap']), node: Math.floor(random() * 100) } : {},
+      metadata: random.chance(0.5) ? { region: random.pick(['eu', 'us', 'ap']), node: random.int(100) } : {},
     };
   });
 }

@@ -1,3 +1,4 @@
+import { round } from '@medic/domain';
 import type { DomainEvent, EventSink } from '@medic/domain';
 import type { Logger } from './logger';
 
@@ -35,10 +36,10 @@ export function logEvents(logger: Logger): EventSink {
           kill_id: event.killId,
           module: event.module,
           outcome: d.outcome,
-          score: round(d.riskScore),
+          score: round(d.riskScore, 3),
           // Not "level": winston owns that key.
           risk_level: d.riskLevel,
-          confidence: round(d.confidence),
+          confidence: round(d.confidence, 3),
           guard: d.guard ?? undefined,
           executing: event.executing,
         });
@@ -77,7 +78,7 @@ export function logEvents(logger: Logger): EventSink {
           kill_id: event.killId,
           module: event.module,
           outcome: event.decision.outcome,
-          score: round(event.decision.riskScore),
+          score: round(event.decision.riskScore, 3),
           risk_level: event.decision.riskLevel,
         });
         return;
@@ -109,7 +110,6 @@ export function logEvents(logger: Logger): EventSink {
   };
 }
 
-const round = (n: number): number => Math.round(n * 1000) / 1000;
 
 const BACKGROUND_STAGE = {
   decide: 'deciding kills that waited for their module',

@@ -1,4 +1,4 @@
-import { escapeNonPrintable } from '@medic/domain';
+import { escapeNonPrintable, round } from '@medic/domain';
 import type { Notification, NotifiedDecision, NotifiedKill, NotifiedResurrection, OutboxEntry } from '@medic/domain';
 import type { WebhookFormat } from './config';
 
@@ -253,11 +253,11 @@ function serialize(value: unknown): string {
 
 /** Numbers in a JSON body: six decimals, so a sum's rounding noise (0.08000000000000002) does not show. */
 function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+  return round(value, 6);
 }
 
 function fmt(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
+  return String(round(value, 3));
 }
 
 function signed(value: number): string {

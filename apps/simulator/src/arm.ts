@@ -1,4 +1,4 @@
-import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, rejectKill, runCalibration } from '@medic/domain';
+import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, rejectKill, round, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -14,7 +14,7 @@ import { Prng } from './prng';
 import { drawSignals } from './smith';
 import { SimulatedThreatIntel } from './threat-intel';
 import type { ArmReport, CalibrationRun, SimulationParameters } from './types';
-import { DAY, MINUTE, round } from './units';
+import { DAY, MINUTE } from './units';
 
 /** Simulated instant of day 1, 00:00. */
 export const SIMULATION_START = '2025-01-06T00:00:00.000Z';

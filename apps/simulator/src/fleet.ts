@@ -1,3 +1,4 @@
+import { round } from '@medic/domain';
 import { InMemoryFleet } from '@medic/domain/testing';
 import type { Prng } from './prng';
 
@@ -79,7 +80,3 @@ export class SimulatedFleet {
   }
 }
 
-function round(value: number, decimals: number): number {
-  const f = 10 ** decimals;
-  return Math.round(value * f) / f;
-}

@@ -1,5 +1,5 @@
 import type { Kill } from './periods';
-import { round } from './units';
+import { round } from '@medic/domain';
 
 /** One operating point of the oracle: approve every kill whose probability of being a false positive is at least `threshold`. */
 export interface FrontierPoint {

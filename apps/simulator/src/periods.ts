@@ -1,8 +1,8 @@
-import { DECISION_OUTCOMES } from '@medic/domain';
+import { DECISION_OUTCOMES, round } from '@medic/domain';
 import type { DecisionOutcome } from '@medic/domain';
 import type { KillSignals } from './smith';
 import type { ArmReport, PeriodRow } from './types';
-import { DAY, MINUTE, round } from './units';
+import { DAY, MINUTE } from './units';
 
 /** What the simulator knows about one kill (Medic never sees `truePositive`). */
 export interface Kill {

@@ -1,3 +1,4 @@
+import { round } from '@medic/domain';
 import type { KillReason, Severity, ThreatContext } from '@medic/domain';
 import type { Prng } from './prng';
 
@@ -70,8 +71,8 @@ export function drawSignals(truePositive: boolean, rng: Prng, quiet = false, con
   const severity = rng.weighted(SEVERITIES[truth]);
   // Drawn only when asked for, so runs without noise keep their random streams.
   const noisy = confidenceNoise > 0 && rng.chance(confidenceNoise);
-  const confidenceScore = round(noisy ? rng.next() : rng.triangular(...CONFIDENCE[truth]));
-  const riskScore = round(rng.triangular(...SIEM_RISK[truth]));
+  const confidenceScore = round(noisy ? rng.next() : rng.triangular(...CONFIDENCE[truth]), DECIMALS);
+  const riskScore = round(rng.triangular(...SIEM_RISK[truth]), DECIMALS);
   const alertCount = riskScore < 0.1 ? 0 : 1 + rng.int(Math.ceil(riskScore * 6));
   const openCount = looksReal ? alertCount : rng.int(alertCount + 1);
   const falsePositiveCount = looksReal ? 0 : alertCount - openCount;
@@ -142,6 +143,3 @@ function roundedUniform(x: number): number {
   return Math.max(0, Math.min(1, x + half) - Math.max(0, x - half));
 }
 
-function round(value: number): number {
-  return Math.round(value * 10 ** DECIMALS) / 10 ** DECIMALS;
-}

@@ -2,6 +2,7 @@ import { MedicError } from './errors';
 import type { Calibration, CalibrationSample } from './model';
 import { CALIBRATION_LIMITS } from './policy';
 import type { CalibrationConfig } from './policy';
+import { round } from './round';
 
 /** Wilson score interval of a success rate; z = 1.96 is 95 %. No trials says nothing: [0, 1]. */
 export function wilsonInterval(successes: number, total: number, z = 1.96): { lower: number; upper: number } {
@@ -61,13 +62,13 @@ export function calibrate(sample: CalibrationSample, currentMaxScore: number, co
       return stay(`${why}, but the ${harm} is not within max_harm_rate ${config.maxHarmRate}; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
     }
     if (currentMaxScore >= max) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its upper limit ${max}.`);
-    const next = round(Math.min(max, currentMaxScore + step));
+    const next = round(Math.min(max, currentMaxScore + step), 3);
     return { ...stats, nextMaxScore: next, direction: 'up', reason: `Raised auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}, ${harm} within ${config.maxHarmRate}.` };
   }
   if (bounds.upper < targetSuccessRate) {
     const why = `${held} (Wilson upper bound ${fmt(bounds.upper)} < ${targetSuccessRate})`;
     if (currentMaxScore <= min) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its lower limit ${min}.`);
-    const next = round(Math.max(min, Math.min(max, currentMaxScore - step)));
+    const next = round(Math.max(min, Math.min(max, currentMaxScore - step)), 3);
     return { ...stats, nextMaxScore: next, direction: 'down', reason: `Lowered auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}.` };
   }
   return stay(
@@ -81,11 +82,7 @@ export function nextEvidenceSince(latest: Calibration | null, windowStart: strin
   return Date.parse(since) > Date.parse(windowStart) ? since : windowStart;
 }
 
-/** Three decimals, so repeated steps of 0.05 do not drift (0.1 + 0.05 + 0.05 ≠ 0.2 in floating point). */
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
 
 function fmt(value: number): string {
-  return String(round(value));
+  return String(round(value, 3));
 }

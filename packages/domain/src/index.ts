@@ -20,3 +20,4 @@ export * from './use-cases/handle-delivery';
 export * from './use-cases/approve';
 export * from './use-cases/reject';
 export * from './use-cases/calibrate';
+export * from './round';

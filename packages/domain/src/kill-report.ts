@@ -238,6 +238,9 @@ const WIRE_SCHEMA = v.object({
   ),
 });
 
+/** A kill report in Smith's wire format (snake_case JSON) as a producer writes it: what parseKillReport accepts. */
+export type KillReportWire = v.InferInput<typeof WIRE_SCHEMA>;
+
 function rejectionOf(issue: v.BaseIssue<unknown>): KillReportRejection {
   const field = v.getDotPath(issue) ?? 'entry';
   if (issue.path?.at(-1)?.origin === 'key') return rejection(field, 'required', 'is required');

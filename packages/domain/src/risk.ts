@@ -14,6 +14,7 @@ import type {
   ThreatLookup,
 } from './model';
 import type { PolicyConfig } from './policy';
+import { round } from './round';
 
 /** Everything the policy needs to decide one kill; gathered by the caller, so deciding stays pure. */
 export interface DecisionInput {
@@ -343,5 +344,5 @@ function clamp01(value: number): number {
 
 /** Numbers in reasoning text: at most 3 decimals. */
 function fmt(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
+  return String(round(value, 3));
 }

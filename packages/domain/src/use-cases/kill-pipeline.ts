@@ -12,6 +12,7 @@ import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
 import type { DecisionInput } from '../risk';
 import type { MedicCore } from './core';
+import { round } from '../round';
 
 /** What became of one delivery of a batch by the time the batch was committed. */
 export type DeliveryStatus =
@@ -863,7 +864,7 @@ function capitalize(text: string): string {
 
 /** Numbers in reasoning text: at most 3 decimals, as the decision's own. */
 function fmt(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
+  return String(round(value, 3));
 }
 
 function messageOf(error: unknown): string {
