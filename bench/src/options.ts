@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 
 export const BENCHMARKS = ['core', 'pipeline', 'malformed', 'latency', 'webhook', 'healthy', 'storm'] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export interface BenchOptions {
   readonly only: readonly BenchName[];
@@ -10,7 +13,7 @@ export interface BenchOptions {
   readonly rate: number;
   /** Duration of the latency benchmark, s (default 20 × scale). */
   readonly durationSeconds: number;
-  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly help: boolean;
 }
 
@@ -37,26 +40,35 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     strict: true,
     allowPositionals: false,
   });
-  const only = (values.only ?? [...BENCHMARKS]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  const only = (values.only ?? [...BENCHMARKS]).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name.length > 0);
   const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHMARKS.join(', ')}`);
-  const scale = positive('--scale', values.scale, 1);
-  const logLevel = values['agent-log-level'] ?? 'info';
-  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw new Error(`--agent-log-level must be error, warn, info or debug, got ${logLevel}`);
+  const parsed = v.safeParse(FLAGS, values);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const flag = String(issue.path?.[0]?.key ?? 'option');
+    throw new Error(`--${flag} ${issue.message}, got ${String((values as Record<string, unknown>)[flag])}`);
+  }
+  const flags = parsed.output;
+  const scale = flags.scale ?? 1;
   return {
     // In the canonical order, once each.
     only: BENCHMARKS.filter((name) => only.includes(name)),
     scale,
-    rate: positive('--rate', values.rate, 1000),
-    durationSeconds: positive('--duration', values.duration, 20 * scale),
-    logLevel: logLevel as BenchOptions['logLevel'],
-    help: values.help ?? false,
+    rate: flags.rate ?? 1000,
+    durationSeconds: flags.duration ?? 20 * scale,
+    logLevel: flags['agent-log-level'],
+    help: flags.help,
   };
 }
 
-function positive(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got ${raw}`);
-  return value;
-}
+const positive = v.message(v.pipe(v.string(), v.transform(Number), v.finite(), v.gtValue(0)), 'must be a positive number');
+
+/** The flags' values; each message completes "--flag …". */
+const FLAGS = v.object({
+  scale: v.optional(positive),
+  'agent-log-level': v.optional(v.message(v.picklist(LOG_LEVELS), 'must be error, warn, info or debug'), 'info'),
+  rate: v.optional(positive),
+  duration: v.optional(positive),
+  help: v.optional(v.boolean(), false),
+});

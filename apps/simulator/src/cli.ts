@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import { err, ok } from '@medic/domain';
 import type { Result } from '@medic/domain';
 import { DEFAULT_PARAMETERS } from './simulate';
@@ -60,66 +61,90 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Result<C
   } catch (error) {
     return err((error as Error).message);
   }
-  const problems: string[] = [];
-  const number = (flag: string, check: (n: number) => boolean, rule: string): number | undefined => {
-    const raw = values[flag];
-    if (typeof raw !== 'string') return undefined;
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) {
-      problems.push(`--${flag} must be ${rule} (got "${raw}")`);
-      return undefined;
-    }
-    return n;
-  };
-  const integer = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
-  const unit = (n: number) => n >= 0 && n <= 1;
+  const parsed = v.safeParse(FLAGS, values, { abortPipeEarly: true });
+  if (!parsed.success) return err(parsed.issues.map((issue) => problemOf(issue, values)).join('; '));
+  const flags = parsed.output;
+  if (flags.seeds !== undefined && flags.seed !== undefined) return err('--seed and --seeds cannot be combined');
   const simulation: SimulationOptions = {
-    seed: number('seed', integer(0, 0xffffffff), 'an integer from 0 to 4294967295'),
-    days: number('days', integer(1, 3650), 'an integer from 1 to 3650'),
-    modules: number('modules', integer(1, 10_000), 'an integer from 1 to 10000'),
-    killsPerDay: number('kills-per-day', (n) => n > 0 && n <= 100_000, 'a number above 0 and at most 100000'),
-    truePositiveRate: number('true-positive-rate', unit, 'a number from 0 to 1'),
-    operatorDelayMinutes: number('operator-delay-minutes', (n) => n >= 0, 'a number of minutes, 0 or more'),
-    manualRecoveryMinutes: number('manual-recovery-minutes', (n) => n >= 0, 'a number of minutes, 0 or more'),
-    quietCompromiseRate: number('quiet-compromise-rate', unit, 'a number from 0 to 1'),
-    rollbackRate: number('rollback-rate', unit, 'a number from 0 to 1'),
-    confidenceNoise: number('confidence-noise', unit, 'a number from 0 to 1'),
-    autoApprove: onOff(values['auto-approve'], problems),
-    maxScore: number('max-score', unit, 'a number from 0 to 1'),
-    ...(typeof values.db === 'string' ? { dbDir: resolve(cwd, values.db) } : {}),
+    seed: flags.seed,
+    days: flags.days,
+    modules: flags.modules,
+    killsPerDay: flags['kills-per-day'],
+    truePositiveRate: flags['true-positive-rate'],
+    operatorDelayMinutes: flags['operator-delay-minutes'],
+    manualRecoveryMinutes: flags['manual-recovery-minutes'],
+    quietCompromiseRate: flags['quiet-compromise-rate'],
+    rollbackRate: flags['rollback-rate'],
+    confidenceNoise: flags['confidence-noise'],
+    autoApprove: flags['auto-approve'],
+    maxScore: flags['max-score'],
+    ...(flags.db !== undefined ? { dbDir: resolve(cwd, flags.db) } : {}),
   };
-  const seeds = typeof values.seeds === 'string' ? seedList(values.seeds, problems) : null;
-  if (seeds !== null && values.seed !== undefined) problems.push('--seed and --seeds cannot be combined');
-  if (problems.length > 0) return err(problems.join('; '));
   return ok({
     simulation,
-    seeds,
-    out: resolve(cwd, typeof values.out === 'string' ? values.out : 'simulation.json'),
-    svg: typeof values.svg === 'string' ? resolve(cwd, values.svg) : null,
-    help: values.help === true,
+    seeds: flags.seeds ?? null,
+    out: resolve(cwd, flags.out ?? 'simulation.json'),
+    svg: flags.svg !== undefined ? resolve(cwd, flags.svg) : null,
+    help: flags.help === true,
   });
 }
 
-/** "A-B" (inclusive) or "A,B,C": seeds from 0 to 4294967295, at most MAX_SEEDS of them. */
-function seedList(raw: string, problems: string[]): number[] | null {
+/** A flag's text as a plain finite number ("", " " and "abc" are refused). */
+const decimal = v.pipe(
+  v.string(),
+  v.check((raw: string) => raw.trim() !== ''),
+  v.transform(Number),
+  v.finite(),
+);
+const integerFrom = (min: number, max: number) => v.message(v.pipe(decimal, v.integer(), v.minValue(min), v.maxValue(max)), `must be an integer from ${min} to ${max}`);
+const unit = v.message(v.pipe(decimal, v.minValue(0), v.maxValue(1)), 'must be a number from 0 to 1');
+const minutes = v.message(v.pipe(decimal, v.minValue(0)), 'must be a number of minutes, 0 or more');
+
+/** The flags' values, checked in this order; each message completes "--flag …". */
+const FLAGS = v.object({
+  seed: v.optional(integerFrom(0, 0xffffffff)),
+  days: v.optional(integerFrom(1, 3650)),
+  modules: v.optional(integerFrom(1, 10_000)),
+  'kills-per-day': v.optional(v.message(v.pipe(decimal, v.gtValue(0), v.maxValue(100_000)), 'must be a number above 0 and at most 100000')),
+  'true-positive-rate': v.optional(unit),
+  'operator-delay-minutes': v.optional(minutes),
+  'manual-recovery-minutes': v.optional(minutes),
+  'quiet-compromise-rate': v.optional(unit),
+  'rollback-rate': v.optional(unit),
+  'confidence-noise': v.optional(unit),
+  'auto-approve': v.optional(v.message(v.pipe(v.picklist(['on', 'off']), v.transform((raw) => raw === 'on')), 'must be on or off')),
+  'max-score': v.optional(unit),
+  seeds: v.optional(
+    v.message(
+      v.pipe(
+        v.string(),
+        v.transform(seedList),
+        v.minLength(1),
+        v.maxLength(MAX_SEEDS),
+        v.everyItem((n: number) => Number.isSafeInteger(n) && n <= 0xffffffff),
+      ),
+      `must be A-B or a comma-separated list of 1 to ${MAX_SEEDS} seeds from 0 to 4294967295`,
+    ),
+  ),
+  out: v.optional(v.string()),
+  svg: v.optional(v.string()),
+  db: v.optional(v.string()),
+  help: v.optional(v.boolean()),
+});
+
+/** "--flag must be … (got "raw")" for one issue of FLAGS. */
+function problemOf(issue: v.BaseIssue<unknown>, values: Readonly<Record<string, unknown>>): string {
+  const flag = String(issue.path?.[0]?.key ?? 'option');
+  return `--${flag} ${issue.message} (got "${String(values[flag])}")`;
+}
+
+/** "A-B" (inclusive) or "A,B,C" as numbers, NaN for a part that is not digits; [] for a reversed or too long range. */
+function seedList(raw: string): number[] {
   const range = /^(\d+)-(\d+)$/.exec(raw);
-  const seeds = range ? spread(Number(range[1]), Number(range[2])) : raw.split(',').map((part) => (/^\d+$/.test(part) ? Number(part) : Number.NaN));
-  if (seeds.length === 0 || seeds.length > MAX_SEEDS || seeds.some((n) => !Number.isSafeInteger(n) || n > 0xffffffff)) {
-    problems.push(`--seeds must be A-B or a comma-separated list of 1 to ${MAX_SEEDS} seeds from 0 to 4294967295 (got "${raw}")`);
-    return null;
-  }
-  return seeds;
+  return range ? spread(Number(range[1]), Number(range[2])) : raw.split(',').map((part) => (/^\d+$/.test(part) ? Number(part) : Number.NaN));
 }
 
 function spread(first: number, last: number): number[] {
   if (!(last >= first) || last - first >= MAX_SEEDS) return [];
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
-}
-
-function onOff(raw: string | boolean | undefined, problems: string[]): boolean | undefined {
-  if (raw === undefined) return undefined;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  problems.push(`--auto-approve must be on or off (got "${String(raw)}")`);
-  return undefined;
 }
