@@ -1,109 +1,94 @@
+import * as v from 'valibot';
 import { FACTOR_NAMES, KILL_REASONS, NOTIFICATION_EVENTS, SEVERITIES } from '@medic/domain';
+import type { KillReport, NotificationExtra, RiskFactor, ThreatLookup } from '@medic/domain';
+import type { StoredNotification } from './rows';
 
-/** Checks one parsed JSON value; returns what is wrong (completing "column X …"), or null when it fits. */
-export type ShapeCheck = (value: unknown) => string | null;
+// The shapes of the JSON columns, as the store wrote them. A root message completes "column X …"; a nested field that
+// fails is reported by its path. Objects are loose: the columns' values are returned as parsed, extra keys included.
 
-type Is = (value: unknown) => boolean;
+const finite = v.pipe(v.number(), v.finite());
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isText: Is = (v) => typeof v === 'string';
-const isNumber: Is = (v) => typeof v === 'number' && Number.isFinite(v);
-const isTextArray: Is = (v) => Array.isArray(v) && v.every(isText);
-const isOneOf =
-  (values: readonly string[]): Is =>
-  (v) =>
-    typeof v === 'string' && values.includes(v);
-
-/** The first field of `fields` that `value` lacks or gets wrong, as a dotted path under `path`. */
-function badField(value: unknown, fields: Readonly<Record<string, Is>>, path: string): string | null {
-  if (!isObject(value)) return path === '' ? 'is not a JSON object' : `has a non-object ${path}`;
-  for (const [key, is] of Object.entries(fields)) {
-    if (!is(value[key])) return `has a missing or invalid ${path === '' ? key : `${path}.${key}`}`;
-  }
-  return null;
-}
-
-const factorFields = {
-  name: isOneOf(FACTOR_NAMES),
-  value: isNumber,
-  weight: isNumber,
-  normalizedWeight: isNumber,
-  contribution: isNumber,
-  detail: isText,
-};
+const RISK_FACTOR = v.looseObject({
+  name: v.picklist(FACTOR_NAMES),
+  value: finite,
+  weight: finite,
+  normalizedWeight: finite,
+  contribution: finite,
+  detail: v.string(),
+});
 
 /** RiskFactor[] */
-export const riskFactors: ShapeCheck = (value) => {
-  if (!Array.isArray(value)) return 'is not a JSON array';
-  for (const [i, item] of value.entries()) {
-    const problem = badField(item, factorFields, `[${i}]`);
-    if (problem !== null) return problem;
-  }
-  return null;
-};
+export const riskFactors: v.GenericSchema<unknown, RiskFactor[]> = v.array(RISK_FACTOR, 'is not a JSON array');
 
 /** string[] */
-export const textList: ShapeCheck = (value) => (isTextArray(value) ? null : 'is not a JSON array of strings');
+export const textList: v.GenericSchema<unknown, string[]> = v.array(v.string(), 'is not a JSON array of strings');
 
-const contextFields = {
-  riskScore: isNumber,
-  alertCount: isNumber,
-  openCount: isNumber,
-  falsePositiveCount: isNumber,
-  indicators: isTextArray,
-  recommendation: isOneOf(['deny', 'review', 'allow']),
-  lookbackHours: isNumber,
-};
+/** string[] of instants */
+export const instantList: v.GenericSchema<unknown, string[]> = v.array(v.string(), 'is not a JSON array of instants');
 
 /** ThreatLookup */
-export const threatLookup: ShapeCheck = (value) => {
-  const problem = badField(value, { status: isOneOf(['answered', 'unavailable', 'disabled']) }, '');
-  if (problem !== null || !isObject(value)) return problem;
-  if (value['status'] === 'answered') return badField(value['context'], contextFields, 'context');
-  if (value['status'] === 'unavailable') return badField(value, { reason: isText }, '');
-  return null;
-};
+export const threatLookup: v.GenericSchema<unknown, ThreatLookup> = v.variant(
+  'status',
+  [
+    v.looseObject({
+      status: v.literal('answered'),
+      context: v.looseObject({
+        riskScore: finite,
+        alertCount: finite,
+        openCount: finite,
+        falsePositiveCount: finite,
+        indicators: v.array(v.string()),
+        recommendation: v.picklist(['deny', 'review', 'allow']),
+        lookbackHours: finite,
+      }),
+    }),
+    v.looseObject({ status: v.literal('unavailable'), reason: v.string() }),
+    v.looseObject({ status: v.literal('disabled') }),
+  ],
+  'is not a JSON object with a known status',
+);
 
 /** KillReport */
-export const killReport: ShapeCheck = (value) =>
-  badField(
-    value,
-    {
-      killId: isText,
-      timestamp: isText,
-      targetModule: isText,
-      targetInstanceId: isText,
-      killReason: isOneOf(KILL_REASONS),
-      severity: isOneOf(SEVERITIES),
-      confidenceScore: isNumber,
-      evidence: isTextArray,
-      dependencies: isTextArray,
-      sourceAgent: isText,
-      metadata: isObject,
-    },
-    '',
-  );
+export const killReport: v.GenericSchema<unknown, KillReport> = v.looseObject(
+  {
+    killId: v.string(),
+    timestamp: v.string(),
+    targetModule: v.string(),
+    targetInstanceId: v.string(),
+    killReason: v.picklist(KILL_REASONS),
+    severity: v.picklist(SEVERITIES),
+    confidenceScore: finite,
+    evidence: v.array(v.string()),
+    dependencies: v.array(v.string()),
+    sourceAgent: v.string(),
+    metadata: v.record(v.string(), v.unknown()),
+  },
+  'is not a JSON object',
+);
 
-const extraFields: Is = (v) =>
-  v === null ||
-  (isObject(v) &&
-    (('expiresAt' in v && (v.expiresAt === null || isText(v.expiresAt))) || ('resurrection' in v && isObject(v.resurrection)) || ('calibration' in v && isObject(v.calibration))));
-
-const storedItemFields = {
-  id: isText,
-  event: isOneOf(NOTIFICATION_EVENTS),
-  kill: (v: unknown) => v === null || isText(v),
-  at: isText,
-  extra: extraFields,
-  state: isOneOf(['pending', 'sent', 'dropped']),
-};
+/** What a notification's event adds, in outline: restoreEntry checks that it fits the event. */
+const EXTRA_OUTLINE = v.nullable(
+  v.union([
+    v.looseObject({ expiresAt: v.nullable(v.string()) }),
+    v.looseObject({ resurrection: v.looseObject({}) }),
+    v.looseObject({ calibration: v.looseObject({}) }),
+  ]),
+);
+const EXTRA = v.custom<NotificationExtra>((value) => v.is(EXTRA_OUTLINE, value));
 
 /** The notifications one notifications row keeps (StoredNotification[]). */
-export const storedItems: ShapeCheck = (value) => {
-  if (!Array.isArray(value) || value.length === 0) return 'is not a non-empty JSON array';
-  for (const [i, item] of value.entries()) {
-    const problem = badField(item, storedItemFields, `[${i}]`);
-    if (problem !== null) return problem;
-  }
-  return null;
-};
+export const storedItems: v.GenericSchema<unknown, StoredNotification[]> = v.pipe(
+  v.array(
+    v.looseObject({
+      id: v.string(),
+      event: v.picklist(NOTIFICATION_EVENTS),
+      kill: v.nullable(v.string()),
+      at: v.string(),
+      extra: EXTRA,
+      state: v.picklist(['pending', 'sent', 'dropped']),
+      reason: v.optional(v.string()),
+    }),
+    'is not a non-empty JSON array',
+  ),
+  v.minLength(1, 'is not a non-empty JSON array'),
+);

@@ -1,4 +1,21 @@
+import * as v from 'valibot';
 import { MedicError } from '@medic/domain';
+
+const TEXT = v.string();
+const FINITE = v.pipe(v.number(), v.finite());
+const FLAG = v.picklist([0, 1]);
+
+/** One schema per list of allowed values (the lists are module constants), so reading a row builds none. */
+const picklists = new WeakMap<readonly string[], v.GenericSchema<unknown, string>>();
+
+function picklistOf<T extends string>(allowed: readonly T[]): v.GenericSchema<unknown, T> {
+  let schema = picklists.get(allowed);
+  if (schema === undefined) {
+    schema = v.picklist(allowed);
+    picklists.set(allowed, schema);
+  }
+  return schema as v.GenericSchema<unknown, T>;
+}
 
 /** Reads the columns of one stored row, checking each; a bad value throws MedicError "store_corrupt" naming the column. */
 export class RowReader {
@@ -9,9 +26,7 @@ export class RowReader {
   ) {}
 
   text(column: string): string {
-    const value = this.row[column];
-    if (typeof value !== 'string') throw this.corrupt(column, 'is not text');
-    return value;
+    return this.read(column, TEXT, 'is not text');
   }
 
   textOrNull(column: string): string | null {
@@ -19,9 +34,7 @@ export class RowReader {
   }
 
   number(column: string): number {
-    const value = this.row[column];
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.corrupt(column, 'is not a finite number');
-    return value;
+    return this.read(column, FINITE, 'is not a finite number');
   }
 
   numberOrNull(column: string): number | null {
@@ -30,23 +43,20 @@ export class RowReader {
 
   /** A 0/1 integer column. */
   flag(column: string): boolean {
-    const value = this.row[column];
-    if (value !== 0 && value !== 1) throw this.corrupt(column, 'is not 0 or 1');
-    return value === 1;
+    return this.read(column, FLAG, 'is not 0 or 1') === 1;
   }
 
   oneOf<T extends string>(column: string, allowed: readonly T[]): T {
     const value = this.text(column);
-    if (!(allowed as readonly string[]).includes(value)) throw this.corrupt(column, `holds unknown value ${JSON.stringify(value)}`);
-    return value as T;
+    return this.read(column, picklistOf(allowed), `holds unknown value ${JSON.stringify(value)}`);
   }
 
   oneOfOrNull<T extends string>(column: string, allowed: readonly T[]): T | null {
     return this.row[column] === null ? null : this.oneOf(column, allowed);
   }
 
-  /** A JSON text column whose parsed value must pass `check`, which names what is wrong or returns null. */
-  json<T>(column: string, check: (value: unknown) => string | null): T {
+  /** A JSON text column whose parsed value must fit `shape`; the value is returned as parsed. */
+  json<T>(column: string, shape: v.GenericSchema<unknown, T>): T {
     const text = this.text(column);
     let value: unknown;
     try {
@@ -54,12 +64,24 @@ export class RowReader {
     } catch {
       throw this.corrupt(column, 'is not valid JSON');
     }
-    const problem = check(value);
-    if (problem !== null) throw this.corrupt(column, problem);
+    const checked = v.safeParse(shape, value);
+    if (!checked.success) throw this.corrupt(column, problemOf(checked.issues[0]));
     return value as T;
+  }
+
+  private read<T>(column: string, schema: v.GenericSchema<unknown, T>, problem: string): T {
+    const checked = v.safeParse(schema, this.row[column]);
+    if (!checked.success) throw this.corrupt(column, problem);
+    return checked.output;
   }
 
   private corrupt(column: string, problem: string): MedicError {
     return new MedicError('store_corrupt', `Corrupt ${this.where}: column ${column} ${problem}`);
   }
+}
+
+/** What is wrong, completing "column X …": a nested field by its path ("[0].value", "context.riskScore"), else the shape's own message. */
+function problemOf(issue: v.BaseIssue<unknown>): string {
+  const path = (issue.path ?? []).map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`)).join('');
+  return path === '' ? issue.message : `has a missing or invalid ${path.replace(/^\./, '')}`;
 }

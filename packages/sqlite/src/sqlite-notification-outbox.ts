@@ -2,6 +2,7 @@ import { CompiledQuery } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryAttempt, FailureRun, NotificationOutbox, OutboxEntry, OutcomeRecord, WebhookDeliveryState } from '@medic/domain';
 import { utc } from './instants';
+import { instantList } from './json-shapes';
 import { RowReader } from './row-reader';
 import { fromOutcomeRow, restoreEntry, storedNotifications } from './rows';
 import type { StoredNotification } from './rows';
@@ -198,6 +199,6 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
 
 function readRun(row: { webhook: string; failure_run: number; failure_run_recent: string }): FailureRun {
   const c = new RowReader(row, `webhook_deliveries row ${row.webhook}`);
-  const recent = c.json<string[]>('failure_run_recent', (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? null : 'is not a JSON array of instants'));
+  const recent = c.json('failure_run_recent', instantList);
   return { count: c.number('failure_run'), recent };
 }
