@@ -1,4 +1,4 @@
-import { escapeNonPrintable, round } from '@medic/domain';
+import { escapeNonPrintable, round, snakeCased } from '@medic/domain';
 import type { Notification, NotifiedDecision, NotifiedKill, NotifiedResurrection, OutboxEntry } from '@medic/domain';
 import type { WebhookFormat } from './config';
 
@@ -198,17 +198,7 @@ function approvalJson(kill: NotifiedKill, decision: NotifiedDecision, expiresAt:
 }
 
 function killJson(k: NotifiedKill) {
-  return {
-    kill_id: k.killId,
-    module: k.module,
-    instance_id: k.instanceId,
-    kill_reason: k.killReason,
-    severity: k.severity,
-    smith_confidence: k.smithConfidence,
-    reported_at: k.reportedAt,
-    source_agent: k.sourceAgent,
-    evidence: k.evidence,
-  };
+  return snakeCased(k, ['killId', 'module', 'instanceId', 'killReason', 'severity', 'smithConfidence', 'reportedAt', 'sourceAgent', 'evidence']);
 }
 
 function decisionJson(d: NotifiedDecision) {
@@ -226,16 +216,7 @@ function decisionJson(d: NotifiedDecision) {
 }
 
 function resurrectionJson(r: NotifiedResurrection) {
-  return {
-    outcome: r.outcome,
-    error: r.error,
-    message: r.message,
-    time_to_healthy: r.timeToHealthy,
-    health_status: r.healthStatus,
-    container_id: r.containerId,
-    approved_by: r.approvedBy,
-    completed_at: r.completedAt,
-  };
+  return snakeCased(r, ['outcome', 'error', 'message', 'timeToHealthy', 'healthStatus', 'containerId', 'approvedBy', 'completedAt']);
 }
 
 /** Every string of a JSON value with its non-printable characters written as \uXXXX text. */

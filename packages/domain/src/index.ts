@@ -21,3 +21,4 @@ export * from './use-cases/approve';
 export * from './use-cases/reject';
 export * from './use-cases/calibrate';
 export * from './round';
+export * from './snake-case';

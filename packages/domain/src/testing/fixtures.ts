@@ -1,4 +1,5 @@
 import type { KillReport, OutcomeRecord, ThreatContext } from '../model';
+import { snakeCased } from '../snake-case';
 
 /** A fixed instant tests can count from. */
 export const FIXTURE_TIME = '2025-03-01T12:00:00.000Z';
@@ -57,20 +58,19 @@ export function sampleReport(overrides: Partial<KillReport> = {}): KillReport {
 
 /** A kill report as Smith writes it to the stream: snake_case JSON in field `payload`. */
 export function killEntryFields(overrides: Partial<KillReport> = {}): Record<string, string> {
-  const r = sampleReport(overrides);
-  const payload = {
-    kill_id: r.killId,
-    timestamp: r.timestamp,
-    target_module: r.targetModule,
-    target_instance_id: r.targetInstanceId,
-    kill_reason: r.killReason,
-    severity: r.severity,
-    confidence_score: r.confidenceScore,
-    evidence: r.evidence,
-    dependencies: r.dependencies,
-    source_agent: r.sourceAgent,
-    metadata: r.metadata,
-  };
+  const payload = snakeCased(sampleReport(overrides), [
+    'killId',
+    'timestamp',
+    'targetModule',
+    'targetInstanceId',
+    'killReason',
+    'severity',
+    'confidenceScore',
+    'evidence',
+    'dependencies',
+    'sourceAgent',
+    'metadata',
+  ]);
   return { payload: JSON.stringify(payload) };
 }
 
