@@ -6,5 +6,3 @@ export type { ElasticSearchClient, ElasticRequestOptions } from './elastic-clien
 export { buildAlertSearch, buildHealthSearch, DEFAULT_ALERTS_INDEX, DEFAULT_FALSE_POSITIVE_TAGS, DEFAULT_LOOKBACK_HOURS, FAIL_CLOSED } from './alert-query';
 export type { AlertQuery } from './alert-query';
 export { toThreatContext, NO_ALERTS_RISK, UNSCORED_ALERTS_RISK, DENY_RISK, REVIEW_RISK } from './threat-context';
-export { sampleAlerts, loadSampleAlerts, ALERTS_MAPPING } from './sample-alerts';
-export type { SampleAlert, SampleAlertsClient, LoadedSampleAlerts } from './sample-alerts';
