@@ -1,4 +1,5 @@
-import { HOT_CONTEXT, QUIET_CONTEXT, threatIntelContract } from '@medic/domain/testing';
+import { HOT_CONTEXT, QUIET_CONTEXT } from '@medic/domain/testing';
+import { threatIntelContract } from '@medic/testkit';
 import { SimulatedThreatIntel } from './threat-intel';
 
 threatIntelContract('SimulatedThreatIntel', async () => {

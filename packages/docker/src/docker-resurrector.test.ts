@@ -1,18 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import type Dockerode from 'dockerode';
 import type { ResurrectionTarget } from '@medic/domain';
+import { connectDocker, freePort, TEST_HEALTH, TestFleet } from '@medic/test-support';
 import type { DockerClient } from './docker-client';
 import { createDockerClient } from './docker-client';
 import type { DockerResurrectorOptions } from './docker-resurrector';
 import { DockerResurrector } from './docker-resurrector';
 import { dockerTimeNs } from './health-state';
-import { requireDockerAndImage, testDocker, TestFleet, TEST_HEALTH } from './test-support';
 
-const docker = testDocker();
-const fleet = new TestFleet(docker);
-const p = fleet.prefix;
+// What the Resurrector contract (docker-resurrector.contract.test.ts) does not cover: the engine's own behaviour.
+let docker: Dockerode;
+let fleet: TestFleet;
+let p: string;
 
 /** Short waits so the suite stays fast; each test overrides what it exercises. */
 const resurrector = (options: Partial<DockerResurrectorOptions> = {}): DockerResurrector =>
@@ -23,38 +25,19 @@ const target = (module: string, instanceId: string = module): ResurrectionTarget
 /** Runs the image's default command after recording, in the container's own filesystem, whether it ran before. */
 const MARK_SECOND_RUN = ['sh', '-c', 'if test -e /tmp/ran; then touch /tmp/second; fi; touch /tmp/ran; trap "exit 0" TERM INT; sleep 2147483647 & wait'];
 
-beforeAll(() => requireDockerAndImage(docker));
-afterEach(() => fleet.removeAll());
-afterAll(() => fleet.removeAll());
+beforeAll(async () => {
+  docker = await connectDocker();
+  fleet = new TestFleet(docker);
+  p = fleet.prefix;
+});
+afterEach(() => fleet?.removeAll());
 
 describe('DockerResurrector: bringing containers back', () => {
-  it('starts an exited container with a passing health check and measures the real time to healthy', async () => {
+  it('measures a real time to healthy, on which the engine agrees', async () => {
     await fleet.create({ name: `${p}app`, health: 'passing' });
     const r = await resurrector().resurrect(target(`${p}app`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'healthy', error: null, message: null }));
     expect(r.timeToHealthy).toBeGreaterThan(0);
-    const details = await fleet.inspect(`${p}app`);
-    expect(r.containerId).toBe(details.Id);
-    expect(details.State.Running).toBe(true);
-    expect(details.State.Health?.Status).toBe('healthy');
-  });
-
-  it('restarts a running container: its start time changes', async () => {
-    await fleet.create({ name: `${p}busy`, running: true });
-    const before = (await fleet.inspect(`${p}busy`)).State.StartedAt;
-    const r = await resurrector().resurrect(target(`${p}busy`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'restart', healthStatus: 'none' }));
-    const after = await fleet.inspect(`${p}busy`);
-    expect(after.State.Running).toBe(true);
-    expect(after.State.StartedAt).not.toBe(before);
-  });
-
-  it('succeeds with health "none" for a container without a health check that stays up', async () => {
-    await fleet.create({ name: `${p}plain` });
-    const r = await resurrector().resurrect(target(`${p}plain`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'none', error: null }));
-    expect(r.timeToHealthy).toBeGreaterThan(0);
-    expect(await fleet.isRunning(`${p}plain`)).toBe(true);
+    expect((await fleet.inspect(`${p}app`)).State.Health?.Status).toBe('healthy');
   });
 
   it('fails with start_failed when a container without a health check exits within the stability window', async () => {
@@ -74,23 +57,9 @@ describe('DockerResurrector: bringing containers back', () => {
     expect(counted.starts).toBe(3);
   });
 
-  it('only waits on a running container when restartIfRunning is false', async () => {
-    await fleet.create({ name: `${p}steady`, running: true, health: 'passing' });
-    const before = (await fleet.inspect(`${p}steady`)).State.StartedAt;
-    const r = await resurrector().resurrect(target(`${p}steady`), { restartIfRunning: false });
-    expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'none', healthStatus: 'healthy' }));
-    expect((await fleet.inspect(`${p}steady`)).State.StartedAt).toBe(before);
-  });
 });
 
 describe('DockerResurrector: health and rollback', () => {
-  it('rolls back a container whose health check fails: stopped, error unhealthy', async () => {
-    await fleet.create({ name: `${p}sick`, health: 'failing' });
-    const r = await resurrector().resurrect(target(`${p}sick`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'rollback', action: 'start', healthStatus: 'unhealthy', error: 'unhealthy', timeToHealthy: null }));
-    expect(await fleet.isRunning(`${p}sick`)).toBe(false);
-  });
-
   it('rolls back with health_timeout when no health result arrives in time', async () => {
     await fleet.create({ name: `${p}slow`, health: 'never' });
     const r = await resurrector({ healthCheckTimeoutMs: 800 }).resurrect(target(`${p}slow`));
@@ -121,49 +90,6 @@ describe('DockerResurrector: health and rollback', () => {
 });
 
 describe('DockerResurrector: locating the target', () => {
-  it('prefers the container named exactly like the instance', async () => {
-    await fleet.create({ name: `${p}api` });
-    await fleet.create({ name: `${p}api-3` });
-    const r = await resurrector().resurrect(target(`${p}api`, `${p}api-3`));
-    expect(r.outcome).toBe('success');
-    expect(r.containerId).toBe((await fleet.inspect(`${p}api-3`)).Id);
-    expect(await fleet.isRunning(`${p}api`)).toBe(false);
-  });
-
-  it('falls back to the container named exactly like the module', async () => {
-    await fleet.create({ name: `${p}db` });
-    const r = await resurrector().resurrect(target(`${p}db`, `${p}db-gone`));
-    expect(r.outcome).toBe('success');
-    expect(await fleet.isRunning(`${p}db`)).toBe(true);
-  });
-
-  it('falls back to the single container labelled medic.module=<module>', async () => {
-    await fleet.create({ name: `${p}replica`, labels: { 'medic.module': `${p}queue` } });
-    const r = await resurrector().resurrect(target(`${p}queue`, `${p}queue-1`));
-    expect(r.outcome).toBe('success');
-    expect(await fleet.isRunning(`${p}replica`)).toBe(true);
-  });
-
-  it('refuses with ambiguous_target when two containers carry the module label, touching neither', async () => {
-    const labels = { 'medic.module': `${p}dup` };
-    await fleet.create({ name: `${p}dup-a`, labels });
-    await fleet.create({ name: `${p}dup-b`, labels });
-    const r = await resurrector().resurrect(target(`${p}dup`, `${p}dup-1`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'ambiguous_target', containerId: null }));
-    expect(r.message).toContain(`${p}dup-a`);
-    expect(await fleet.isRunning(`${p}dup-a`)).toBe(false);
-    expect(await fleet.isRunning(`${p}dup-b`)).toBe(false);
-  });
-
-  it('never touches a container whose name only contains the module name', async () => {
-    await fleet.create({ name: `${p}web-2` });
-    await fleet.create({ name: `${p}x${p}web` });
-    const r = await resurrector().resurrect(target(`${p}web`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'container_not_found' }));
-    expect(await fleet.isRunning(`${p}web-2`)).toBe(false);
-    expect(await fleet.isRunning(`${p}x${p}web`)).toBe(false);
-  });
-
   it('treats a dot in the name literally, not as a regular-expression wildcard', async () => {
     await fleet.create({ name: `${p}aXb` });
     const r = await resurrector().resurrect(target(`${p}a.b`));
@@ -171,25 +97,6 @@ describe('DockerResurrector: locating the target', () => {
     expect(await fleet.isRunning(`${p}aXb`)).toBe(false);
   });
 
-  it('with requireLabel, refuses a container not labelled medic.enable=true', async () => {
-    await fleet.create({ name: `${p}optout`, labels: { 'medic.enable': 'false' } });
-    const r = await resurrector({ requireLabel: true }).resurrect(target(`${p}optout`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'not_enabled' }));
-    expect(await fleet.isRunning(`${p}optout`)).toBe(false);
-  });
-
-  it('with requireLabel, resurrects a container labelled medic.enable=true', async () => {
-    await fleet.create({ name: `${p}optin`, labels: { 'medic.enable': 'true' } });
-    const r = await resurrector({ requireLabel: true }).resurrect(target(`${p}optin`));
-    expect(r.outcome).toBe('success');
-    expect(await fleet.isRunning(`${p}optin`)).toBe(true);
-  });
-
-  it('fails with container_not_found when nothing matches', async () => {
-    const r = await resurrector().resurrect(target(`${p}ghost`, `${p}ghost-1`));
-    expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'container_not_found', containerId: null }));
-    expect(r.message).toContain(`${p}ghost-1`);
-  });
 });
 
 describe('DockerResurrector: engine availability', () => {
@@ -205,7 +112,7 @@ describe('DockerResurrector: engine availability', () => {
   });
 
   it('fails with docker_unavailable when nothing listens on the TCP port', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await new DockerResurrector({ docker: createDockerClient(`tcp://127.0.0.1:${port}`) }).resurrect(target(`${p}any`));
     expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'docker_unavailable' }));
     expect(r.message).toContain('ECONNREFUSED');
@@ -273,16 +180,6 @@ function countingStarts(inner: DockerClient): { client: DockerClient; readonly s
       return starts;
     },
   };
-}
-
-/** A local TCP port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** A local TCP server that accepts connections and never answers, like a hung engine. */

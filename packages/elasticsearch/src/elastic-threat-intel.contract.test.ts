@@ -1,4 +1,4 @@
-import { threatIntelContract } from '@medic/domain/testing';
+import { threatIntelContract } from '@medic/testkit';
 import type { MockPattern } from '@elastic/elasticsearch-mock';
 import { createElasticThreatIntel } from './create-elastic-threat-intel';
 import { alertsAnswer } from './testing/alerts-answer';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { threatIntelContract } from '@medic/domain/testing';
+import { threatIntelContract } from '@medic/testkit';
 import { createElasticClient, createElasticThreatIntel } from './create-elastic-threat-intel';
 import type { ElasticConnectionOptions } from './create-elastic-threat-intel';
 import { loadSampleAlerts, sampleAlerts } from './sample-alerts';

@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { freePort, PrivateRedis, scratchDir, testStream } from '@medic/test-support';
 import { createRedisKillSource, reconnectDelay } from './create-redis-kill-source';
 import type { RedisKillSource } from './redis-kill-source';
-import { PrivateRedis, freePort, testStream } from './test-support';
 
 let server: PrivateRedis;
-let dir: string;
+const scratch = scratchDir('medic-redis-auth-');
 const opened: RedisKillSource[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'medic-redis-auth-'));
-  server = new PrivateRedis(await freePort(), dir, ['--requirepass', 's3cret'], 's3cret');
+  server = new PrivateRedis(await freePort(), scratch.dir, ['--requirepass', 's3cret'], 's3cret');
   await server.start();
 });
 
@@ -21,7 +18,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await server?.kill();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
 function open(url: string, consumer?: string): RedisKillSource {

@@ -1,20 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type Redis from 'ioredis';
 import { MedicError } from '@medic/domain';
 import type { HealthCheck } from '@medic/domain';
+import { connectRedis, freePort, pendingCount, PrivateRedis, publish, scratchDir, sleep, testStream, waitFor } from '@medic/test-support';
 import { createRedisKillSource } from './create-redis-kill-source';
 import type { RedisKillSource } from './redis-kill-source';
-import { PrivateRedis, connectTestRedis, freePort, testStream } from './test-support';
 
 // A private server: restarting the shared one on 6379 would break the other tests running against it.
 let server: PrivateRedis;
-let dir: string;
+const scratch = scratchDir('medic-redis-');
 let source: RedisKillSource | null = null;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'medic-redis-'));
-  server = new PrivateRedis(await freePort(), dir);
+  server = new PrivateRedis(await freePort(), scratch.dir);
   await server.start();
 });
 
@@ -25,36 +22,25 @@ afterEach(async () => {
 
 afterAll(async () => {
   await server?.kill();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
-async function publish(stream: string, from: number, count: number): Promise<void> {
-  const publisher = await connectTestRedis(server.url);
+/** A fresh client per call: the server comes and goes during these tests. */
+async function withClient<T>(use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = await connectRedis(server.url);
   try {
-    for (let seq = from; seq < from + count; seq++) await publisher.xadd(stream, '*', 'seq', String(seq));
-  } finally {
-    publisher.disconnect();
-  }
-}
-
-async function pendingCount(stream: string): Promise<number> {
-  const client = await connectTestRedis(server.url);
-  try {
-    const [count] = (await client.xpending(stream, 'medic')) as [number, ...unknown[]];
-    return count;
+    return await use(client);
   } finally {
     client.disconnect();
   }
 }
 
-/** Polls until `check` holds, failing with `what` after 15 s. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const publishSeq = (stream: string, from: number, count: number): Promise<void> =>
+  withClient(async (client) => {
+    for (let seq = from; seq < from + count; seq++) await publish(client, stream, { seq: String(seq) });
+  });
+
+const eventually = (what: string, check: () => boolean | Promise<boolean>): Promise<unknown> => waitFor(what, check, { timeoutMs: 15_000 });
 
 /** During the outage receive() throws redis_unavailable; anything else is a real failure. */
 async function restartServer(): Promise<void> {
@@ -75,7 +61,7 @@ describe('RedisKillSource across a Redis restart', () => {
         try {
           const batch = await running.receive(5);
           // Some handling time, so the crash lands while entries are read but not yet acknowledged.
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          await sleep(20);
           await running.ack(batch.map((d) => d.id));
           for (const delivery of batch) acked.add(delivery.fields['seq'] ?? 'missing');
         } catch (error) {
@@ -84,12 +70,12 @@ describe('RedisKillSource across a Redis restart', () => {
       }
     })();
 
-    await publish(stream, 0, 50);
+    await publishSeq(stream, 0, 50);
     await eventually('some entries were consumed', () => acked.size > 0);
     await server.kill();
     const healthDuringOutage: HealthCheck = await running.health();
     await server.start();
-    await publish(stream, 50, 50);
+    await publishSeq(stream, 50, 50);
     await eventually('all 100 entries were acknowledged', () => acked.size === 100);
     await eventually('health is up again', async () => (await running.health()).status === 'up');
     stop = true;
@@ -97,7 +83,7 @@ describe('RedisKillSource across a Redis restart', () => {
     await loop;
 
     expect([...acked].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 100 }, (_, seq) => String(seq)));
-    expect(await pendingCount(stream)).toBe(0);
+    expect(await withClient((client) => pendingCount(client, stream, 'medic'))).toBe(0);
     expect(healthDuringOutage.status).toBe('down');
     // An outage never surfaces as an error: reads come back empty while Redis is away.
     expect(failures).toEqual([]);
@@ -105,7 +91,7 @@ describe('RedisKillSource across a Redis restart', () => {
 
   it('re-reads its own pending entries after reconnecting', async () => {
     const stream = testStream();
-    await publish(stream, 0, 3);
+    await publishSeq(stream, 0, 3);
     const running = createRedisKillSource({ url: server.url, stream, group: 'medic', consumer: 'medic-a', blockMs: 200, unavailableWaitMs: 300 });
     source = running;
     const first = await running.receive(10);
@@ -120,6 +106,6 @@ describe('RedisKillSource across a Redis restart', () => {
 
     expect(again).toEqual(first.map((d) => d.id));
     await running.ack(again);
-    expect(await pendingCount(stream)).toBe(0);
+    expect(await withClient((client) => pendingCount(client, stream, 'medic'))).toBe(0);
   });
 });

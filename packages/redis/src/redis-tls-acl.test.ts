@@ -1,42 +1,28 @@
 // RedisKillSource through an authenticated, encrypted Redis: a private redis-server with TLS only (certificates from a
 // throw-away CA made with openssl here) and exactly the ACL users the README's Security section documents.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Redis from 'ioredis';
+import { readFile } from 'node:fs/promises';
+import type Redis from 'ioredis';
+import { makeTestCertificates, startReadmeAclRedis } from '@medic/test-support';
+import type { ReadmeAclRedis, TestCertificates } from '@medic/test-support';
 import { createRedisKillSource } from './create-redis-kill-source';
 import type { RedisKillSourceConfig } from './create-redis-kill-source';
 import type { RedisKillSource } from './redis-kill-source';
 import { fieldsToRecord } from './stream-reply';
-import { TlsRedis, documentedAclLine, freePort, makeTestCertificates } from './test-support';
-import type { TestCertificates } from './test-support';
 
 const STREAM = 'smith.events.kill_notifications';
-const MEDIC_PASSWORD = 'medic-pw-5f1c2e9a';
-const SMITH_PASSWORD = 'smith-pw-83d0b7c4';
-const ADMIN_PASSWORD = 'admin-pw-2a9e6f31';
 
-let dir: string;
-let trusted: TestCertificates;
+let tls: ReadmeAclRedis;
 let rogue: TestCertificates;
-let server: TlsRedis;
-let ca: Buffer;
 let admin: Redis;
 let smith: Redis;
 const opened: RedisKillSource[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'medic-redis-tls-'));
-  trusted = await makeTestCertificates(dir, 'trusted');
-  rogue = await makeTestCertificates(dir, 'rogue');
-  ca = await readFile(trusted.caCert);
-  const acl = [await documentedAclLine('medic', MEDIC_PASSWORD), await documentedAclLine('smith', SMITH_PASSWORD)];
-  expect(acl[0]).toMatch(new RegExp(`^user medic on >${MEDIC_PASSWORD} .*\\+xreadgroup`));
-  server = new TlsRedis(await freePort(), dir, trusted, ['user default off', ...acl, `user admin on >${ADMIN_PASSWORD} ~* &* +@all`]);
-  await server.start({ user: 'admin', password: ADMIN_PASSWORD });
-  const client = (user: string, password: string) => new Redis(server.url(user, password), { tls: { ca }, maxRetriesPerRequest: 1, enableReadyCheck: false });
-  admin = client('admin', ADMIN_PASSWORD);
-  smith = client('smith', SMITH_PASSWORD);
+  tls = await startReadmeAclRedis('redis-tls');
+  rogue = await makeTestCertificates(tls.dir, 'rogue');
+  expect(tls.aclLines[0]).toMatch(new RegExp(`^user medic on >${tls.passwords.medic} .*\\+xreadgroup`));
+  admin = tls.client('admin');
+  smith = tls.client('smith');
 }, 60_000);
 
 afterEach(async () => {
@@ -47,14 +33,13 @@ afterEach(async () => {
 afterAll(async () => {
   admin?.disconnect();
   smith?.disconnect();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await tls?.stop();
 });
 
 function open(overrides: Partial<RedisKillSourceConfig> = {}): RedisKillSource {
   const source = createRedisKillSource({
-    url: server.url('medic', MEDIC_PASSWORD),
-    tls: { ca },
+    url: tls.server.url('medic', tls.passwords.medic),
+    tls: { ca: tls.ca },
     stream: STREAM,
     group: 'medic-agent',
     consumer: 'medic-tls',
@@ -89,7 +74,7 @@ describe('RedisKillSource over TLS with the README ACL', () => {
   });
 
   it("cannot write kill reports with Medic's own credentials", async () => {
-    const medic = new Redis(server.url('medic', MEDIC_PASSWORD), { tls: { ca }, maxRetriesPerRequest: 1, enableReadyCheck: false });
+    const medic = tls.client('medic');
     try {
       await expect(medic.xadd(STREAM, '*', 'payload', '{}')).rejects.toThrow(/NOPERM/);
       await expect(medic.del(STREAM)).rejects.toThrow(/NOPERM/);
@@ -99,15 +84,15 @@ describe('RedisKillSource over TLS with the README ACL', () => {
   });
 
   it('refuses to open with a wrong password, naming Redis and hiding the password', async () => {
-    const source = open({ url: server.url('medic', 'not-the-password') });
+    const source = open({ url: tls.server.url('medic', 'not-the-password') });
     const failure = source.open();
     await expect(failure).rejects.toMatchObject({ code: 'redis_auth_failed', message: expect.stringMatching(/^Redis at rediss:\/\/medic:\*\*\*@127\.0\.0\.1:\d+ refused Medic's credentials \(WRONGPASS/) });
     await expect(failure).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining('not-the-password') }));
   });
 
   it('refuses to open when the server certificate is not signed by a trusted CA', async () => {
-    for (const tls of [{}, { ca: await readFile(rogue.caCert) }]) {
-      const source = open({ tls });
+    for (const trust of [{}, { ca: await readFile(rogue.caCert) }]) {
+      const source = open({ tls: trust });
       await expect(source.open()).rejects.toMatchObject({
         code: 'redis_tls_failed',
         message: expect.stringMatching(/^Redis at rediss:\/\/.* presented a TLS certificate Medic does not trust \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/),
@@ -116,7 +101,7 @@ describe('RedisKillSource over TLS with the README ACL', () => {
   });
 
   it('refuses to open as a user without the permissions Medic needs, naming the command', async () => {
-    const source = open({ url: server.url('smith', SMITH_PASSWORD) });
+    const source = open({ url: tls.server.url('smith', tls.passwords.smith) });
     await expect(source.open()).rejects.toMatchObject({ code: 'redis_permission_denied', message: expect.stringMatching(/^Redis at .* denied a command Medic needs \(NOPERM/) });
   });
 });

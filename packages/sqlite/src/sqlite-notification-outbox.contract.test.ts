@@ -1,13 +1,7 @@
-import { notificationOutboxContract } from '@medic/domain/testing';
-import { TempStores } from './testing/temp-stores';
+import { notificationOutboxContract } from '@medic/testkit';
+import { freshStore } from './testing/temp-stores';
 
 notificationOutboxContract('SqliteOutcomeRepo', async () => {
-  const stores = new TempStores();
-  try {
-    const repo = await stores.open();
-    return { repo, outbox: repo.outbox, cleanup: () => stores.cleanup() };
-  } catch (e) {
-    await stores.cleanup();
-    throw e;
-  }
+  const store = await freshStore();
+  return { ...store, outbox: store.repo.outbox };
 });

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { DECISION_OUTCOMES, OUTCOME_TYPES } from '@medic/domain';
 import type { CalibrationSample, DecisionOutcome, HistoryWindows, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
+import { seededRandom } from '@medic/test-support';
 import { TempStores } from './testing/temp-stores';
 
 const ROWS = 10_000;
@@ -9,19 +10,9 @@ const DAY = 24 * 60;
 const MODULES = ['web', 'api', 'db', 'cache', 'queue'] as const;
 const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'failure', 'rollback', 'observed', 'not_killed', 'already_running', 'rejected', 'approved'] as const;
 
-/** Deterministic PRNG (mulberry32), so the data set is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(): OutcomeRecord[] {
-  const random = prng(20250301);
+  // Seeded, so the data set is the same on every run.
+  const random = seededRandom(20250301);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const records: OutcomeRecord[] = [];
   for (let i = 0; i < ROWS; i++) {

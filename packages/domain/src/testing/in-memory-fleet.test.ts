@@ -1,39 +1,8 @@
 import { InMemoryFleet } from './in-memory-fleet';
 import { ManualClock } from './manual-clock';
-import { resurrectorContract } from './resurrector-contract';
-
-resurrectorContract('InMemoryFleet', async () => {
-  const clock = new ManualClock();
-  const fleet = new InMemoryFleet({ clock });
-  return {
-    resurrector: fleet,
-    verifying: fleet.withOptions({ verifyKill: true }),
-    now: () => clock.now(),
-    prefix: 'medic-test-',
-    addContainer: async ({ killed, ...spec }) => {
-      fleet.add(spec);
-      if (killed) {
-        fleet.container(spec.name).startedAt = clock.now().getTime();
-        fleet.kill(spec.name);
-      }
-    },
-    isRunning: async (name) => fleet.container(name).running,
-    startCount: async (name) => fleet.container(name).startCount,
-    cleanup: async () => {},
-  };
-});
 
 describe('InMemoryFleet', () => {
   const target = { killId: 'k1', module: 'web', instanceId: 'web-1', killedAt: '2025-03-01T12:00:00.000Z' };
-
-  it('refuses a container without medic.enable=true when the label is required', async () => {
-    const fleet = new InMemoryFleet({ requireLabel: true });
-    fleet.add({ name: 'web' });
-    await expect(fleet.resurrect(target)).resolves.toMatchObject({ outcome: 'failure', error: 'not_enabled' });
-    expect(fleet.container('web').running).toBe(false);
-    fleet.add({ name: 'web-1', labels: { 'medic.enable': 'true' } });
-    await expect(fleet.resurrect(target)).resolves.toMatchObject({ outcome: 'success' });
-  });
 
   it('fails with docker_unavailable while down, touching nothing', async () => {
     const fleet = new InMemoryFleet();

@@ -124,11 +124,8 @@ export class InMemoryFleet implements Resurrector {
     });
     if (this.down) return fail('docker_unavailable', 'in-memory engine is down');
     const located = this.#locate(target);
-    if (typeof located === 'string') {
-      return located === 'ambiguous_target'
-        ? fail('ambiguous_target', `several containers are labelled ${MODULE_LABEL}=${target.module}`)
-        : fail('container_not_found', `no container named ${target.instanceId} or ${target.module}, or labelled ${MODULE_LABEL}=${target.module}`);
-    }
+    if (located === null) return fail('container_not_found', `no container named ${target.instanceId} or ${target.module}, or labelled ${MODULE_LABEL}=${target.module}`);
+    if (Array.isArray(located)) return fail('ambiguous_target', `${located.length} containers are labelled ${MODULE_LABEL}=${target.module}: ${located.join(', ')}`);
     const c = located;
     const enable = readEnableLabel(c.name, c.labels);
     if (enable.excluded !== null) {
@@ -179,7 +176,7 @@ export class InMemoryFleet implements Resurrector {
   async containerLabels(target: ResurrectionTarget): Promise<ContainerLabels> {
     if (this.down) return { status: 'unavailable', reason: 'in-memory engine is down' };
     const located = this.#locate(target);
-    return typeof located === 'string' ? { status: 'none' } : { status: 'found', container: located.name, labels: { ...located.labels } };
+    return located === null || Array.isArray(located) ? { status: 'none' } : { status: 'found', container: located.name, labels: { ...located.labels } };
   }
 
   /** The health timeout for the container: its medic.health-timeout label when usable, else the configured one. */
@@ -203,13 +200,13 @@ export class InMemoryFleet implements Resurrector {
     return this.down ? { status: 'down', detail: 'in-memory engine is down' } : { status: 'up' };
   }
 
-  /** Exact instance name, else exact module name, else the single container labelled medic.module=<module>. */
-  #locate(target: ResurrectionTarget): FleetContainer | 'container_not_found' | 'ambiguous_target' {
+  /** Exact instance name, else exact module name, else the single container labelled medic.module=<module>; the names when several are, null when none is. */
+  #locate(target: ResurrectionTarget): FleetContainer | string[] | null {
     const byName = this.#state.containers.get(target.instanceId) ?? this.#state.containers.get(target.module);
     if (byName) return byName;
     const labelled = [...this.#state.containers.values()].filter((c) => c.labels[MODULE_LABEL] === target.module);
-    if (labelled.length > 1) return 'ambiguous_target';
-    return labelled[0] ?? 'container_not_found';
+    if (labelled.length > 1) return labelled.map((c) => c.name);
+    return labelled[0] ?? null;
   }
 
   #time(): number {

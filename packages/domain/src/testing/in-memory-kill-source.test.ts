@@ -1,29 +1,5 @@
-import type { Clock } from '../ports';
 import { InMemoryKillSource, InMemoryStream } from './in-memory-kill-source';
-import { killSourceContract } from './kill-source-contract';
 import { ManualClock } from './manual-clock';
-
-/** Real time, so an empty read really waits (blockMs) like XREADGROUP BLOCK. */
-const wallClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
-
-killSourceContract('InMemoryKillSource', async () => {
-  const stream = new InMemoryStream(wallClock);
-  const sources: InMemoryKillSource[] = [];
-  const open = (): InMemoryKillSource => {
-    const s = new InMemoryKillSource(stream, { consumer: 'medic-a', clock: wallClock, blockMs: 100 });
-    sources.push(s);
-    return s;
-  };
-  return {
-    source: open(),
-    publish: async (fields) => stream.publish(fields),
-    deadLetters: async () => stream.deadLetters.map((e) => ({ id: e.id, fields: { ...e.fields } })),
-    reopen: async () => open(),
-    cleanup: async () => {
-      for (const s of sources) await s.close();
-    },
-  };
-});
 
 describe('InMemoryKillSource', () => {
   it('stamps ids as <ms>-<seq> from the stream clock', () => {

@@ -1,17 +1,5 @@
 import { InMemoryOutcomeRepo } from './in-memory-outcome-repo';
-import { outcomeRepoContract } from './outcome-repo-contract';
-import { notificationOutboxContract } from './notification-outbox-contract';
 import { sampleRecord } from './fixtures';
-
-outcomeRepoContract('InMemoryOutcomeRepo', async () => {
-  const repo = new InMemoryOutcomeRepo();
-  return { repo, cleanup: () => repo.close() };
-});
-
-notificationOutboxContract('InMemoryOutcomeRepo', async () => {
-  const repo = new InMemoryOutcomeRepo();
-  return { repo, outbox: repo.outbox, cleanup: () => repo.close() };
-});
 
 describe('InMemoryOutcomeRepo', () => {
   it('hands out copies, so a caller cannot change what is stored', async () => {

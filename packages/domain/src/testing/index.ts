@@ -1,3 +1,4 @@
+// Framework-free doubles of every port, fixtures and a core wired to them, for domain tests, contract runs, the bench and the simulator.
 export { ManualClock } from './manual-clock';
 export { InMemoryStream, InMemoryKillSource } from './in-memory-kill-source';
 export type { InMemoryKillSourceOptions } from './in-memory-kill-source';
@@ -8,17 +9,5 @@ export { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
 export { StaticThreatIntel } from './static-threat-intel';
 export type { StaticThreatIntelOptions } from './static-threat-intel';
 export { DEMO_KILL_REPORT, DEMO_KILL_WIRE, FIXTURE_TIME, HOT_CONTEXT, QUIET_CONTEXT, killEntryFields, minutesFrom, sampleRecord, sampleReport } from './fixtures';
-export { killSourceContract } from './kill-source-contract';
-export type { KillSourceHarness } from './kill-source-contract';
-export { resurrectorContract } from './resurrector-contract';
-export type { ResurrectorHarness } from './resurrector-contract';
-export { outcomeRepoContract } from './outcome-repo-contract';
-export { notificationOutboxContract } from './notification-outbox-contract';
-export type { NotificationOutboxHarness } from './notification-outbox-contract';
-export type { OutcomeRepoHarness } from './outcome-repo-contract';
-export { threatIntelContract } from './threat-intel-contract';
-export type { ThreatIntelHarness } from './threat-intel-contract';
-export { clockContract } from './clock-contract';
-export type { ClockHarness } from './clock-contract';
 export { AUTO_APPROVE_POLICY, createTestCore } from './test-core';
 export type { TestCore, TestCoreOptions } from './test-core';

@@ -1,10 +1,4 @@
-import { clockContract } from './clock-contract';
 import { ManualClock } from './manual-clock';
-
-clockContract('ManualClock', async () => {
-  const clock = new ManualClock();
-  return { clock, advance: async (ms) => clock.advance(ms) };
-});
 
 describe('ManualClock', () => {
   it('wakes sleepers in deadline order, only once their time has come', async () => {

@@ -1,15 +1,6 @@
 import { HOT_CONTEXT } from './fixtures';
 import { ManualClock } from './manual-clock';
 import { StaticThreatIntel } from './static-threat-intel';
-import { threatIntelContract } from './threat-intel-contract';
-
-threatIntelContract('StaticThreatIntel', async () => ({
-  intel: new StaticThreatIntel({ answers: { payments: HOT_CONTEXT } }),
-  hotModule: 'payments',
-  quietModule: 'web',
-  unreachable: new StaticThreatIntel({ unavailable: 'connect ECONNREFUSED 127.0.0.1:9200' }),
-  cleanup: async () => {},
-}));
 
 describe('StaticThreatIntel', () => {
   it('answers only after its delay on the given clock', async () => {

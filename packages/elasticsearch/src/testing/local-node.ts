@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import { freePort } from '@medic/test-support';
 import { alertsAnswer } from './alerts-answer';
 
 export interface SeenRequest {
@@ -195,11 +196,7 @@ export async function startLocalNode(options: LocalNodeOptions): Promise<LocalNo
 
 /** A 127.0.0.1 URL where nothing listens: a port taken and released at once. */
 export async function closedPortUrl(): Promise<string> {
-  const server = createHttpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 /** An https URL on 127.0.0.1 whose server accepts connections and never says a word, so the TLS handshake never ends. */

@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scratchDir } from '@medic/test-support';
 import { SqliteOutcomeRepo } from '../sqlite-outcome-repo';
 import type { SqliteOutcomeRepoOptions } from '../sqlite-outcome-repo';
 
 /** A temporary directory for store files; `cleanup` closes every repo opened through it and removes the directory. */
 export class TempStores {
-  readonly dir = mkdtempSync(join(tmpdir(), 'medic-sqlite-'));
+  private readonly scratch = scratchDir('medic-sqlite-');
+  readonly dir = this.scratch.dir;
   private readonly repos: SqliteOutcomeRepo[] = [];
   private readonly closers: Array<() => void> = [];
 
@@ -32,7 +32,18 @@ export class TempStores {
     try {
       for (const close of this.closers.splice(0)) close();
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      this.scratch.remove();
     }
+  }
+}
+
+/** A contract harness's store: a fresh file in a fresh directory, all of it removed by `cleanup`, also when opening fails. */
+export async function freshStore(): Promise<{ repo: SqliteOutcomeRepo; cleanup: () => Promise<void> }> {
+  const stores = new TempStores();
+  try {
+    return { repo: await stores.open(), cleanup: () => stores.cleanup() };
+  } catch (error) {
+    await stores.cleanup();
+    throw error;
   }
 }

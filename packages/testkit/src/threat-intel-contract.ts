@@ -1,6 +1,5 @@
-import type { ThreatContext } from '../model';
-import type { ThreatIntel } from '../ports';
-import { harnessPool } from './contract-support';
+import type { ThreatContext, ThreatIntel } from '@medic/domain';
+import { harnessPool } from './harness-pool';
 
 /** What a ThreatIntel implementation provides to run the shared contract. */
 export interface ThreatIntelHarness {

@@ -1,9 +1,7 @@
-import type { Calibration, OutcomeRecord } from '../model';
-import { calibrationFacts, decisionFacts, notificationOf, resurrectionFacts } from '../notifications';
-import type { NotificationFacts, OutboxEntry, QueuedNotification } from '../notifications';
-import type { NotificationOutbox, OutcomeRepo, OutcomeUpdate } from '../ports';
-import { harnessPool } from './contract-support';
-import { FIXTURE_TIME, minutesFrom, sampleRecord, sampleReport } from './fixtures';
+import { calibrationFacts, decisionFacts, notificationOf, resurrectionFacts } from '@medic/domain';
+import type { Calibration, NotificationFacts, NotificationOutbox, OutboxEntry, OutcomeRecord, OutcomeRepo, OutcomeUpdate, QueuedNotification } from '@medic/domain';
+import { FIXTURE_TIME, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
+import { harnessPool } from './harness-pool';
 
 /** What a store provides to run the outbox contract: an empty store and the outbox it writes. */
 export interface NotificationOutboxHarness {

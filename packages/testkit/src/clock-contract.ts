@@ -1,4 +1,4 @@
-import type { Clock } from '../ports';
+import type { Clock } from '@medic/domain';
 
 /** What a Clock implementation provides to run the shared contract. */
 export interface ClockHarness {

@@ -1,8 +1,7 @@
-import type { Calibration, OutcomeRecord, Rejection } from '../model';
-import { EMPTY_HISTORY } from '../model';
-import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate } from '../ports';
-import { harnessPool } from './contract-support';
-import { FIXTURE_TIME, HOT_CONTEXT, minutesFrom, sampleRecord, sampleReport } from './fixtures';
+import { EMPTY_HISTORY } from '@medic/domain';
+import type { BatchWrite, Calibration, HistoryWindows, OutcomeRecord, OutcomeRepo, OutcomeUpdate, Rejection } from '@medic/domain';
+import { FIXTURE_TIME, HOT_CONTEXT, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
+import { harnessPool } from './harness-pool';
 
 /** What an OutcomeRepo implementation provides to run the shared contract: an empty store. */
 export interface OutcomeRepoHarness {

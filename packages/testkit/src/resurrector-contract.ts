@@ -1,12 +1,14 @@
-import type { Resurrector, ResurrectionTarget } from '../ports';
-import { harnessPool } from './contract-support';
-import { FIXTURE_TIME } from './fixtures';
+import type { ResurrectionTarget, Resurrector } from '@medic/domain';
+import { FIXTURE_TIME } from '@medic/domain/testing';
+import { harnessPool } from './harness-pool';
 
 /** What a Resurrector implementation provides to run the shared contract. */
 export interface ResurrectorHarness {
   readonly resurrector: Resurrector;
   /** A resurrector over the same engine with verify_kill on and a kill window shorter than an hour. */
   readonly verifying: Resurrector;
+  /** A resurrector over the same engine with require_label on. */
+  readonly requiringLabel: Resurrector;
   /** The engine's clock, on which containers start and stop. */
   now(): Date;
   /** Prefix of every container name the contract creates (e.g. "medic-test-<run>-"), so runs never collide. */
@@ -18,6 +20,8 @@ export interface ResurrectorHarness {
    */
   addContainer(spec: { name: string; running: boolean; health: 'passing' | 'failing' | 'never' | 'none'; labels?: Record<string, string>; killed?: boolean }): Promise<void>;
   isRunning(name: string): Promise<boolean>;
+  /** The engine's id of the container. */
+  containerId(name: string): Promise<string>;
   /** How many times it has been started, e.g. from StartedAt changes — the harness may compute it however it likes. */
   startCount(name: string): Promise<number>;
   /** Removes every container it created. */
@@ -43,8 +47,8 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       const app = `${h.prefix}app`;
       await h.addContainer({ name: app, running: false, health: 'passing' });
       const r = await h.resurrector.resurrect(target(app));
-      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'healthy', error: null }));
-      expect(typeof r.containerId).toBe('string');
+      expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'healthy', error: null, message: null }));
+      expect(r.containerId).toBe(await h.containerId(app));
       expect(r.timeToHealthy).toBeGreaterThanOrEqual(0);
       expect(await h.isRunning(app)).toBe(true);
     });
@@ -76,9 +80,7 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       const app = `${h.prefix}sick`;
       await h.addContainer({ name: app, running: false, health: 'failing' });
       const r = await h.resurrector.resurrect(target(app));
-      expect(r.outcome).toBe('rollback');
-      expect(['unhealthy', 'health_timeout']).toContain(r.error);
-      expect(r.timeToHealthy).toBeNull();
+      expect(r).toEqual(expect.objectContaining({ outcome: 'rollback', action: 'start', healthStatus: 'unhealthy', error: 'unhealthy', timeToHealthy: null }));
       expect(await h.isRunning(app)).toBe(false);
     });
 
@@ -95,6 +97,7 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       const h = await open();
       const r = await h.resurrector.resurrect(target(`${h.prefix}ghost`, `${h.prefix}ghost-1`));
       expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'container_not_found', containerId: null }));
+      expect(r.message).toContain(`${h.prefix}ghost-1`);
     });
 
     it('prefers the container named like the instance over the one named like the module', async () => {
@@ -105,6 +108,7 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       await h.addContainer({ name: inst, running: false, health: 'none' });
       const r = await h.resurrector.resurrect(target(mod, inst));
       expect(r.outcome).toBe('success');
+      expect(r.containerId).toBe(await h.containerId(inst));
       expect(await h.isRunning(inst)).toBe(true);
       expect(await h.isRunning(mod)).toBe(false);
     });
@@ -133,18 +137,40 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
       await h.addContainer({ name: `${h.prefix}dup-a`, running: false, health: 'none', labels });
       await h.addContainer({ name: `${h.prefix}dup-b`, running: false, health: 'none', labels });
       const r = await h.resurrector.resurrect(target(`${h.prefix}dup`, `${h.prefix}dup-1`));
-      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'ambiguous_target' }));
+      expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'ambiguous_target', containerId: null }));
+      expect(r.message).toContain(`${h.prefix}dup-a`);
       expect(await h.isRunning(`${h.prefix}dup-a`)).toBe(false);
       expect(await h.isRunning(`${h.prefix}dup-b`)).toBe(false);
     });
 
     it('never matches a container whose name merely contains the module name', async () => {
       const h = await open();
-      const other = `${h.prefix}web-2`;
-      await h.addContainer({ name: other, running: false, health: 'none' });
+      const others = [`${h.prefix}web-2`, `${h.prefix}x${h.prefix}web`];
+      for (const other of others) await h.addContainer({ name: other, running: false, health: 'none' });
       const r = await h.resurrector.resurrect(target(`${h.prefix}web`));
       expect(r).toEqual(expect.objectContaining({ outcome: 'failure', error: 'container_not_found' }));
-      expect(await h.isRunning(other)).toBe(false);
+      for (const other of others) expect(await h.isRunning(other)).toBe(false);
+    });
+
+    describe('with require_label on', () => {
+      it('refuses a container not labelled medic.enable=true with not_enabled, touching nothing', async () => {
+        const h = await open();
+        const app = `${h.prefix}unlabelled`;
+        await h.addContainer({ name: app, running: false, health: 'none' });
+        const r = await h.requiringLabel.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'failure', action: 'none', error: 'not_enabled' }));
+        expect(r.message).toContain(`${app} is not labelled medic.enable=true`);
+        expect(await h.startCount(app)).toBe(0);
+      });
+
+      it('resurrects a container labelled medic.enable=true', async () => {
+        const h = await open();
+        const app = `${h.prefix}optin`;
+        await h.addContainer({ name: app, running: false, health: 'none', labels: { 'medic.enable': 'true' } });
+        const r = await h.requiringLabel.resurrect(target(app));
+        expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start' }));
+        expect(await h.isRunning(app)).toBe(true);
+      });
     });
 
     describe('with verify_kill on', () => {

@@ -1,0 +1,12 @@
+export { REDIS_URL, TEST_IMAGE, ServiceMissing, connectDocker, connectRedis } from './services';
+export { TEST_HEALTH, TestFleet, testPrefix } from './containers';
+export type { TestContainerSpec } from './containers';
+export { deadLetterReasons, deleteStreams, entryAtOrAfter, fieldsOf, groupInfo, pendingCount, publish, publishAll, testStream } from './streams';
+export type { EntryFields, GroupInfo } from './streams';
+export { PrivateRedis, TlsRedis, documentedAclLine, makeTestCertificates, startReadmeAclRedis } from './redis-servers';
+export type { ReadmeAclRedis, TestCertificates } from './redis-servers';
+export { messageOf, sleep, waitFor } from './wait';
+export type { WaitOptions } from './wait';
+export { scratchDir, uniqueId } from './scratch';
+export { freePort } from './net';
+export { seededRandom } from './random';
