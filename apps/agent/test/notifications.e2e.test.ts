@@ -1,52 +1,21 @@
 // Webhook notifications end to end: the agent with its real adapters (Redis stream, Docker engine, SQLite file) tells a
 // real HTTP receiver on 127.0.0.1 about a kill waiting for review, a rollback and a kill denied by the restart budget, in
 // the three formats.
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
-import type Redis from 'ioredis';
-import { createAgent } from '../src/agent';
-import type { Agent } from '../src/agent';
-import { createLogger } from '../src/logger';
-import {
-  connectDocker,
-  connectRedis,
-  createTestContainer,
-  killReport,
-  publish,
-  removeContainers,
-  scratchDir,
-  testConfig,
-  uniqueId,
-  waitFor,
-} from './support';
+import { uniqueId, waitFor } from '@medic/test-support';
+import { getJson, killReport, useHarness } from './harness';
 import { WebhookReceiver } from './webhook-receiver';
 
 const TOKEN = 'e2e-approval-token-9f3c';
 const EVENTS = ['pending_review', 'rollback', 'budget_exhausted'];
 
-let redis: Redis;
-let docker: Docker;
+const e2e = useHarness({ docker: true });
 let receiver: WebhookReceiver;
-const containers: string[] = [];
-const agents: Agent[] = [];
-const cleanups: Array<() => void> = [];
-const streams: string[] = [];
 
 beforeAll(async () => {
-  redis = await connectRedis();
-  docker = await connectDocker();
   receiver = await WebhookReceiver.start();
 });
 
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.stop()));
-  await removeContainers(docker, containers.splice(0));
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  for (const stream of streams.splice(0)) await redis.del(stream, `${stream}.dead`);
-});
-
 afterAll(async () => {
-  redis?.disconnect();
   await receiver?.stop();
 });
 
@@ -75,18 +44,12 @@ interface CloudEventBody {
 
 describe('webhook notifications', () => {
   it('a pending kill, a rollback and a budget-exhausted deny reach the receiver as slack, json and cloudevents messages', async () => {
-    const scratch = scratchDir();
-    cleanups.push(scratch.remove);
-    const stream = `medic-test:notify:${uniqueId()}`;
-    streams.push(stream);
     const run = uniqueId();
-    const config = testConfig({
-      dir: scratch.dir,
-      stream,
+    const { stream, base } = await e2e.startAgent({
       token: TOKEN,
       env: { HOOK_SECRET: 'hook-secret-value' },
       extra: {
-        resurrection: { health_check_interval_seconds: 0.1, health_check_timeout_seconds: 10, stability_window_seconds: 0.5, budget: { max_restarts: 1, window_minutes: 60 } },
+        resurrection: { budget: { max_restarts: 1, window_minutes: 60 } },
         notify: {
           webhooks: [
             { name: 'chat', url: receiver.url(`/${run}/slack`), format: 'slack', events: EVENTS },
@@ -96,31 +59,19 @@ describe('webhook notifications', () => {
         },
       },
     });
-    const agent = await createAgent({ config, logger: createLogger(config.logging, new PassThrough()) });
-    agents.push(agent);
-    await agent.start();
-    const base = `http://127.0.0.1:${agent.address()?.port}`;
-
     // Waits for review: medium risk (anomaly, severity medium, confidence 0.6).
     const pendingId = `pending-${run}`;
-    await publish(redis, stream, killReport({ kill_id: pendingId, target_module: `medic-test-nobody-${run}`, target_instance_id: `medic-test-nobody-${run}`, severity: 'medium', confidence_score: 0.6 }));
+    await e2e.publish(stream, killReport({ kill_id: pendingId, target_module: `medic-test-nobody-${run}`, target_instance_id: `medic-test-nobody-${run}`, severity: 'medium', confidence_score: 0.6 }));
     // Rolled back: auto-approved, started, its health check fails.
-    const sick = `medic-test-notify-sick-${run}`;
-    containers.push(sick);
-    await createTestContainer(docker, { name: sick, running: false, health: 'failing' });
+    const sick = await e2e.container({ label: 'sick', health: 'failing' });
     const rollbackId = `rollback-${run}`;
-    await publish(redis, stream, killReport({ kill_id: rollbackId, target_module: sick, target_instance_id: sick }));
+    await e2e.publish(stream, killReport({ kill_id: rollbackId, target_module: sick, target_instance_id: sick }));
     // Budget spent: one resurrection allowed per hour; the second kill of the module is denied.
-    const flappy = `medic-test-notify-flap-${run}`;
-    containers.push(flappy);
-    await createTestContainer(docker, { name: flappy, running: false, health: 'passing' });
-    await publish(redis, stream, killReport({ kill_id: `flap-1-${run}`, target_module: flappy, target_instance_id: flappy }));
-    await waitFor('the first resurrection', async () => {
-      const record = (await (await fetch(`${base}/decisions/flap-1-${run}`)).json()) as { outcome_type?: string };
-      return record.outcome_type === 'success' ? true : undefined;
-    });
+    const flappy = await e2e.container({ label: 'flap' });
+    await e2e.publish(stream, killReport({ kill_id: `flap-1-${run}`, target_module: flappy, target_instance_id: flappy }));
+    await e2e.record(base, `flap-1-${run}`, (record) => record.outcome_type === 'success');
     const budgetId = `flap-2-${run}`;
-    await publish(redis, stream, killReport({ kill_id: budgetId, target_module: flappy, target_instance_id: flappy }));
+    await e2e.publish(stream, killReport({ kill_id: budgetId, target_module: flappy, target_instance_id: flappy }));
 
     for (const format of ['slack', 'json', 'ce']) await receiver.waitFor(3, 30_000, `/${run}/${format}`);
     const requests = (path: string) => receiver.requests.filter((r) => r.path === `/${run}/${path}`);
@@ -167,7 +118,7 @@ describe('webhook notifications', () => {
 
     type Stats = { notifications: { sent: number; failed: number; dropped: number; pending: number; webhooks: Array<{ name: string; sent: number }> } };
     const stats = await waitFor('every delivery counted', async () => {
-      const answer = (await (await fetch(`${base}/stats`)).json()) as Stats;
+      const answer = await getJson<Stats>(`${base}/stats`);
       return answer.notifications.sent === 9 ? answer : undefined;
     });
     expect(stats.notifications).toMatchObject({ sent: 9, failed: 0, dropped: 0, pending: 0 });
@@ -176,7 +127,7 @@ describe('webhook notifications', () => {
       ['own', 3],
       ['bus', 3],
     ]);
-    const health = (await (await fetch(`${base}/health`)).json()) as { checks: { notifier: { status: string; detail: string } } };
+    const health = await getJson<{ checks: { notifier: { status: string; detail: string } } }>(`${base}/health`);
     expect(health.checks.notifier).toEqual({ status: 'up', detail: '3 webhook(s), 0 notification(s) waiting' });
   });
 });

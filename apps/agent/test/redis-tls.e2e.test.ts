@@ -3,13 +3,12 @@
 // wrong password or an untrusted certificate stops start-up with a message naming Redis.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import Redis from 'ioredis';
-import { TlsRedis, documentedAclLine, freePort, makeTestCertificates } from '@medic/redis/testing';
-import type { TestCertificates } from '@medic/redis/testing';
+import type Redis from 'ioredis';
+import { startReadmeAclRedis } from '@medic/test-support';
+import type { ReadmeAclRedis } from '@medic/test-support';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
@@ -17,27 +16,17 @@ import { createLogger } from '../src/logger';
 import { REPO_ROOT, killReport, waitFor } from './support';
 
 const STREAM = 'smith.events.kill_notifications';
-const MEDIC_PASSWORD = 'medic-e2e-7c1d93ab';
-const SMITH_PASSWORD = 'smith-e2e-40f2e815';
-const ADMIN_PASSWORD = 'admin-e2e-b95a0c66';
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');
 
-let dir: string;
-let certificates: TestCertificates;
-let server: TlsRedis;
+let tls: ReadmeAclRedis;
 let admin: Redis;
 let smith: Redis;
 const agents: Agent[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'medic-agent-tls-'));
-  certificates = await makeTestCertificates(dir, 'e2e');
-  const acl = [await documentedAclLine('medic', MEDIC_PASSWORD), await documentedAclLine('smith', SMITH_PASSWORD)];
-  server = new TlsRedis(await freePort(), dir, certificates, ['user default off', ...acl, `user admin on >${ADMIN_PASSWORD} ~* &* +@all`]);
-  await server.start({ user: 'admin', password: ADMIN_PASSWORD });
-  const ca = await readFile(certificates.caCert);
-  admin = new Redis(server.url('admin', ADMIN_PASSWORD), { tls: { ca }, maxRetriesPerRequest: 1, enableReadyCheck: false });
-  smith = new Redis(server.url('smith', SMITH_PASSWORD), { tls: { ca }, maxRetriesPerRequest: 1, enableReadyCheck: false });
+  tls = await startReadmeAclRedis('agent-tls');
+  admin = tls.client('admin');
+  smith = tls.client('smith');
 }, 60_000);
 
 afterEach(async () => {
@@ -48,21 +37,20 @@ afterEach(async () => {
 afterAll(async () => {
   admin?.disconnect();
   smith?.disconnect();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await tls?.stop();
 });
 
 /** An observer-mode agent (no Docker needed) on the TLS Redis as user medic. */
 async function agentWith(options: { password?: string; caFile?: string | null } = {}): Promise<Agent> {
-  const caFile = options.caFile === undefined ? certificates.caCert : options.caFile;
+  const caFile = options.caFile === undefined ? tls.certificates.caCert : options.caFile;
   const raw = {
     mode: 'observer',
     smith: { event_bus: { consumer_name: 'tls-e2e', block_ms: 100, ...(caFile ? { tls: { ca_file: caFile } } : {}) } },
-    learning: { database: { path: join(dir, `outcomes-${agents.length}-${Date.now()}.db`) } },
+    learning: { database: { path: join(tls.dir, `outcomes-${agents.length}-${Date.now()}.db`) } },
     api: { host: '127.0.0.1', port: 0 },
     logging: { level: 'error' },
   };
-  const config = buildConfig(raw, { env: { REDIS_URL: server.url('medic', options.password ?? MEDIC_PASSWORD) }, cwd: dir, file: null });
+  const config = buildConfig(raw, { env: { REDIS_URL: tls.server.url('medic', options.password ?? tls.passwords.medic) }, cwd: tls.dir, file: null });
   const agent = await createAgent({ config, logger: createLogger(config.logging, new PassThrough()) });
   agents.push(agent);
   return agent;
@@ -107,10 +95,10 @@ describe('agent on an authenticated TLS Redis with the README ACL', () => {
 
   it('as a process: exits 1 with the reason on stderr', async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing — run pnpm build first (pnpm test does)`);
-    const config = join(dir, 'process.yaml');
-    await writeFile(config, ['mode: observer', 'smith:', '  event_bus:', '    tls:', `      ca_file: ${certificates.caCert}`, 'api:', '  port: 0', 'learning:', '  database:', `    path: ${join(dir, 'process.db')}`].join('\n'));
+    const config = join(tls.dir, 'process.yaml');
+    await writeFile(config, ['mode: observer', 'smith:', '  event_bus:', '    tls:', `      ca_file: ${tls.certificates.caCert}`, 'api:', '  port: 0', 'learning:', '  database:', `    path: ${join(tls.dir, 'process.db')}`].join('\n'));
     const child = spawn(process.execPath, [MAIN, '--config', config], {
-      env: { PATH: process.env.PATH, REDIS_URL: server.url('medic', 'wrong-password-456') },
+      env: { PATH: process.env.PATH, REDIS_URL: tls.server.url('medic', 'wrong-password-456') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
