@@ -14,10 +14,22 @@ export default tseslint.config(
     },
   },
   {
-    // The core stays pure: no Node I/O, no vendor clients (ARCHITECTURE.md, Dependency rule).
+    // The core is handed its clock, randomness and timers through ports (ARCHITECTURE.md, Dependency rule); its imports are checked by .dependency-cruiser.cjs.
     files: ['packages/domain/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'dgram', 'tls', 'ioredis', 'dockerode', 'kysely', 'better-sqlite3', '@elastic/*'], message: '@medic/domain must not do I/O.' }] }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The core reads the time from its Clock port, not new Date().' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'The core reads the time from its Clock port, not Date.now().' },
+        { object: 'Math', property: 'random', message: 'The core draws no randomness of its own.' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate'].map((name) => ({ name, message: 'The core waits through its Clock port, not timers.' })),
+        { name: 'crypto', message: 'The core draws no randomness and computes no MAC itself: both are handed in.' },
+        { name: 'process', message: 'The core does not read the process; configuration is handed in.' },
+      ],
     },
   },
   {

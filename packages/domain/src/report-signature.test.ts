@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- the test hands the core Node's HMAC, as the agent does
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readKillEntry } from './kill-report';
 import type { KillReportRejection } from './model';
