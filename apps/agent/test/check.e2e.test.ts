@@ -9,7 +9,8 @@ import { startLocalNode } from '@medic/elasticsearch/testing';
 import type { LocalNode } from '@medic/elasticsearch/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { sampleRecord } from '@medic/domain/testing';
-import { connectDocker, connectRedis, REDIS_URL, REPO_ROOT, scratchDir, uniqueId } from './support';
+import { connectDocker, connectRedis, REDIS_URL, scratchDir, uniqueId } from '@medic/test-support';
+import { REPO_ROOT } from './harness';
 import { WebhookReceiver } from './webhook-receiver';
 
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');

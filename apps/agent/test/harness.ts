@@ -14,8 +14,6 @@ import {
   connectDocker,
   connectRedis,
   deleteStreams,
-  entryAtOrAfter,
-  groupInfo,
   pendingCount,
   publish,
   REDIS_URL,
@@ -24,6 +22,7 @@ import {
   testStream,
   uniqueId,
   waitFor,
+  waitUntilHandled,
 } from '@medic/test-support';
 import type { TestContainerSpec } from '@medic/test-support';
 import { createAgent } from '../src/agent';
@@ -106,7 +105,7 @@ export function writeConfig(dir: string, raw: Raw, name = 'medic.yaml'): string 
 }
 
 /** A JSON logger at info whose lines the test reads back. */
-function capturedLogger(): { logger: ReturnType<typeof createLogger>; raw: string[] } {
+export function capturedLogger(): { logger: ReturnType<typeof createLogger>; raw: string[] } {
   const output = new PassThrough();
   const raw: string[] = [];
   let partial = '';
@@ -322,15 +321,8 @@ export class Harness {
   }
 
   /** Waits until the agent has read every entry up to `lastId` and acknowledged all it read. */
-  async handled(stream: string, lastId: string, timeoutMs?: number): Promise<void> {
-    await waitFor(
-      `every entry up to ${lastId} to be read and acknowledged`,
-      async () => {
-        const group = await groupInfo(this.redis, stream, GROUP);
-        return group !== null && entryAtOrAfter(group.lastDeliveredId, lastId) && (await pendingCount(this.redis, stream, GROUP)) === 0;
-      },
-      timeoutMs === undefined ? {} : { timeoutMs },
-    );
+  handled(stream: string, lastId: string, timeoutMs?: number): Promise<void> {
+    return waitUntilHandled(this.redis, stream, GROUP, lastId, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
   /** Starts `command` (default: the built CLI under this Node), collecting its output; killed after the test if still running. */

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type Redis from 'ioredis';
-import { connectRedis, REDIS_URL, REPO_ROOT, scratchDir, uniqueId, waitFor } from './support';
+import { connectRedis, REDIS_URL, scratchDir, uniqueId, waitFor } from '@medic/test-support';
+import { REPO_ROOT } from './harness';
 
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');
 

@@ -1,62 +1,17 @@
 // The learning loop (re-kill labels, calibration) in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
-import type Redis from 'ioredis';
 import type { Clock, OutcomeRecord } from '@medic/domain';
 import { estimateFalsePositiveRate } from '@medic/domain';
 import { ManualClock, sampleRecord } from '@medic/domain/testing';
-import { SqliteOutcomeRepo } from '@medic/sqlite';
-import { createAgent } from '../src/agent';
-import type { Agent } from '../src/agent';
-import { createLogger } from '../src/logger';
-import {
-  connectDocker,
-  connectRedis,
-  createTestContainer,
-  isRunning,
-  killReport,
-  publish,
-  removeContainers,
-  scratchDir,
-  testConfig,
-  uniqueId,
-  waitFor,
-} from './support';
+import { uniqueId, waitFor } from '@medic/test-support';
+import { killReport, useHarness, withStore } from './harness';
+import type { AgentUnderTest } from './harness';
 
-let redis: Redis;
-const containers: string[] = [];
-const agents: Agent[] = [];
-const cleanups: Array<() => void> = [];
-const streams: string[] = [];
-let docker: Docker | null = null;
-
-beforeAll(async () => {
-  redis = await connectRedis();
-});
-
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.stop()));
-  if (docker) await removeContainers(docker, containers.splice(0));
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  for (const stream of streams.splice(0)) await redis.del(stream, `${stream}.dead`);
-});
-
-afterAll(() => redis?.disconnect());
+const harness = useHarness();
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** A scratch directory (removed after the test) and a private stream. */
-function workspace(): { dir: string; stream: string } {
-  const scratch = scratchDir();
-  cleanups.push(scratch.remove);
-  const stream = `medic-test:learning:${uniqueId()}`;
-  streams.push(stream);
-  return { dir: scratch.dir, stream };
-}
-
-interface StartOptions {
+interface LearningAgentOptions {
   readonly dir: string;
   readonly stream: string;
   readonly mode?: 'observer' | 'live';
@@ -71,43 +26,29 @@ interface StartOptions {
 }
 
 /** Starts an agent on `dir`'s data/outcomes.db with a learning section the test controls. */
-async function startAgent(options: StartOptions): Promise<{ agent: Agent; base: string }> {
-  const config = testConfig({
+function startAgent(options: LearningAgentOptions): Promise<AgentUnderTest> {
+  return harness.startAgent({
     dir: options.dir,
     stream: options.stream,
     mode: options.mode ?? 'live',
     ...(options.token ? { token: options.token } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     extra: {
-      decision: { auto_approve: { enabled: true, min_confidence: 0.6, max_score: options.maxScore ?? 0.3 } },
+      decision: { auto_approve: { max_score: options.maxScore ?? 0.3 } },
       learning: {
-        database: { path: 'data/outcomes.db' },
         min_samples: options.minSamples ?? 10,
         ...(options.maxHarmRate !== undefined ? { max_harm_rate: options.maxHarmRate } : {}),
         ...(options.intervalHours !== undefined ? { calibration_interval_hours: options.intervalHours } : {}),
       },
     },
   });
-  const agent = await createAgent({ config, logger: createLogger(config.logging, new PassThrough()), ...(options.clock ? { clock: options.clock } : {}) });
-  agents.push(agent);
-  await agent.start();
-  const address = agent.address();
-  if (!address) throw new Error('the agent API did not bind');
-  return { agent, base: `http://127.0.0.1:${address.port}` };
-}
-
-async function stopAgent(agent: Agent): Promise<void> {
-  agents.splice(agents.indexOf(agent), 1);
-  await agent.stop();
 }
 
 /** Writes records into the store an agent on `dir` will open, as earlier runs of Medic would have left them. */
-async function seed(dir: string, records: readonly OutcomeRecord[]): Promise<void> {
-  const repo = await SqliteOutcomeRepo.open({ path: join(dir, 'data', 'outcomes.db') });
-  try {
+function seed(dir: string, records: readonly OutcomeRecord[]): Promise<void> {
+  return withStore(dir, async (repo) => {
     for (const record of records) await repo.insert(record);
-  } finally {
-    await repo.close();
-  }
+  });
 }
 
 /** A finished resurrection of `module`, decided `hoursAgo` before the real clock, with the given label. */
@@ -179,15 +120,6 @@ async function stats(base: string): Promise<StatsBody> {
   return (await response.json()) as StatsBody;
 }
 
-async function decision(base: string, killId: string, state: 'decided' | 'done' = 'done'): Promise<Record<string, unknown>> {
-  return waitFor(`decision ${killId} in state ${state}`, async () => {
-    const response = await fetch(`${base}/decisions/${killId}`);
-    if (response.status !== 200) return undefined;
-    const body = (await response.json()) as Record<string, unknown>;
-    return body.state === state ? body : undefined;
-  });
-}
-
 async function fetchDecision(base: string, killId: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${base}/decisions/${killId}`);
   expect(response.status).toBe(200);
@@ -196,7 +128,7 @@ async function fetchDecision(base: string, killId: string): Promise<Record<strin
 
 describe('calibration wiring', () => {
   it('raises the ceiling at start-up from stored labelled outcomes, then waits for fresh evidence; the newest calibration survives restarts', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     // 80 of 80 held: the Wilson lower bound (0.955) clears 0.95. Manual approvals and old records must not count.
     await seed(dir, [
       ...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')),
@@ -212,7 +144,7 @@ describe('calibration wiring', () => {
     expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 15, max_harm_rate: 1 });
     expect(raised.calibration?.wilson_lower).toBeGreaterThanOrEqual(0.95);
     expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.35/);
-    await stopAgent(first.agent);
+    await harness.stopAgent(first);
 
     // The configured ceiling changed meanwhile; the stored calibration still wins. The same 80 labels judged the old
     // ceiling, so the next run waits for labels decided since the move instead of stepping up again.
@@ -224,7 +156,7 @@ describe('calibration wiring', () => {
   });
 
   it('never raises the ceiling while the implied harm is not shown to be within max_harm_rate', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     await seed(dir, [...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')), ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false }))]);
     const { base } = await startAgent({ dir, stream, maxScore: 0.3 });
     const body = await stats(base);
@@ -235,7 +167,7 @@ describe('calibration wiring', () => {
   });
 
   it('lowers the ceiling when too many auto-approvals were re-killed', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     await seed(dir, [...many(10, (i) => resurrection('seeded-api', 2 + i, 'confirmed')), ...many(10, (i) => resurrection('seeded-api', 2 + i, 're_killed'))]);
     const { base } = await startAgent({ dir, stream, maxScore: 0.3 });
     const body = await stats(base);
@@ -245,7 +177,7 @@ describe('calibration wiring', () => {
   });
 
   it('moves nothing below min_samples, however good the record', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     await seed(dir, [...many(9, (i) => resurrection('seeded-db', 2 + i, 'confirmed')), ...many(40, (i) => resurrection('seeded-db', 2 + i, 'confirmed', { autoApproved: false }))]);
     const { base } = await startAgent({ dir, stream, maxScore: 0.3, minSamples: 10 });
     const body = await stats(base);
@@ -255,7 +187,7 @@ describe('calibration wiring', () => {
   });
 
   it('calibrates again every calibration_interval_hours while it runs', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     // One second between runs.
     const { base } = await startAgent({ dir, stream, intervalHours: 1 / 3600 });
     const first = (await stats(base)).calibration;
@@ -266,7 +198,7 @@ describe('calibration wiring', () => {
         const current = (await stats(base)).calibration;
         return current && current.calibrated_at !== first?.calibrated_at ? current : undefined;
       },
-      10_000,
+      { timeoutMs: 10_000 },
     );
     expect(Date.parse(later.calibrated_at)).toBeGreaterThan(Date.parse(first?.calibrated_at ?? ''));
   });
@@ -274,7 +206,7 @@ describe('calibration wiring', () => {
 
 describe('false-positive history', () => {
   it("estimates the module's false-positive rate from its labels inside the history window, shrunk towards the fleet's", async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     const module = `hist-${uniqueId()}`;
     await seed(dir, [
       resurrection(module, 30, 'confirmed'),
@@ -287,11 +219,11 @@ describe('false-positive history', () => {
     const { base } = await startAgent({ dir, stream, mode: 'observer' });
     const known = killReport({ target_module: module });
     const unknown = killReport({ target_module: `fresh-${uniqueId()}` });
-    await publish(redis, stream, known);
-    await publish(redis, stream, unknown);
+    await harness.publish(stream, known);
+    await harness.publish(stream, unknown);
 
     const fleet = { falsePositives: 1, truePositives: 8 };
-    const withHistory = await decision(base, known.kill_id as string, 'decided');
+    const withHistory = await harness.decision(base, known.kill_id as string, 'decided');
     const estimate = estimateFalsePositiveRate({ falsePositives: 1, truePositives: 3 }, fleet);
     const factors = withHistory.factors as Array<{ name: string; value: number; detail: string }>;
     expect(factors.find((f) => f.name === 'false_positive_history')).toMatchObject({ value: expect.closeTo(1 - (estimate?.rate ?? 0), 12), detail: expect.stringContaining('from 4 label(s)') });
@@ -300,7 +232,7 @@ describe('false-positive history', () => {
     expect(withHistory.confidence).toBeCloseTo(0.6 + 0.2 * (1 - 2 * (estimate?.sd ?? 0)), 10);
 
     // A module without labels of its own starts from the fleet's rate.
-    const newcomer = await decision(base, unknown.kill_id as string, 'decided');
+    const newcomer = await harness.decision(base, unknown.kill_id as string, 'decided');
     expect((newcomer.reasoning as string[]).join(' ')).toMatch(/from 0 label\(s\) of its own \(0 false positive\(s\)\), shrunk towards the fleet's 0\.182 from 9 label\(s\)/);
   });
 });
@@ -309,13 +241,14 @@ describe('operators teach it: POST /reject over a real socket, on a real SQLite 
   const TOKEN = 'e2e-reject-token';
 
   it('records the verdict, keeps the container down, counts it in /stats and feeds the next decision', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     const module = `rejected-${uniqueId()}`;
     // Live, with a ceiling no report reaches: every kill waits for an operator.
-    const { agent, base } = await startAgent({ dir, stream, maxScore: 0.1, token: TOKEN });
+    const under = await startAgent({ dir, stream, maxScore: 0.1, token: TOKEN });
+    const { base } = under;
     const kill = killReport({ target_module: module });
-    await publish(redis, stream, kill);
-    expect(await decision(base, kill.kill_id as string, 'decided')).toMatchObject({ decision: 'pending_review', state: 'decided' });
+    await harness.publish(stream, kill);
+    expect(await harness.decision(base, kill.kill_id as string, 'decided')).toMatchObject({ decision: 'pending_review', state: 'decided' });
 
     const post = (path: string, token?: string) => fetch(`${base}${path}`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
     expect((await post(`/reject/${kill.kill_id as string}`)).status).toBe(401);
@@ -332,79 +265,66 @@ describe('operators teach it: POST /reject over a real socket, on a real SQLite 
 
     // The rejection is a true-positive label: the module's next kill is decided with it.
     const next = killReport({ target_module: module });
-    await publish(redis, stream, next);
-    const reasoning = ((await decision(base, next.kill_id as string, 'decided')).reasoning as string[]).join(' ');
+    await harness.publish(stream, next);
+    const reasoning = ((await harness.decision(base, next.kill_id as string, 'decided')).reasoning as string[]).join(' ');
     const estimate = estimateFalsePositiveRate({ falsePositives: 0, truePositives: 1 }, { falsePositives: 0, truePositives: 1 });
     expect(reasoning).toContain(`False-positive estimate for ${module}: ${round3(estimate?.rate)} ± ${round3(estimate?.sd)} (Beta–binomial) from 1 label(s) of its own (0 false positive(s))`);
-    await stopAgent(agent);
+    await harness.stopAgent(under);
 
     // The verdict is in the file: a fresh store on it sees it.
-    const repo = await SqliteOutcomeRepo.open({ path: join(dir, 'data', 'outcomes.db') });
-    try {
-      expect(await repo.get(kill.kill_id as string)).toMatchObject({ state: 'done', rejectedBy: 'api' });
-    } finally {
-      await repo.close();
-    }
+    const stored = await withStore(dir, (repo) => repo.get(kill.kill_id as string));
+    expect(stored).toMatchObject({ state: 'done', rejectedBy: 'api' });
   });
 });
 
 describe('re-kill labelling with a real container', () => {
-  let engine: Docker;
+  beforeAll(() => harness.connectDocker());
 
-  beforeAll(async () => {
-    engine = await connectDocker();
-    docker = engine;
-  });
-
-  async function killedContainer(): Promise<string> {
-    const name = `medic-test-learning-${uniqueId()}`;
-    containers.push(name);
-    await createTestContainer(engine, { name, running: false, health: 'passing' });
-    return name;
-  }
+  /** A container Smith has killed. */
+  const killedContainer = (): Promise<string> => harness.container({ label: 'learning', health: 'passing' });
 
   /** Smith kills the container again. */
   async function smithKills(name: string): Promise<void> {
-    const container = engine.getContainer(name);
+    const container = harness.docker.getContainer(name);
     await container.kill();
     await container.wait();
   }
 
   it('a kill inside the re-kill window labels the resurrection re_killed and is never auto-approved', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     const name = await killedContainer();
     const clock = new ManualClock(new Date());
     const { base } = await startAgent({ dir, stream, maxScore: 0.4, clock });
 
     const first = killReport({ target_module: name });
-    await publish(redis, stream, first);
-    expect(await decision(base, first.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', was_auto_approved: true });
-    expect(await isRunning(engine, name)).toBe(true);
+    await harness.publish(stream, first);
+    expect(await harness.decision(base, first.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', was_auto_approved: true });
+    expect(await harness.fleet.isRunning(name)).toBe(true);
 
     await smithKills(name);
     clock.advance(10 * MINUTE);
     const second = killReport({ target_module: name });
-    await publish(redis, stream, second);
-    const again = await decision(base, second.kill_id as string, 'decided');
+    await harness.publish(stream, second);
+    const again = await harness.decision(base, second.kill_id as string, 'decided');
     expect(again).toMatchObject({ decision: 'pending_review', guard: 'rekilled_after_resurrection', was_auto_approved: false, outcome_type: 'undetermined' });
 
     expect(await fetchDecision(base, first.kill_id as string)).toMatchObject({ outcome_type: 're_killed', re_killed_at: clock.now().toISOString(), confirmed_at: null });
-    expect(await isRunning(engine, name)).toBe(false);
+    expect(await harness.fleet.isRunning(name)).toBe(false);
     const body = await stats(base);
     expect(body.by_outcome.re_killed).toBe(1);
     expect(body).toMatchObject({ auto_approve_labelled: 1, auto_approve_accuracy: 0 });
   });
 
   it('a success that outlives the window is confirmed by the calibration at the next start, and a later kill does not relabel it', async () => {
-    const { dir, stream } = workspace();
+    const { dir, stream } = harness.workspace('learning');
     const name = await killedContainer();
     const clock = new ManualClock(new Date());
     const first = await startAgent({ dir, stream, maxScore: 0.4, clock });
 
     const kill = killReport({ target_module: name });
-    await publish(redis, stream, kill);
-    expect(await decision(first.base, kill.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', confirmed_at: null });
-    await stopAgent(first.agent);
+    await harness.publish(stream, kill);
+    expect(await harness.decision(first.base, kill.kill_id as string)).toMatchObject({ decision: 'approve_auto', outcome_type: 'success', confirmed_at: null });
+    await harness.stopAgent(first);
 
     clock.advance(31 * MINUTE);
     const restarted = await startAgent({ dir, stream, maxScore: 0.4, clock });
@@ -414,8 +334,8 @@ describe('re-kill labelling with a real container', () => {
     await smithKills(name);
     clock.advance(MINUTE);
     const later = killReport({ target_module: name });
-    await publish(redis, stream, later);
-    expect(await decision(restarted.base, later.kill_id as string)).toMatchObject({ decision: 'approve_auto', guard: null, outcome_type: 'success' });
+    await harness.publish(stream, later);
+    expect(await harness.decision(restarted.base, later.kill_id as string)).toMatchObject({ decision: 'approve_auto', guard: null, outcome_type: 'success' });
     expect(await fetchDecision(restarted.base, kill.kill_id as string)).toMatchObject({ outcome_type: 'success', re_killed_at: null });
   });
 });

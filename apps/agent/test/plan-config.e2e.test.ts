@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { DEMO_KILL_WIRE } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
-import { REPO_ROOT, scratchDir, waitFor } from './support';
+import { scratchDir, waitFor } from '@medic/test-support';
+import { REPO_ROOT } from './harness';
 
 const run = promisify(execFile);
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');

@@ -5,7 +5,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
-import { connectRedis, killReport, pendingCount, publish, REDIS_URL, REPO_ROOT, scratchDir, uniqueId, waitFor } from './support';
+import { connectRedis, pendingCount, publish, REDIS_URL, scratchDir, uniqueId, waitFor } from '@medic/test-support';
+import { killReport, payloadEntry, REPO_ROOT } from './harness';
 
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');
 
@@ -118,7 +119,7 @@ describe('agent process', () => {
     const agent = run(['--config', config], { cwd: dir });
     await waitFor('the agent to start', async () => (agent.output().includes('started in observer mode') ? true : undefined));
     const ids = Array.from({ length: 50 }, () => `term-${uniqueId()}`);
-    for (const id of ids) await publish(redis, stream, killReport({ kill_id: id }));
+    for (const id of ids) await publish(redis, stream, payloadEntry(killReport({ kill_id: id })));
     await waitFor('some kills to be decided', async () => ((await storedKillIds(dir)).length > 0 ? true : undefined));
     agent.child.kill('SIGTERM');
     const exit = await agent.exited;
@@ -142,7 +143,7 @@ describe('agent process', () => {
     await waitFor('the agent to start', async () => (first.output().includes('started in observer mode') ? true : undefined));
     const ids = Array.from({ length: 300 }, (_, i) => `sigkill-${i}-${uniqueId()}`);
     const publishing = (async () => {
-      for (const id of ids) await publish(redis, stream, killReport({ kill_id: id }));
+      for (const id of ids) await publish(redis, stream, payloadEntry(killReport({ kill_id: id })));
     })();
     await waitFor('the agent to decide some kills', async () => ((await storedKillIds(dir)).length >= 20 ? true : undefined));
     first.child.kill('SIGKILL');
@@ -150,7 +151,7 @@ describe('agent process', () => {
     await publishing;
 
     const second = run(['--config', config], { cwd: dir });
-    await waitFor('every kill to be decided', async () => ((await storedKillIds(dir)).length >= ids.length ? true : undefined), 60_000);
+    await waitFor('every kill to be decided', async () => ((await storedKillIds(dir)).length >= ids.length ? true : undefined), { timeoutMs: 60_000 });
     await waitFor('nothing pending', async () => ((await pendingCount(redis, stream, 'medic-agent')) === 0 ? true : undefined));
     const stored = await storedKillIds(dir);
     expect(stored).toHaveLength(ids.length);

@@ -13,7 +13,8 @@ import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { REPO_ROOT, killReport, waitFor } from './support';
+import { waitFor } from '@medic/test-support';
+import { killReport, REPO_ROOT } from './harness';
 
 const STREAM = 'smith.events.kill_notifications';
 const MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');

@@ -7,11 +7,12 @@ import { PassThrough } from 'node:stream';
 import type Redis from 'ioredis';
 import { alertsAnswer, startLocalNode } from '@medic/elasticsearch/testing';
 import type { LocalNode } from '@medic/elasticsearch/testing';
+import { connectRedis, publish, REDIS_URL, scratchDir, uniqueId, waitFor } from '@medic/test-support';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { connectRedis, killReport, publish, REDIS_URL, scratchDir, uniqueId, waitFor } from './support';
+import { killReport, payloadEntry } from './harness';
 
 const INDEX = 'medic-demo-alerts';
 
@@ -76,7 +77,7 @@ describe('threat intel in the agent', () => {
   it('denies a low-risk kill when threat intel reports open critical alerts for the module', async () => {
     const { stream, base } = await agentWithThreatIntel(node.url);
     const report = killReport({ target_module: 'nginx-test' });
-    await publish(redis, stream, report);
+    await publish(redis, stream, payloadEntry(report));
 
     const record = await decided(base, report.kill_id as string);
     expect(record).toMatchObject({ decision: 'deny', guard: 'open_threat_alerts' });
@@ -95,7 +96,7 @@ describe('threat intel in the agent', () => {
   it('decides without threat intel when siem.index names no index, and says so in the reasoning and /health', async () => {
     const { stream, base } = await agentWithThreatIntel(node.url, 'medic-demo-alertz-*');
     const report = killReport({ target_module: 'nginx-test' });
-    await publish(redis, stream, report);
+    await publish(redis, stream, payloadEntry(report));
 
     const record = await decided(base, report.kill_id as string);
     const reason = 'Elasticsearch answered HTTP 404: index_not_found_exception: no such index [[medic-demo-alertz-*]]';
@@ -117,7 +118,7 @@ describe('threat intel in the agent', () => {
 
     const { stream, base } = await agentWithThreatIntel(url);
     const report = killReport({ target_module: 'nginx-test' });
-    await publish(redis, stream, report);
+    await publish(redis, stream, payloadEntry(report));
 
     const record = await decided(base, report.kill_id as string);
     expect(record).toMatchObject({ decision: 'approve_auto', guard: null, risk_score: 0.37 });

@@ -2,33 +2,22 @@
 // entries, about half of them hostile in 40 ways, with signed reports required. Every hostile entry is dead-lettered
 // with the field it broke named, every valid kill is decided exactly once, nothing stays pending, and no log line
 // carries a raw control, bidi or zero-width character.
-import { PassThrough } from 'node:stream';
 import type Redis from 'ioredis';
 import { isPrintable, signKillEntry } from '@medic/domain';
+import { connectRedis, REDIS_URL, scratchDir, seededRandom, uniqueId, waitUntilHandled } from '@medic/test-support';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
-import { createLogger } from '../src/logger';
 import { NODE_MAC } from '../src/signing';
-import { connectRedis, REDIS_URL, scratchDir, uniqueId, waitFor } from './support';
+import { capturedLogger } from './harness';
 
 const SEED = 13;
 const ENTRIES = 3_000;
 const KEY = 'fuzz-key-0123456789abcdef0123456789abcdef';
 const key = new TextEncoder().encode(KEY);
 
-/** mulberry32: the same entries on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(SEED);
+/** The same entries on every run. */
+const random = seededRandom(SEED);
 const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
 const int = (max: number): number => Math.floor(random() * max);
 const name = (): string => `${pick(['web', 'api', 'db', 'cache', 'Queue_2', 'x'])}${pick(['', '-1', '.blue', '_a9'])}`;
@@ -186,15 +175,8 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
       },
       { env: { REDIS_URL, FUZZ_KEY: KEY }, cwd: scratch.dir, file: null },
     );
-    const logs = new PassThrough();
-    const lines: string[] = [];
-    let partial = '';
-    logs.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString()).split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts);
-    });
-    agent = await createAgent({ config, logger: createLogger(config.logging, logs) });
+    const { logger, raw: lines } = capturedLogger();
+    agent = await createAgent({ config, logger });
 
     const ids: string[] = [];
     for (let i = 0; i < entries.length; i += 500) {
@@ -208,17 +190,7 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
     await agent.start();
 
     const last = ids.at(-1)!;
-    await waitFor(
-      `every entry up to ${last} to be read and acknowledged`,
-      async () => {
-        const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-        const group = groups.find((flat) => flat[flat.indexOf('name') + 1] === 'medic-agent');
-        const delivered = String(group?.[group.indexOf('last-delivered-id') + 1] ?? '0-0');
-        const [pending] = (await redis.xpending(stream, 'medic-agent')) as [number];
-        return delivered === last && pending === 0 ? true : undefined;
-      },
-      120_000,
-    );
+    await waitUntilHandled(redis, stream, 'medic-agent', last, { timeoutMs: 120_000 });
 
     const reasons = new Map<string, string>();
     for (const [, flat] of await redis.xrange(`${stream}.dead`, '-', '+')) {
@@ -245,7 +217,7 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
 
     await agent.stop();
     agent = null;
-    const logged = [...lines, partial].filter((line) => line !== '');
+    const logged = lines;
     expect(logged.length).toBeGreaterThan(bad.length);
     for (const line of logged) {
       expect(isPrintable(line)).toBe(true);

@@ -1,5 +1,7 @@
 import type Redis from 'ioredis';
 import { uniqueId } from './scratch';
+import { waitFor } from './wait';
+import type { WaitOptions } from './wait';
 
 /** Fields of one stream entry, as XADD writes them. */
 export type EntryFields = Readonly<Record<string, string>>;
@@ -93,4 +95,16 @@ export function entryAtOrAfter(a: string, b: string): boolean {
   const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
   const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
   return aMs > bMs || (aMs === bMs && aSeq >= bSeq);
+}
+
+/** Waits until `group` has read every entry of `stream` up to `lastId` and acknowledged all it read. */
+export async function waitUntilHandled(redis: Redis, stream: string, group: string, lastId: string, options: WaitOptions = {}): Promise<void> {
+  await waitFor(
+    `every entry up to ${lastId} to be read and acknowledged`,
+    async () => {
+      const info = await groupInfo(redis, stream, group);
+      return info !== null && entryAtOrAfter(info.lastDeliveredId, lastId) && (await pendingCount(redis, stream, group)) === 0;
+    },
+    options,
+  );
 }
