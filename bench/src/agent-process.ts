@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildConfig } from '@medic/agent';
 import type Redis from 'ioredis';
+import { groupInfo, REDIS_URL, waitFor } from '@medic/test-support';
 import { registerCleanup } from './cleanup';
-import { REDIS_URL } from './services';
-import { groupProgress } from './streams';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** The agent's launcher, as `pnpm agent` and the Docker image start it (its V8 heap flags included). */
@@ -58,11 +57,16 @@ export class AgentProcess {
     const agent = new AgentProcess(child, dir, logFile, exited);
     try {
       // The group is created by the first read, whatever the log level: a signal that the loop runs.
-      await agent.waitFor('its consumer group', async () => (await groupProgress(redis, spec.stream, CONSUMER_GROUP)) !== null, START_TIMEOUT_MS);
+      await waitFor('the agent to create its consumer group', async () => (await groupInfo(redis, spec.stream, CONSUMER_GROUP)) !== null, {
+        timeoutMs: START_TIMEOUT_MS,
+        intervalMs: 20,
+        giveUp: () => (child.exitCode !== null || child.signalCode !== null ? 'the agent exited before it started' : undefined),
+      });
     } catch (error) {
+      const output = tail(agent.output());
       await agent.kill();
       agent.remove();
-      throw error;
+      throw new Error(`${(error as Error).message}:\n${output}`, { cause: error });
     }
     return agent;
   }
@@ -105,16 +109,6 @@ export class AgentProcess {
   /** Removes the scratch directory (database and log). */
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private async waitFor(what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await ready()) return;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`agent exited before it started:\n${tail(this.output())}`);
-      if (Date.now() > deadline) throw new Error(`agent did not create ${what} within ${timeoutMs} ms:\n${tail(this.output())}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 }
 

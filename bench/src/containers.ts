@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
+import { sleep, TEST_IMAGE } from '@medic/test-support';
 import { registerCleanup } from './cleanup';
-import { sleep } from './context';
-import { TEST_IMAGE } from './services';
 
 /** Docker health-check interval of a bench container (each probe is an exec, which costs the engine real CPU). */
 export const HEALTH_INTERVAL_MS = 250;

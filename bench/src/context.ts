@@ -24,14 +24,3 @@ export interface BenchContext {
 
 /** `n` scaled, at least `min`. */
 export const scaled = (ctx: BenchContext, n: number, min = 1): number => Math.max(min, Math.round(n * ctx.scale));
-
-/** Polls `probe` every `intervalMs` until it returns true; fails naming `what` after `timeoutMs`. */
-export async function pollUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withAgent } from './agent-process';
 import type { BenchContext } from './context';
-import { pollUntil, sleep } from './context';
+import { sleep, waitFor } from '@medic/test-support';
 import { variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt, fmtMs } from './report';
@@ -73,7 +73,7 @@ export async function latencyRun(ctx: BenchContext, label: string, config: Recor
     await Promise.all(publishes);
     const lastPublish = publishedAt.at(-1) ?? started;
     let decidedAt = new Map<string, number>();
-    await pollUntil(`all ${total} decisions in the agent's log`, () => (decidedAt = decisionTimes(agent.dir)).size >= total, DRAIN_TIMEOUT_MS, 50);
+    await waitFor(`all ${total} decisions in the agent's log`, () => (decidedAt = decisionTimes(agent.dir)).size >= total, { timeoutMs: DRAIN_TIMEOUT_MS, intervalMs: 50 });
     const measuredFrom = publishedAt[warmUp] ?? started;
     const latencies = kills.slice(warmUp).map((k, i) => (decidedAt.get(k.kill_id) ?? Number.NaN) - (publishedAt[warmUp + i] ?? Number.NaN));
     // Per stretch of the run, so a drift (a store that slows down as it fills) shows.

@@ -17,7 +17,7 @@ import type { BenchName, BenchOptions } from './options';
 import { pipelineBench } from './pipeline';
 import { machine, markdown } from './report';
 import type { BenchRow } from './report';
-import { connectDocker, connectRedis, ServiceMissing } from './services';
+import { connectDocker, connectRedis, ServiceMissing } from '@medic/test-support';
 import { stormBench } from './storm';
 import { webhookBench } from './webhook';
 import { dropStreams } from './streams';

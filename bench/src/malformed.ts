@@ -2,13 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { CONSUMER_GROUP, withAgent } from './agent-process';
 import type { BenchContext } from './context';
-import { pollUntil, scaled } from './context';
+import { groupInfo, waitFor } from '@medic/test-support';
+import { scaled } from './context';
 import { malformedMix } from './kills';
 import { TARGET_RSS } from './pipeline';
 import type { BenchRow } from './report';
 import { fmtInt, fmtMb } from './report';
 import { median } from './stats';
-import { drained, groupProgress, publishRaw } from './streams';
+import { drained, publishRaw } from './streams';
 
 const ENTRIES = 10_000;
 const BAD_SHARE = 0.4;
@@ -26,7 +27,7 @@ export async function malformedBench(ctx: BenchContext): Promise<BenchRow> {
     const result = await withAgent(ctx.redis, { mode: 'observer', stream, logLevel: ctx.logLevel }, async (agent) => {
       const started = performance.now();
       await publishRaw(ctx.redis, stream, entries);
-      await pollUntil(`the agent to drain ${count} entries`, async () => drained(await groupProgress(ctx.redis, stream, CONSUMER_GROUP), count), 60_000 + count * 10);
+      await waitFor(`the agent to drain ${count} entries`, async () => drained(await groupInfo(ctx.redis, stream, CONSUMER_GROUP), count), { timeoutMs: 60_000 + count * 10, intervalMs: 5 });
       const seconds = (performance.now() - started) / 1000;
       const peakRssBytes = agent.peakRss();
       await agent.stop();

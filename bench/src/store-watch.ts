@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import type { OutcomeRecord } from '@medic/domain';
-import { sleep } from './context';
+import { sleep } from '@medic/test-support';
 
 /** Smallest page of newest records read per poll; doubled while a page holds nothing seen before. */
 const FIRST_PAGE = 8;

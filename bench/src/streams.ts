@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { GroupInfo } from '@medic/test-support';
 import type { RawEntry, WireKill } from './kills';
 
 /** XADDs per pipeline round trip when publishing many kills at once. */
@@ -31,38 +32,8 @@ export async function publishOne(redis: Redis, stream: string, kill: WireKill): 
   await redis.xadd(stream, '*', 'payload', JSON.stringify(kill));
 }
 
-/** Where a consumer group stands: entries read but not acknowledged, entries not yet read, entries read so far. */
-export interface GroupProgress {
-  readonly pending: number;
-  readonly lag: number | null;
-  readonly entriesRead: number | null;
-}
-
-/** XINFO GROUPS for one group; null until the agent has created it. */
-export async function groupProgress(redis: Redis, stream: string, group: string): Promise<GroupProgress | null> {
-  let groups: unknown[];
-  try {
-    groups = (await redis.xinfo('GROUPS', stream)) as unknown[];
-  } catch (error) {
-    if ((error as Error).message.includes('no such key')) return null;
-    throw error;
-  }
-  for (const raw of groups) {
-    const flat = raw as Array<string | number | null>;
-    const info = new Map<string, string | number | null>();
-    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1] ?? null);
-    if (info.get('name') !== group) continue;
-    const num = (key: string): number | null => {
-      const value = info.get(key);
-      return value === null || value === undefined ? null : Number(value);
-    };
-    return { pending: num('pending') ?? 0, lag: num('lag'), entriesRead: num('entries-read') };
-  }
-  return null;
-}
-
 /** Whether every one of `total` entries has been read and acknowledged. */
-export function drained(progress: GroupProgress | null, total: number): boolean {
+export function drained(progress: GroupInfo | null, total: number): boolean {
   if (progress === null || progress.pending > 0) return false;
   return progress.lag === 0 || (progress.entriesRead !== null && progress.entriesRead >= total);
 }

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { waitFor } from '@medic/test-support';
 import { InMemoryFleet, InMemoryKillSource, InMemoryOutcomeRepo, InMemoryStream, ManualClock, killEntryFields, sampleRecord } from '@medic/domain/testing';
 import { createAgent } from './agent';
 import type { Agent } from './agent';
@@ -34,15 +35,6 @@ async function setup(options: { mode?: 'observer' | 'live'; token?: string | nul
 
 async function json(response: Response): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('condition never held');
 }
 
 describe('API', () => {
@@ -148,7 +140,7 @@ describe('API', () => {
     const response = await agent.api.request('/approve/p-1', { method: 'POST', headers: auth });
     expect(response.status).toBe(202);
     expect(await json(response)).toMatchObject({ kill_id: 'p-1', status: 'executing', approved_by: 'api' });
-    const done = await until(async () => {
+    const done = await waitFor('p-1 to be done', async () => {
       const record = await repo.get('p-1');
       return record?.state === 'done' ? record : undefined;
     });
@@ -237,7 +229,7 @@ describe('API', () => {
     await agent.api.request('/reject/a', { method: 'POST', headers: auth });
     await agent.api.request('/reject/b', { method: 'POST', headers: auth });
     await agent.api.request('/approve/c', { method: 'POST', headers: auth });
-    await until(async () => ((await repo.get('c'))?.state === 'done' ? true : undefined));
+    await waitFor('c to be done', async () => ((await repo.get('c'))?.state === 'done' ? true : undefined));
     expect(await json(await agent.api.request('/stats'))).toMatchObject({ operator_verdicts: { approved: 1, rejected: 2 } });
   });
 
@@ -255,7 +247,7 @@ describe('agent loop with in-memory adapters', () => {
     fleet.add({ name: 'nginx-test', running: false, health: 'passing' });
     await agent.start();
     stream.publish(killEntryFields({ killId: 'loop-1', targetModule: 'nginx-test', targetInstanceId: 'inst-001', confidenceScore: 0.4, severity: 'low', killReason: 'anomaly_behavior' }));
-    const record = await until(async () => {
+    const record = await waitFor('loop-1 to be done', async () => {
       const r = await repo.get('loop-1');
       return r?.state === 'done' ? r : undefined;
     });

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { waitFor } from '@medic/test-support';
 import { KillPipeline } from '@medic/domain';
 import type { Delivery, KillSource } from '@medic/domain';
 import { createTestCore, killEntryFields } from '@medic/domain/testing';
@@ -23,14 +24,6 @@ function setup(t: TestCore, source: KillSource = t.source) {
   return { loop, health, pipeline };
 }
 
-async function until(what: string, probe: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never: ${what}`);
-}
-
 describe('KillLoop', () => {
   it('hands a batch the store refused in again until it goes through, reporting the store down meanwhile, never Redis', async () => {
     const t = createTestCore({ mode: 'observer' });
@@ -43,12 +36,12 @@ describe('KillLoop', () => {
     };
     t.stream.publish(killEntryFields({ killId: 'patient' }));
     loop.start();
-    await until('the store to be reported down', async () => (await health.report()).checks.store.status === 'down');
+    await waitFor('the store to be reported down', async () => (await health.report()).checks.store.status === 'down');
     const during = await health.report();
     expect(during).toMatchObject({ status: 'degraded', checks: { redis: { status: 'up' }, store: { status: 'down', detail: expect.stringContaining('database is locked') } } });
     expect(t.stream.pendingIds()).toHaveLength(1);
-    await until('the kill to be stored', async () => (await t.repo.get('patient')) !== null);
-    await until('the entry to be acknowledged', () => t.stream.pendingIds().length === 0);
+    await waitFor('the kill to be stored', async () => (await t.repo.get('patient')) !== null);
+    await waitFor('the entry to be acknowledged', () => t.stream.pendingIds().length === 0);
     expect((await health.report()).status).toBe('ok');
     await loop.stop();
   });
@@ -69,9 +62,9 @@ describe('KillLoop', () => {
     const { loop, health } = setup(t, source);
     t.stream.publish(killEntryFields({ killId: 'after-refusals' }));
     loop.start();
-    await until('Redis to be reported down', async () => (await health.report()).checks.redis.status === 'down');
+    await waitFor('Redis to be reported down', async () => (await health.report()).checks.redis.status === 'down');
     expect((await health.report()).checks).toMatchObject({ redis: { detail: expect.stringContaining('WRONGTYPE') }, store: { status: 'up' } });
-    await until('the kill to be stored', async () => (await t.repo.get('after-refusals')) !== null);
+    await waitFor('the kill to be stored', async () => (await t.repo.get('after-refusals')) !== null);
     expect((await health.report()).status).toBe('ok');
     await loop.stop();
   });
@@ -82,7 +75,7 @@ describe('KillLoop', () => {
     const { loop, pipeline } = setup(t);
     for (let i = 0; i < 1_010; i++) t.stream.publish(killEntryFields({ killId: `wait-${i}` }));
     loop.start();
-    await until('the backlog to fill', () => pipeline.status().waiting >= 1_000);
+    await waitFor('the backlog to fill', () => pipeline.status().waiting >= 1_000);
     await loop.stop();
     await pipeline.stop();
     expect(pipeline.status().running).toBe(1);

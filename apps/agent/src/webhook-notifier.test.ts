@@ -1,5 +1,6 @@
 // The notifier against a real HTTP receiver on 127.0.0.1 and the in-memory outbox (the SQLite one passes the same contract).
 import { PassThrough } from 'node:stream';
+import { waitFor } from '@medic/test-support';
 import { decisionFacts } from '@medic/domain';
 import type { NotificationEvent, QueuedNotification } from '@medic/domain';
 import { InMemoryOutcomeRepo, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
@@ -69,16 +70,6 @@ function notifier(repo: InMemoryOutcomeRepo, webhooks: WebhookConfig[], retry = 
   return { notifier: n, log: () => log };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('WebhookNotifier', () => {
   it('delivers in the order queued, with the configured headers and content type, and counts what it sent', async () => {
     const r = await receiver();
@@ -90,7 +81,7 @@ describe('WebhookNotifier', () => {
     const requests = await r.waitFor(3);
     expect(requests.map((q) => (JSON.parse(q.body) as { id: string }).id)).toEqual(['n-0', 'n-1', 'n-2']);
     expect(requests[0]?.headers).toMatchObject({ authorization: 'Bearer sekrit', 'content-type': 'application/cloudevents+json; charset=utf-8', 'user-agent': 'medic/test' });
-    await until('all marked sent', async () => ((await n.stats()).sent === 3 ? true : undefined));
+    await waitFor('all marked sent', async () => ((await n.stats()).sent === 3 ? true : undefined));
     expect(await n.stats()).toEqual({
       pending: 0,
       sent: 3,
@@ -116,7 +107,7 @@ describe('WebhookNotifier', () => {
     expect(health.status).toBe('down');
     expect(health.detail).toMatch(/^webhook ops: \d+ failed attempt\(s\) in a row \(last: HTTP 503: refused with 503\), 2 notification\(s\) waiting, next attempt in \d+ s$/);
     r.status = 200;
-    await until('both delivered', async () => ((await n.stats()).sent === 2 ? true : undefined));
+    await waitFor('both delivered', async () => ((await n.stats()).sent === 2 ? true : undefined));
     expect((await n.stats()).failed).toBeGreaterThanOrEqual(3);
     expect((await n.stats()).dropped).toBe(0);
     expect((await n.health()).status).toBe('up');
@@ -130,14 +121,14 @@ describe('WebhookNotifier', () => {
     await queue(repo, hook.key, 4);
     const { notifier: n, log } = notifier(repo, [hook], { firstDelayMs: 100, maxDelayMs: 300, maxAttempts: 3 });
     await n.start();
-    await until('the backlog dropped', async () => ((await n.stats()).dropped === 4 ? true : undefined));
+    await waitFor('the backlog dropped', async () => ((await n.stats()).dropped === 4 ? true : undefined));
     expect(log()).toMatch(/error webhook dead: dropped 4 notification\(s\) not delivered after 3 failed attempts; last: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
     expect(await n.stats()).toMatchObject({ pending: 0, sent: 0, dropped: 4 });
     // A notification queued now has waited through no attempt yet: the next failure does not drop it, its third does.
     await queue(repo, hook.key, 1, 4, 0);
-    await until('a fourth failed attempt', async () => ((await n.stats()).failed >= 4 ? true : undefined));
+    await waitFor('a fourth failed attempt', async () => ((await n.stats()).failed >= 4 ? true : undefined));
     expect(await n.stats()).toMatchObject({ pending: 1, dropped: 4 });
-    await until('the late one dropped after its own attempts', async () => ((await n.stats()).dropped === 5 ? true : undefined));
+    await waitFor('the late one dropped after its own attempts', async () => ((await n.stats()).dropped === 5 ? true : undefined));
     expect((await n.stats()).failed).toBeGreaterThanOrEqual(6);
   });
 
@@ -149,7 +140,7 @@ describe('WebhookNotifier', () => {
     await queue(repo, hook.key, 3);
     const { notifier: n, log } = notifier(repo, [hook]);
     await n.start();
-    await until('settled', async () => {
+    await waitFor('settled', async () => {
       const s = await n.stats();
       return s.sent === 2 && s.dropped === 1 ? s : undefined;
     });
@@ -165,7 +156,7 @@ describe('WebhookNotifier', () => {
     await queue(repo, hook.key, 1);
     const first = notifier(repo, [hook], { firstDelayMs: 20, maxDelayMs: 40, maxAttempts: 1000 });
     await first.notifier.start();
-    await until('two failed attempts', async () => ((await repo.outbox.webhookStates())[0]?.failureRun.count ?? 0) >= 2 || undefined);
+    await waitFor('two failed attempts', async () => ((await repo.outbox.webhookStates())[0]?.failureRun.count ?? 0) >= 2 || undefined);
     await first.notifier.stop();
     const before = (await repo.outbox.webhookStates())[0]?.failureRun.count ?? 0;
     const back = new WebhookReceiver();
@@ -177,7 +168,7 @@ describe('WebhookNotifier', () => {
     await second.notifier.start();
     expect((await second.notifier.health()).detail).toMatch(new RegExp(`^webhook later: ${before} failed attempt\\(s\\) in a row`));
     await back.waitFor(1);
-    await until('sent', async () => ((await second.notifier.stats()).sent === 1 ? true : undefined));
+    await waitFor('sent', async () => ((await second.notifier.stats()).sent === 1 ? true : undefined));
   });
 
   it('drops the entries of a webhook that is no longer configured, and those of events it no longer wants', async () => {
@@ -188,7 +179,7 @@ describe('WebhookNotifier', () => {
     await queue(repo, hook.key, 1, 10);
     const { notifier: n, log } = notifier(repo, [hook]);
     await n.start();
-    await until('dropped', async () => ((await n.stats()).dropped === 1 ? true : undefined));
+    await waitFor('dropped', async () => ((await n.stats()).dropped === 1 ? true : undefined));
     expect(r.requests).toHaveLength(0);
     expect(log()).toContain('dropped 2 notification(s) queued for webhook removed, which is no longer configured');
     expect(log()).toContain('dropped a pending_review notification: webhook narrow no longer subscribes to it');
