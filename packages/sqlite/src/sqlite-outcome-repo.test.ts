@@ -130,17 +130,6 @@ describe('SqliteOutcomeRepo', () => {
     expect(await repo.get('k')).toEqual(sampleRecord({ killId: 'k' }));
   });
 
-  it('stores a kill once: a duplicate kill_id changes nothing', async () => {
-    const repo = await stores.open();
-    const first = sampleRecord({ killId: 'dup' });
-    expect(await repo.insert(first)).toBe('inserted');
-    expect(await repo.insert(sampleRecord({ killId: 'dup', outcomeId: 'other-outcome', decisionId: 'other-decision', originalRiskScore: 0.99 }))).toBe(
-      'duplicate',
-    );
-    expect(await repo.get('dup')).toEqual(first);
-    expect((await repo.stats()).total).toBe(1);
-  });
-
   it('stores a batch all or nothing: a record the CHECK constraints forbid stores none of the others', async () => {
     const repo = await stores.open();
     const bad = { ...sampleRecord({ killId: 'batch-bad' }), outcomeType: 'exploded' } as unknown as OutcomeRecord;
