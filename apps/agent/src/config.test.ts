@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
-import { decide, EMPTY_HISTORY, MedicError, parseKillReport } from '@medic/domain';
+import { decide, EMPTY_HISTORY, parseKillReport } from '@medic/domain';
 import type { KillReport } from '@medic/domain';
 import { DEMO_KILL_WIRE } from '@medic/domain/testing';
+import { configError } from '../test/config-error';
 import { buildConfig, loadConfig } from './config';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -19,17 +20,6 @@ function report(raw: Record<string, unknown>): KillReport {
 
 const demoReport = report(DEMO_KILL_WIRE);
 const highRiskReport = report({ ...DEMO_KILL_WIRE, kill_id: 'demo-2', kill_reason: 'threat_detected', severity: 'critical', confidence_score: 0.99 });
-
-function configError(run: () => unknown): MedicError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MedicError);
-    expect((error as MedicError).code).toBe('config_invalid');
-    return error as MedicError;
-  }
-  throw new Error('expected a configuration error');
-}
 
 describe('configuration', () => {
   it('config/medic.yaml documents exactly the built-in defaults', () => {

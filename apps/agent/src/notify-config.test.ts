@@ -1,20 +1,9 @@
 import { inspect } from 'node:util';
-import { MedicError } from '@medic/domain';
+import { configMessage } from '../test/config-error';
 import { buildConfig } from './config';
 import { apiUrlOf } from './notification-formats';
 
 const context = (env: NodeJS.ProcessEnv = {}) => ({ env, cwd: '/tmp', file: '/etc/medic.yaml' });
-
-function configError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MedicError);
-    expect((error as MedicError).code).toBe('config_invalid');
-    return (error as MedicError).message;
-  }
-  throw new Error('expected a configuration error');
-}
 
 const hook = (extra: Record<string, unknown> = {}) => ({ url: 'https://hooks.example.com/services/T0/B0/xyz', format: 'slack', events: ['pending_review'], ...extra });
 
@@ -53,9 +42,9 @@ describe('notify configuration', () => {
   });
 
   it('stops with the key named, never a value, when a referenced variable is missing', () => {
-    const message = configError(() => buildConfig({ notify: { webhooks: [hook({ headers: { Authorization: 'Bearer ${HOOK_TOKEN}' } })] } }, context({ OTHER: 'x' })));
+    const message = configMessage(() => buildConfig({ notify: { webhooks: [hook({ headers: { Authorization: 'Bearer ${HOOK_TOKEN}' } })] } }, context({ OTHER: 'x' })));
     expect(message).toBe('invalid configuration: notify.webhooks.0.headers.Authorization: the environment variable HOOK_TOKEN is not set');
-    expect(configError(() => buildConfig({ notify: { webhooks: [hook({ url: '${NOPE}' })] } }, context()))).toBe(
+    expect(configMessage(() => buildConfig({ notify: { webhooks: [hook({ url: '${NOPE}' })] } }, context()))).toBe(
       'invalid configuration: notify.webhooks.0.url: the environment variable NOPE is not set',
     );
   });
@@ -75,8 +64,8 @@ describe('notify configuration', () => {
       [{ retry: { max_attempts: 0 } }, 'notify.retry.max_attempts'],
       [{ api_url: 'medic.internal' }, 'notify.api_url'],
     ];
-    for (const [notify, key] of cases) expect(configError(() => buildConfig({ notify }, context()))).toContain(key);
-    const injected = configError(() => buildConfig({ notify: { webhooks: [hook({ headers: { 'X-Token': '${T}' } })] } }, context({ T: 'line\r\nInjected: yes' })));
+    for (const [notify, key] of cases) expect(configMessage(() => buildConfig({ notify }, context()))).toContain(key);
+    const injected = configMessage(() => buildConfig({ notify: { webhooks: [hook({ headers: { 'X-Token': '${T}' } })] } }, context({ T: 'line\r\nInjected: yes' })));
     expect(injected).toBe('invalid configuration: notify.webhooks.0.headers.X-Token: must be one line without control characters');
   });
 });

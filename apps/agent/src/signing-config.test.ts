@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { MedicError } from '@medic/domain';
+import { configMessage } from '../test/config-error';
 import { buildConfig, loadConfig } from './config';
 
 const SECRET = 'f3a1c9e07b2d48d6a5e1f0c3b7a9d2e4f6a8c0e2b4d6f8a0c2e4a6b8d0f2a4c6';
@@ -16,17 +16,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const build = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => buildConfig(raw, { env, cwd: dir, file: null });
 const signing = (section: Record<string, unknown>) => ({ smith: { signing: section } });
-
-function configError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MedicError);
-    expect((error as MedicError).code).toBe('config_invalid');
-    return (error as MedicError).message;
-  }
-  throw new Error('expected a configuration error');
-}
 
 const revealed = (config: ReturnType<typeof build>) => new Map([...config.signing.keys].map(([id, secret]) => [id, Buffer.from(secret.reveal()).toString()]));
 
@@ -64,39 +53,39 @@ describe('smith.signing configuration', () => {
   });
 
   it('refuses a secret written into the file itself, naming the key', () => {
-    const message = configError(() => build(signing({ keys: { smith: SECRET } })));
+    const message = configMessage(() => build(signing({ keys: { smith: SECRET } })));
     expect(message).toContain('smith.signing.keys.smith');
     expect(message).toContain('environment variable');
   });
 
   it('stops start-up when a listed key has no secret, naming the key and the variables', () => {
-    const message = configError(() => build(signing({ keys: { 'smith-2': 'SMITH_KEY_TWO' } })));
+    const message = configMessage(() => build(signing({ keys: { 'smith-2': 'SMITH_KEY_TWO' } })));
     expect(message).toContain('smith.signing.keys.smith-2');
     expect(message).toContain('SMITH_KEY_TWO (or SMITH_KEY_TWO_FILE) is not set');
   });
 
   it('refuses a secret shorter than 32 bytes without showing it', () => {
-    const message = configError(() => build(signing({ required: true }), { MEDIC_SMITH_KEY: 'short-secret' }));
+    const message = configMessage(() => build(signing({ required: true }), { MEDIC_SMITH_KEY: 'short-secret' }));
     expect(message).toContain('at least 32');
     expect(message).not.toContain('short-secret');
   });
 
   it('refuses both a variable and its _FILE variant', () => {
-    expect(configError(() => build({}, { MEDIC_SMITH_KEY: SECRET, MEDIC_SMITH_KEY_FILE: '/nowhere' }))).toContain('set one');
+    expect(configMessage(() => build({}, { MEDIC_SMITH_KEY: SECRET, MEDIC_SMITH_KEY_FILE: '/nowhere' }))).toContain('set one');
   });
 
   it('names an unreadable secret file', () => {
-    expect(configError(() => build({}, { MEDIC_SMITH_KEY_FILE: join(dir, 'missing.key') }))).toContain('missing.key');
+    expect(configMessage(() => build({}, { MEDIC_SMITH_KEY_FILE: join(dir, 'missing.key') }))).toContain('missing.key');
   });
 
   it('refuses required signing without a key', () => {
-    expect(configError(() => build(signing({ required: true })))).toContain('smith.signing.required');
+    expect(configMessage(() => build(signing({ required: true })))).toContain('smith.signing.required');
   });
 
   it('validates the key ids and the maximum age', () => {
-    expect(configError(() => build(signing({ keys: { 'bad id': 'MEDIC_SMITH_KEY' } }), { MEDIC_SMITH_KEY: SECRET }))).toContain('smith.signing.keys');
-    expect(configError(() => build(signing({ max_report_age_seconds: 0 })))).toContain('smith.signing.max_report_age_seconds');
-    expect(configError(() => build(signing({ requird: true })))).toContain('smith.signing.requird');
+    expect(configMessage(() => build(signing({ keys: { 'bad id': 'MEDIC_SMITH_KEY' } }), { MEDIC_SMITH_KEY: SECRET }))).toContain('smith.signing.keys');
+    expect(configMessage(() => build(signing({ max_report_age_seconds: 0 })))).toContain('smith.signing.max_report_age_seconds');
+    expect(configMessage(() => build(signing({ requird: true })))).toContain('smith.signing.requird');
   });
 });
 
@@ -111,7 +100,7 @@ describe('config/compose.yaml', () => {
   });
 
   it('stops start-up without MEDIC_SMITH_KEY', () => {
-    expect(configError(() => loadConfig({ path: composeYaml, env: {}, cwd: dir }))).toContain('MEDIC_SMITH_KEY');
+    expect(configMessage(() => loadConfig({ path: composeYaml, env: {}, cwd: dir }))).toContain('MEDIC_SMITH_KEY');
   });
 });
 
@@ -122,14 +111,14 @@ describe('resurrection.verify_kill configuration', () => {
 
   it('reads verify_kill and kill_window_seconds', () => {
     expect(build({ resurrection: { verify_kill: true, kill_window_seconds: 5 } }).docker).toMatchObject({ verifyKill: true, killWindowMs: 5_000 });
-    expect(configError(() => build({ resurrection: { kill_window_seconds: -1 } }))).toContain('resurrection.kill_window_seconds');
+    expect(configMessage(() => build({ resurrection: { kill_window_seconds: -1 } }))).toContain('resurrection.kill_window_seconds');
   });
 });
 
 describe('MEDIC_API_TOKEN', () => {
   it('must be a bearer token (token68), and the refusal never shows it', () => {
     expect(build({}, { MEDIC_API_TOKEN: 'abc-DEF_012.~+/==' }).api.token).toBe('abc-DEF_012.~+/==');
-    const message = configError(() => build({}, { MEDIC_API_TOKEN: 'has space!' }));
+    const message = configMessage(() => build({}, { MEDIC_API_TOKEN: 'has space!' }));
     expect(message).toContain('MEDIC_API_TOKEN');
     expect(message).not.toContain('has space!');
   });
