@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import type { OutcomeRecord } from '@medic/domain';
-import { sleep } from '@medic/test-support';
+import { waitFor } from '@medic/test-support';
 
 /** Smallest page of newest records read per poll; doubled while a page holds nothing seen before. */
 const FIRST_PAGE = 8;
@@ -37,14 +37,15 @@ export class StoreWatch {
   }
 
   /** The kill's record once it is finished: done, or decided without a resurrection (which callers report as a failure). */
-  async finished(killId: string, timeoutMs = 60_000): Promise<OutcomeRecord> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const record = await this.repo.get(killId);
-      if (record && (record.state === 'done' || record.originalDecision !== 'approve_auto')) return record;
-      if (Date.now() > deadline) throw new Error(`the record of ${killId} was not done within ${timeoutMs} ms (${record ? record.state : 'not stored'})`);
-      await sleep(FINISHED_POLL_MS);
-    }
+  finished(killId: string, timeoutMs = 60_000): Promise<OutcomeRecord> {
+    return waitFor(
+      `the record of ${killId} to be done`,
+      async () => {
+        const record = await this.repo.get(killId);
+        return record && (record.state === 'done' || record.originalDecision !== 'approve_auto') ? record : undefined;
+      },
+      { timeoutMs, intervalMs: FINISHED_POLL_MS },
+    );
   }
 
   close(): Promise<void> {

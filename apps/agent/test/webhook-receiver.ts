@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitFor } from '@medic/test-support';
 
 /** One request the receiver got. */
 export interface ReceivedRequest {
@@ -71,13 +72,14 @@ export class WebhookReceiver {
   }
 
   /** Resolves once at least `count` requests to `path` (default: any) arrived; fails after `timeoutMs`. */
-  async waitFor(count: number, timeoutMs = 20_000, path?: string): Promise<ReceivedRequest[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const matching = this.requests.filter((r) => path === undefined || r.path === path);
-      if (matching.length >= count) return matching;
-      if (Date.now() > deadline) throw new Error(`the webhook receiver got ${matching.length} of ${count} request(s)${path ? ` to ${path}` : ''} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitFor(count: number, timeoutMs = 20_000, path?: string): Promise<ReceivedRequest[]> {
+    return waitFor(
+      `${count} request(s) at the webhook receiver${path ? ` to ${path}` : ''}`,
+      () => {
+        const matching = this.requests.filter((r) => path === undefined || r.path === path);
+        return matching.length >= count ? matching : undefined;
+      },
+      { timeoutMs, intervalMs: 20 },
+    );
   }
 }
