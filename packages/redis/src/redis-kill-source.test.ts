@@ -150,19 +150,14 @@ describe('RedisKillSource', () => {
     expect(await pendingCount()).toBe(0);
   });
 
-  it('closes well within the block time while a read is blocked, and the read resolves []', async () => {
-    const blockMs = 5_000;
+  it('interrupts a read blocked at the server on close: the read resolves [] long before its block time', async () => {
+    // A block longer than the test's time limit: only close can end this read in time.
     const consumer = `medic-${randomUUID()}`;
-    const source = open({ consumer, blockMs });
+    const source = open({ consumer, blockMs: 120_000 });
     const reading = source.receive(10);
     await waitForBlockedClient(`medic:${consumer}`);
-
-    const started = Date.now();
     await source.close();
-    const result = await reading;
-
-    expect(Date.now() - started).toBeLessThan(blockMs / 2);
-    expect(result).toEqual([]);
+    await expect(reading).resolves.toEqual([]);
   });
 
   it('reports health down and answers receive with [] after unavailableWaitMs while Redis is unreachable, without hanging close', async () => {
