@@ -86,6 +86,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     resurrection: { concurrency: config.resurrection.concurrency, retryDeadlineSeconds: config.resurrection.retryDeadlineSeconds },
     approvalTtlMinutes: config.approvalTtlMinutes,
     thresholds: { autoApproveMaxScore: config.policy.autoApprove.maxScore },
+    learned: { signals: null },
     onEvent: (event: DomainEvent) => {
       log(event);
       // Kills that waited for their module, and resurrection outcomes, are written outside the loop's batches.

@@ -106,6 +106,20 @@ export function logEvents(logger: Logger): EventSink {
         logger.info(`calibration ${c.direction}: ${c.reason}`, { previous: c.previousMaxScore, next: c.nextMaxScore, samples: c.samples });
         return;
       }
+      case 'signals_learned': {
+        const m = event.model;
+        if (!m) {
+          logger.info(`too few labels since ${event.since} to learn the signals from; the configured weighted mean decides`);
+          return;
+        }
+        logger.info(`learnt the signals from ${m.kills} kill(s) since ${event.since}`, {
+          false_positives: m.labels.falsePositives,
+          true_positives: m.labels.truePositives,
+          quiet_share: round(m.quietShare, 4),
+          module_prior_labels: round(m.modulePriorLabels, 3),
+        });
+        return;
+      }
     }
   };
 }

@@ -1,3 +1,4 @@
+import type { SignalModel } from './signal-model';
 import type { Calibration, Decision, KillReportRejection, OutcomeRecord, ResurrectionResult, ThreatLookup } from './model';
 
 /** What the core reports while it works; the agent turns these into log lines carrying kill_id. */
@@ -29,7 +30,9 @@ export type DomainEvent =
   | { readonly type: 'background_error'; readonly killId: string; readonly stage: 'decide' | 'complete' | 'ack'; readonly message: string; readonly retrying: boolean }
   | { readonly type: 'approved'; readonly killId: string; readonly approvedBy: string }
   | { readonly type: 'rejected_by_operator'; readonly killId: string; readonly rejectedBy: string }
-  | { readonly type: 'calibrated'; readonly calibration: Calibration };
+  | { readonly type: 'calibrated'; readonly calibration: Calibration }
+  /** The signals were relearnt from the kills since `since`; model null: too few labels yet, the configured weighted mean decides. */
+  | { readonly type: 'signals_learned'; readonly since: string; readonly model: SignalModel | null };
 
 /** Receives domain events; must not throw. */
 export type EventSink = (event: DomainEvent) => void;

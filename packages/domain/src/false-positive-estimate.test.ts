@@ -49,7 +49,22 @@ describe('estimateFalsePositiveRate', () => {
 
   it('counts the fleet as at least the module, and ignores counts that are not counts', () => {
     expect(estimateFalsePositiveRate(labels(4, 1), NO_LABELS)).toMatchObject({ fleetLabels: 5, labels: 5 });
-    expect(estimateFalsePositiveRate(labels(-3, Number.NaN), labels(Infinity, 2.7))).toMatchObject({ labels: 0, fleetLabels: 2, falsePositives: 0 });
+    expect(estimateFalsePositiveRate(labels(-3, Number.NaN), labels(Infinity, 2))).toMatchObject({ labels: 0, fleetLabels: 2, falsePositives: 0 });
+  });
+
+  it('takes expected counts: unlabelled kills counted by their probability of being true positives', () => {
+    const estimate = estimateFalsePositiveRate(labels(3.4, 1.6), labels(89, 9));
+    expect(estimate?.labels).toBeCloseTo(5, 12);
+    expect(estimate?.rate).toBeCloseTo((FLEET_PRIOR_LABELS * 0.9 + 3.4) / (FLEET_PRIOR_LABELS + 5), 12);
+  });
+
+  it('shrinks towards the fleet by as many labels as it is told (the spread of the modules, when learnt)', () => {
+    const fleet = labels(900, 100);
+    const loose = estimateFalsePositiveRate(labels(0, 4), fleet, 2);
+    const tight = estimateFalsePositiveRate(labels(0, 4), fleet, 50);
+    expect(loose?.rate).toBeCloseTo((2 * (901 / 1002)) / 6, 12);
+    expect(tight?.rate).toBeGreaterThan(loose?.rate ?? 1);
+    expect(tight?.weight).toBeCloseTo(4 / 54, 12);
   });
 
   it('stays a probability between the module\'s own rate and the fleet\'s, whatever the counts', () => {

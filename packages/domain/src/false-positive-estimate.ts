@@ -22,11 +22,12 @@ export interface FalsePositiveEstimate {
 }
 
 /**
- * The module's false-positive rate from its labels (pure; the caller gathers the counts). Prior Beta(k·f, k·(1 − f)) with
- * f the fleet's rate (Laplace-smoothed) and k = min(FLEET_PRIOR_LABELS, the fleet's labels), so a young fleet's rate is
- * held loosely; posterior Beta(k·f + FP, k·(1 − f) + TP). Null when neither the module nor the fleet has a label.
+ * The module's false-positive rate from its labels (pure; the caller gathers the counts, which may be expected counts:
+ * unlabelled kills counted by their probability). Prior Beta(k·f, k·(1 − f)) with f the fleet's rate (Laplace-smoothed) and
+ * k = min(priorLabels, the fleet's labels), so a young fleet's rate is held loosely; posterior Beta(k·f + FP, k·(1 − f) + TP).
+ * Null when neither the module nor the fleet has a label.
  */
-export function estimateFalsePositiveRate(module: LabelCounts, fleet: LabelCounts): FalsePositiveEstimate | null {
+export function estimateFalsePositiveRate(module: LabelCounts, fleet: LabelCounts, priorLabels = FLEET_PRIOR_LABELS): FalsePositiveEstimate | null {
   const fp = count(module.falsePositives);
   const tp = count(module.truePositives);
   // The fleet's counts include the module's own; never fewer.
@@ -34,7 +35,7 @@ export function estimateFalsePositiveRate(module: LabelCounts, fleet: LabelCount
   const fleetLabels = fleetFp + Math.max(count(fleet.truePositives), tp);
   if (fleetLabels === 0) return null;
   const fleetRate = (fleetFp + 1) / (fleetLabels + 2);
-  const strength = Math.min(FLEET_PRIOR_LABELS, fleetLabels);
+  const strength = Math.min(priorLabels, fleetLabels);
   const alpha = strength * fleetRate + fp;
   const beta = strength * (1 - fleetRate) + tp;
   const total = alpha + beta;
@@ -52,7 +53,7 @@ export function estimateFalsePositiveRate(module: LabelCounts, fleet: LabelCount
   };
 }
 
-/** A usable count: negative or non-finite counts say nothing. */
+/** A usable count (expected counts may be fractional): negative or non-finite counts say nothing. */
 function count(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+  return Number.isFinite(value) && value > 0 ? value : 0;
 }

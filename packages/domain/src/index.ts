@@ -1,7 +1,7 @@
 // The API of @medic/domain, by name: what the adapters, the agent, the simulator and the bench use, and what the README
 // documents for a program that embeds the policy.
 export { DECISION_OUTCOMES, EMPTY_HISTORY, FACTOR_NAMES, GUARD_CODES, HEALTH_STATUSES, KILL_REASONS, OUTCOME_TYPES, RECORD_STATES, RESURRECTION_ERRORS, RISK_LEVELS, SEVERITIES } from './model';
-export type { Calibration, CalibrationSample, Decision, DecisionOutcome, HealthCheck, HealthStatus, KillReason, KillReport, KillReportRejection, LabelCounts, LabelNotes, Mode, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, ResurrectionError, ResurrectionRef, ResurrectionResult, RiskFactor, Severity, Stats, ThreatContext, ThreatLookup } from './model';
+export type { Calibration, CalibrationSample, Decision, DecisionOutcome, HealthCheck, HealthStatus, KillReason, KillReport, KillReportRejection, LabelCounts, LabelNotes, Mode, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, ResurrectionError, ResurrectionRef, ResurrectionResult, RiskFactor, Severity, SignalCount, SignalLabel, SignalSample, Stats, ThreatContext, ThreatLookup } from './model';
 export { DependencyError, MedicError } from './errors';
 export type { Dependency } from './errors';
 export { err, ok } from './result';
@@ -22,6 +22,10 @@ export type { Notification, NotificationEvent, NotificationExtra, NotificationFa
 export { decide } from './risk';
 export type { DecisionInput } from './risk';
 export { estimateFalsePositiveRate } from './false-positive-estimate';
+export { decile, learnSignalModel } from './signal-model';
+export type { SignalModel } from './signal-model';
+export { candidateCeilings, impliedHarm } from './calibration';
+export type { HarmByCeiling, ImpliedHarm } from './calibration';
 export type { DomainEvent, EventSink } from './events';
 export { backoffDelay, SOURCE_RETRY, STORE_RETRY } from './retry';
 export { round } from './round';
@@ -36,4 +40,4 @@ export type { HandleOutcome } from './use-cases/handle-delivery';
 export { approveKill } from './use-cases/approve';
 export type { ApprovalRefusal } from './use-cases/approve';
 export { rejectKill } from './use-cases/reject';
-export { restoreThresholds, runCalibration } from './use-cases/calibrate';
+export { learnFromOutcomes, restoreThresholds, runCalibration } from './use-cases/calibrate';

@@ -111,6 +111,34 @@ export interface LabelCounts {
 
 export const NO_LABELS: LabelCounts = { falsePositives: 0, truePositives: 0 };
 
+/**
+ * What a stored kill says about whether Smith was right: false_positive (its resurrection held), true_positive (an operator
+ * rejected it), re_killed (Smith killed the module again soon after it was resurrected: a true positive, or a chance kill of a
+ * module that was fine). Rollbacks, kills awaiting an outcome and kills Medic denied carry no label.
+ */
+export const SIGNAL_LABELS = ['false_positive', 'true_positive', 're_killed'] as const;
+export type SignalLabel = (typeof SIGNAL_LABELS)[number];
+
+/** Kills of one module with the same signals and the same label: what Medic learns what each signal means from. */
+export interface SignalCount {
+  readonly module: string;
+  readonly killReason: KillReason;
+  readonly severity: Severity;
+  /** Smith's confidence decile: 0 for [0, 0.1) … 9 for [0.9, 1]. */
+  readonly confidence: number;
+  /** Threat intel's answer: its risk decile and whether any alert for the module was closed as a false positive; null when it did not answer. */
+  readonly siem: { readonly risk: number; readonly closedAsFalsePositive: boolean } | null;
+  readonly label: SignalLabel | null;
+  readonly kills: number;
+}
+
+/** The kills Medic learns its signals from, grouped (OutcomeRepo.signalSample). */
+export interface SignalSample {
+  /** When the first of them was decided; null without any. */
+  readonly firstDecidedAt: string | null;
+  readonly counts: readonly SignalCount[];
+}
+
 /** A module's record with Medic, read from the store before deciding. */
 export interface ModuleHistory {
   /** Resurrections executed within the history window (any result). */
@@ -305,10 +333,16 @@ export interface Calibration {
   readonly wilsonUpper: number | null;
   /** Only kills decided at or after this instant counted: the evidence gathered since the ceiling last moved (the window's start at most). */
   readonly evidenceSince: string;
-  /** Re-killed auto-approvals and true-positive kills in the sample: the implied harm is their ratio. */
+  /** Re-killed auto-approvals and true-positive kills (denied, rejected or re-killed) in the sample, as observed. */
   readonly reKilled: number;
   readonly truePositives: number;
-  /** Upper confidence bound of the implied harm (share of true-positive kills auto-resurrected), 1 without true positives; null for runs stored before it existed. */
+  /**
+   * The harm the resulting ceiling implies (the share of true-positive kills it would auto-resurrect), as the learnt model
+   * predicts it over the history window's kills: its point estimate and 95 % interval; null without a learnt model (and
+   * harmLower and harmPoint for runs stored before they existed).
+   */
+  readonly harmLower: number | null;
+  readonly harmPoint: number | null;
   readonly harmUpper: number | null;
   /** learning.max_harm_rate in force; null for runs stored before the harm budget existed. */
   readonly maxHarmRate: number | null;

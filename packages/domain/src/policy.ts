@@ -31,7 +31,7 @@ export interface PolicyConfig {
   };
   /** A kill this soon after Medic resurrected the module labels that resurrection re_killed. */
   readonly rekillWindowMinutes: number;
-  /** How far back module history counts for the false-positive-history factor. */
+  /** How far back the outcomes count: a module's labels, and the fleet's kills Medic learns its signals from. */
   readonly historyWindowDays: number;
 }
 
@@ -45,14 +45,14 @@ export const DEFAULT_POLICY: PolicyConfig = {
     kill_reason: 0.1,
   },
   confidenceThreshold: 0,
-  autoApprove: { enabled: false, minConfidence: 0.85, maxScore: 0.3 },
+  autoApprove: { enabled: false, minConfidence: 0.85, maxScore: 0.2 },
   alwaysDenyModules: [],
   criticalModules: [],
   moduleCriticality: {},
   threatDenyConfidence: 0.95,
   budget: { maxRestarts: 3, windowMinutes: 60 },
   rekillWindowMinutes: 30,
-  historyWindowDays: 30,
+  historyWindowDays: 90,
 };
 
 /** Calibration settings; the step, limits and target success rate are fixed, the rest is configurable. */
@@ -67,7 +67,8 @@ export interface CalibrationConfig {
 export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDays: 30, maxHarmRate: 0.005 };
 
 /**
- * Fixed bounds within which calibration may move `auto_approve_max_score`, and the success rate of auto-approvals it
- * steers by: up when the Wilson interval lies above it, down when it lies below (the same test either way).
+ * Fixed bounds within which calibration may move `auto_approve_max_score`: the harm budget moves it in grains of 0.01
+ * (a factor of about 1.1 in the odds of a learnt score); auto-approvals whose success rate's Wilson interval lies below
+ * `targetSuccessRate` take it down at least a step of 0.05.
  */
-export const CALIBRATION_LIMITS = { step: 0.05, min: 0.1, max: 0.4, targetSuccessRate: 0.95 } as const;
+export const CALIBRATION_LIMITS = { step: 0.05, grain: 0.01, min: 0.1, max: 0.4, targetSuccessRate: 0.95 } as const;

@@ -7,6 +7,7 @@ import type {
   OutcomeType,
   Rejection,
   ResurrectionResult,
+  SignalSample,
   Stats,
   ThreatLookup,
   HealthStatus,
@@ -190,7 +191,9 @@ export interface OutcomeRepo {
    * or executed resurrections, with timestamp ≥ budgetSince; unlabelledSuccesses = successes with completedAt ≥ rekillSince that
    * have neither reKilledAt nor confirmedAt, newest completedAt first (ties: first stored first).
    * labels: falsePositives = successes with completedAt ≥ historySince that are confirmed or completed before rekillSince;
-   * truePositives = re_killed and rollback records with completedAt ≥ historySince, plus records with rejectedAt ≥ historySince.
+   * truePositives = re_killed records with completedAt ≥ historySince, except those re-killed by chance (the kill that re-killed
+   * it, same module and timestamp = reKilledAt, was approved by an operator), plus records with rejectedAt ≥ historySince.
+   * A rollback is no label.
    * fleetLabels: the same two counts over every module.
    */
   moduleHistories(modules: readonly string[], windows: HistoryWindows): Promise<Map<string, ModuleHistory>>;
@@ -201,6 +204,14 @@ export interface OutcomeRepo {
    * reKilled = those re_killed; truePositives = records denied, rejected (rejectedAt set) or re_killed.
    */
   calibrationSample(since: string): Promise<CalibrationSample>;
+  /**
+   * What Medic learns its signals from: the kills decided at or after `since`, grouped by module, signal buckets and label,
+   * and when the first of them was decided. Buckets: Smith's confidence and threat intel's risk by decile (decile()), siem
+   * null unless threat intel answered, closedAsFalsePositive = its falsePositiveCount > 0. label: true_positive = rejectedAt
+   * set; re_killed = outcome re_killed, unless re-killed by chance (as in moduleHistories: then null); false_positive = a
+   * confirmed success; otherwise null.
+   */
+  signalSample(since: string): Promise<SignalSample>;
   /** Stores one calibration run, with its notifications in the same transaction. */
   saveCalibration(calibration: Calibration, notifications?: readonly QueuedNotification[]): Promise<void>;
   /** The newest calibration run by calibratedAt (ties: last saved), or null. */

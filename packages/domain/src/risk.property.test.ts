@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from './policy';
 import type { PolicyConfig } from './policy';
 import { assessRisk, decide } from './risk';
 import type { DecisionInput } from './risk';
+import { learntSignalModel } from './testing/fixtures';
 
 const MODULES = ['nginx-test', 'redis', 'api-1', 'constructor'];
 const unit = fc.double({ min: 0, max: 1, noNaN: true });
@@ -72,12 +73,15 @@ const policyArb: fc.Arbitrary<PolicyConfig> = fc.record({
   historyWindowDays: fc.constant(30),
 });
 
+// Without a learnt model (the configured weighted mean) and with one: every property holds for both.
+const MODEL = learntSignalModel();
 const inputArb: fc.Arbitrary<DecisionInput> = fc.record({
   report: reportArb,
   history: historyArb,
   threat: threatArb,
   reKilledAfterResurrection: fc.boolean(),
   autoApproveMaxScore: unit,
+  signals: fc.constantFrom(null, MODEL),
 });
 
 describe('decision properties', () => {

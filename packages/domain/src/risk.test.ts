@@ -1,11 +1,12 @@
-import { EMPTY_HISTORY } from './model';
+import { EMPTY_HISTORY, NO_LABELS } from './model';
 import type { KillReport, ModuleHistory, RiskFactor, ThreatContext, ThreatLookup } from './model';
 import { DEFAULT_POLICY } from './policy';
 import type { PolicyConfig } from './policy';
 import { estimateFalsePositiveRate } from './false-positive-estimate';
-import { assessRisk, decide, riskLevelOf } from './risk';
+import { assessRisk, decide, learnedScore, oddsOfScore, riskLevelOf, scoreOfOdds } from './risk';
+import { bucketsOf, killEvidence, saturatedLogRatio } from './signal-model';
 import type { DecisionInput } from './risk';
-import { DEMO_KILL_REPORT } from './testing/fixtures';
+import { DEMO_KILL_REPORT, HOT_CONTEXT, learntSignalModel } from './testing/fixtures';
 
 /** The reboot plan's demo report. */
 const DEMO: KillReport = DEMO_KILL_REPORT;
@@ -414,5 +415,114 @@ describe('reasoning', () => {
     const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.123456789 } }), DEMO_POLICY);
     expect(decision.reasoning.join(' ')).not.toContain('0.123456789');
     expect(factor(decision.factors, 'smith_confidence').value).toBe(0.123456789);
+  });
+});
+
+describe('the learnt score', () => {
+  const model = learntSignalModel();
+  const LEARNT_POLICY: PolicyConfig = { ...DEFAULT_POLICY, autoApprove: { enabled: true, minConfidence: 0.6, maxScore: 0.3 } };
+  /** A kill of web, the module Smith is rarely right about, whose signals look like a false alarm's. */
+  const FALSE_ALARM: KillReport = { ...DEMO, targetModule: 'web', killReason: 'resource_exhaustion', severity: 'low', confidenceScore: 0.35 };
+  const learnt = (overrides: Partial<DecisionInput> = {}): DecisionInput => input({ report: FALSE_ALARM, signals: model, ...overrides });
+  const lnOddsOf = (score: number) => Math.log(oddsOfScore(score));
+
+  it('puts the odds that Smith was right on a scale of ten-fold steps: 0 is 1:1000, 0.75 even odds, 1 is 10:1', () => {
+    expect(scoreOfOdds(0.001)).toBeCloseTo(0, 12);
+    expect(scoreOfOdds(0.01)).toBeCloseTo(0.25, 12);
+    expect(scoreOfOdds(1)).toBeCloseTo(0.75, 12);
+    expect(scoreOfOdds(10)).toBeCloseTo(1, 12);
+    for (const score of [0, 0.2, 0.3, 0.61, 1]) expect(scoreOfOdds(oddsOfScore(score))).toBeCloseTo(score, 12);
+  });
+
+  it("is Bayes' rule: the module's prior odds times the signals' learnt ratios, saturated at the quiet share", () => {
+    const risk = assessRisk(learnt(), LEARNT_POLICY);
+    const evidence = killEvidence(model, bucketsOf(FALSE_ALARM, DISABLED), LEARNT_POLICY.weights);
+    const expected = learnedScore(model, LEARNT_POLICY, 'web', NO_LABELS, evidence);
+    expect(risk.score).toBeCloseTo(expected.score, 12);
+    expect(lnOddsOf(risk.score)).toBeCloseTo(expected.lnPrior + saturatedLogRatio(evidence.smithConfidence + evidence.severity + evidence.killReason, model.quietShare), 9);
+    expect(risk.signals).toBe(model);
+  });
+
+  it('never lets the signals divide the odds by more than the quiet share allows, however strongly they agree', () => {
+    const evidence = killEvidence(model, bucketsOf(FALSE_ALARM, DISABLED), LEARNT_POLICY.weights);
+    const learned = learnedScore(model, LEARNT_POLICY, 'web', NO_LABELS, evidence);
+    expect(learned.lnSignals).toBeGreaterThanOrEqual(Math.log(model.quietShare) - 1e-12);
+    expect(evidence.smithConfidence + evidence.severity + evidence.killReason).toBeLessThan(Math.log(model.quietShare));
+  });
+
+  it('makes the contributions sum to the score, each signal the change it made after the stronger ones', () => {
+    for (const threat of [DISABLED, { status: 'answered', context: CONTEXT } as const]) {
+      for (const report of [FALSE_ALARM, HIGH_RISK, DEMO]) {
+        const risk = assessRisk(learnt({ report, threat }), LEARNT_POLICY);
+        expect(risk.factors.reduce((sum, f) => sum + f.contribution, 0)).toBeCloseTo(risk.score, 12);
+        expect(risk.factors.map((f) => f.name)).toEqual(
+          threat.status === 'answered'
+            ? ['smith_confidence', 'severity', 'kill_reason', 'siem_risk_score', 'false_positive_history']
+            : ['smith_confidence', 'severity', 'kill_reason', 'false_positive_history'],
+        );
+      }
+    }
+    // The strongest signal takes the whole way down to the quiet share; the weaker ones after it add next to nothing.
+    const risk = assessRisk(learnt(), LEARNT_POLICY);
+    expect(Math.abs(factor(risk.factors, 'kill_reason').contribution)).toBeGreaterThan(Math.abs(factor(risk.factors, 'severity').contribution));
+  });
+
+  it("scores a module Smith is right about more often higher, and at false_positive_history 0 only the fleet's rate counts", () => {
+    const rightOften = learnt({ history: history({ labels: { falsePositives: 5, truePositives: 20 } }) });
+    const wrongOften = learnt({ history: history({ labels: { falsePositives: 200, truePositives: 0 } }) });
+    expect(assessRisk(rightOften, LEARNT_POLICY).score).toBeGreaterThan(assessRisk(wrongOften, LEARNT_POLICY).score);
+    const ignored: PolicyConfig = { ...LEARNT_POLICY, weights: { ...LEARNT_POLICY.weights, false_positive_history: 0 } };
+    expect(assessRisk(rightOften, ignored).score).toBeCloseTo(assessRisk(wrongOften, ignored).score, 12);
+  });
+
+  it('counts the unlabelled kills the model holds for the module by their expected true positives', () => {
+    // db's kills mostly looked like compromises and went unlabelled: with no labels of its own it still scores well above web.
+    const db = assessRisk(learnt({ report: { ...FALSE_ALARM, targetModule: 'db' } }), LEARNT_POLICY);
+    const web = assessRisk(learnt(), LEARNT_POLICY);
+    expect(db.score).toBeGreaterThan(web.score);
+    expect(db.falsePositives?.labels).toBeGreaterThan(50);
+  });
+
+  it('turns a signal with weight 0 off', () => {
+    const off: PolicyConfig = { ...LEARNT_POLICY, weights: { ...LEARNT_POLICY.weights, kill_reason: 0 } };
+    expect(factor(assessRisk(learnt(), off).factors, 'kill_reason').contribution).toBe(0);
+  });
+
+  it('raises the score by the criticality weight\'s share times the criticality', () => {
+    const critical: PolicyConfig = { ...LEARNT_POLICY, moduleCriticality: { web: 0.6 } };
+    const plain = assessRisk(learnt(), LEARNT_POLICY).score;
+    const raised = assessRisk(learnt(), critical);
+    const share = 0.15 / (0.15 + 0.3 + 0.1 + 0.1);
+    expect(factor(raised.factors, 'module_criticality').contribution).toBeCloseTo(share * 0.6, 12);
+    expect(raised.score).toBeCloseTo(plain + share * 0.6, 12);
+  });
+
+  it('keeps the guards and the levels: a deny-listed module or an open-alert answer is denied, a critical score denied', () => {
+    expect(decide(learnt(), { ...LEARNT_POLICY, alwaysDenyModules: ['web'] })).toMatchObject({ outcome: 'deny', guard: 'always_deny_module' });
+    expect(decide(learnt({ threat: { status: 'answered', context: HOT_CONTEXT } }), LEARNT_POLICY)).toMatchObject({ outcome: 'deny', guard: 'open_threat_alerts' });
+    const compromise = decide(learnt({ report: { ...HIGH_RISK, targetModule: 'db', confidenceScore: 0.9 } }), LEARNT_POLICY);
+    expect(compromise).toMatchObject({ outcome: 'deny', riskLevel: 'critical', guard: null });
+  });
+
+  it('auto-approves a false alarm of a module Smith is rarely right about, under the ceiling', () => {
+    const decision = decide(learnt({ history: history({ labels: { falsePositives: 250, truePositives: 1 } }) }), LEARNT_POLICY);
+    expect(decision.riskScore).toBeLessThan(0.3);
+    expect(decision.outcome).toBe('approve_auto');
+  });
+
+  it('is never more confident than the quiet share is known', () => {
+    const risk = assessRisk(learnt({ threat: { status: 'answered', context: CONTEXT }, history: history({ labels: { falsePositives: 10_000, truePositives: 0 } }) }), LEARNT_POLICY);
+    expect(risk.confidence).toBeCloseTo(0.6 + 0.2 + 0.2 * model.quietShareCertainty, 12);
+  });
+
+  it('says in plain English what each signal contributed and on how many labels, and what the module and the fleet say', () => {
+    const decision = decide(learnt({ threat: { status: 'answered', context: CONTEXT } }), LEARNT_POLICY);
+    const [, score, signals, threat, moduleRecord] = decision.reasoning;
+    expect(score).toMatch(new RegExp(`^Risk score 0\\.\\d+ \\([a-z]+\\) with confidence 0\\.\\d+: the odds that Smith was right are 1:[\\d.]+, by what Medic learnt from ${model.kills} kill\\(s\\) since 2026-01-01`));
+    expect(signals).toMatch(/^Signals, strongest first \(a share 0\.0\d+ of true positives look like false alarms, so together they never divide the odds by more than \d+\): siem_risk_score -0\.\d+ \(odds × 0\.\d+: threat intel risk 0\.2 \(0\.2–0\.3: \d+ true and \d+ false positive\(s\) labelled\)/);
+    expect(signals).toMatch(/kill_reason -?[\d.]+ \(odds × [\d.]+: kill reason resource_exhaustion \(\d+ true and \d+ false positive\(s\) labelled\)\)/);
+    for (const name of ['smith_confidence', 'severity', 'siem_risk_score']) expect(signals).toContain(`${name} `);
+    expect(threat).toMatch(/^Threat intel answered/);
+    expect(moduleRecord).toMatch(/^False-positive estimate for web: 0\.\d+ ± 0\.\d+ \(Beta–binomial\) from 0 label\(s\) of its own \(0 false positive\(s\)\) and \d+ unlabelled kill\(s\) counted as [\d.]+ expected true positive\(s\), shrunk towards the fleet's 0\.\d+ as if by [\d.]+ labels: the module's prior odds that Smith is right are [\d.:]+, a score of [\d.]+ on their own/);
   });
 });

@@ -1,16 +1,17 @@
 import { estimateFalsePositiveRate } from './false-positive-estimate';
 import type { FalsePositiveEstimate } from './false-positive-estimate';
+import { KILL_REASON_RISK, REASON_INDEX, SEVERITY_INDEX, SEVERITY_RISK, bucketsOf, decile, killEvidence, saturatedLogRatio } from './signal-model';
+import type { BucketEvidence, KillEvidence, SignalModel } from './signal-model';
 import type {
   Decision,
   DecisionOutcome,
   FactorName,
   GuardCode,
-  KillReason,
   KillReport,
+  LabelCounts,
   ModuleHistory,
   RiskFactor,
   RiskLevel,
-  Severity,
   ThreatLookup,
 } from './model';
 import type { PolicyConfig } from './policy';
@@ -27,6 +28,8 @@ export interface DecisionInput {
   readonly autoApproveMaxScore: number;
   /** A criticality for the module that replaces risk.module_criticality, and where it came from (a container label); critical_modules still count as 1. */
   readonly criticalityOverride?: { readonly value: number; readonly source: string };
+  /** What Medic learnt from the fleet's kills about its signals; absent or null: the configured weighted mean decides. */
+  readonly signals?: SignalModel | null;
 }
 
 export interface RiskAssessment {
@@ -36,19 +39,19 @@ export interface RiskAssessment {
   readonly factors: RiskFactor[];
   /** The module's false-positive rate from its labels; null when neither it nor the fleet has any. */
   readonly falsePositives: FalsePositiveEstimate | null;
+  /** The model the score was learnt from; null for the configured weighted mean. */
+  readonly signals: SignalModel | null;
 }
 
-const SEVERITY_RISK: Readonly<Record<Severity, number>> = { critical: 1, high: 0.8, medium: 0.5, low: 0.25, info: 0.1 };
-
-const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
-  threat_detected: 1,
-  manual_override: 0.9,
-  policy_violation: 0.7,
-  anomaly_behavior: 0.4,
-  resource_exhaustion: 0.2,
-  dependency_cascade: 0.1,
-};
-
+const LN10 = Math.log(10);
+/** A learnt score spans this many factors of ten in the odds that Smith was right, from 1:1000 at 0 to 10:1 at 1. */
+const SCORE_DECADES = 4;
+const SCORE_OFFSET_DECADES = 3;
+/** Reasoning text that depends only on a learnt model or one of its buckets, written once (models are immutable). */
+const MODEL_TEXT = new WeakMap<SignalModel, { readonly learnt: string; readonly quiet: string; readonly prior: string }>();
+const BUCKET_TEXT = new WeakMap<BucketEvidence, string>();
+/** Each decile as text: 0–0.1 … 0.9–1. */
+const DECILES = Array.from({ length: 10 }, (_, d) => `${d / 10}–${(d + 1) / 10}`);
 const BASE_CONFIDENCE = 0.6;
 const THREAT_INTEL_CONFIDENCE = 0.2;
 /** The most the module's false-positive estimate adds to the confidence, scaled by how certain it is. */
@@ -74,6 +77,7 @@ export function riskLevelOf(score: number): RiskLevel {
  * full, 0: history ignored). A module killed rightly more often than the fleet scores higher, one killed wrongly more often lower.
  */
 export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAssessment {
+  if (input.signals) return assessLearned(input, policy, input.signals);
   const { report, threat } = input;
   const module = report.targetModule;
   const weights = policy.weights;
@@ -129,10 +133,154 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
       contribution: score - signals,
       detail:
         `Bayes' rule on the module's estimated false-positive rate ${fmt(falsePositives.rate)} from ${falsePositives.labels} label(s) ` +
-        `against the fleet's ${fmt(falsePositives.fleetRate)}: the score's odds × ${fmt((odds(moduleRight) / odds(fleetRight)) ** strength)}`,
+        `against the fleet's ${fmt(falsePositives.fleetRate)}: the score's odds × ${fmt((oddsOf(moduleRight) / oddsOf(fleetRight)) ** strength)}`,
     });
   }
-  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, falsePositives), factors, falsePositives };
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, falsePositives, null), factors, falsePositives, signals: null };
+}
+
+/** Score of a learnt probability: (log10 of the odds that Smith was right + 3) / 4, so each 0.25 is a factor of ten in the odds and 0.75 is even odds. */
+export function scoreOfOdds(odds: number): number {
+  return (Math.log10(odds) + SCORE_OFFSET_DECADES) / SCORE_DECADES;
+}
+
+/** The odds that Smith was right that a learnt score stands for. */
+export function oddsOfScore(score: number): number {
+  return 10 ** (score * SCORE_DECADES - SCORE_OFFSET_DECADES);
+}
+
+/**
+ * The learnt risk score: the odds that Smith was right about this kill, by Bayes' rule. The prior odds are the module's, from
+ * its labels and its unlabelled kills (shrunk towards the fleet's; `weights.false_positive_history` is the power of the
+ * module's departure from the fleet); each signal multiplies them by its learnt likelihood ratio, but together the signals
+ * never divide them by more than the quiet share (some compromises look like false alarms). Module criticality raises the
+ * score by its weight's share of the present factors' weights times its value. Each signal's contribution is what it added
+ * after the stronger ones; false_positive_history holds the rest of the score (the module's prior, and any clamping).
+ */
+function assessLearned(input: DecisionInput, policy: PolicyConfig, model: SignalModel): RiskAssessment {
+  const { report, threat, history } = input;
+  const module = report.targetModule;
+  const weights = policy.weights;
+  const evidence = killEvidence(model, bucketsOf(report, threat), weights);
+  const override = input.criticalityOverride;
+  const learned = learnedScore(model, policy, module, history.labels, evidence, model.quietShare, override);
+  const { score, estimate, contributions, criticality, critical, configured, criticalityShare, raised, moduleRight, lnPrior } = learned;
+  const conf = decile(report.confidenceScore);
+  const factors: RiskFactor[] = [
+    learnedFactor('smith_confidence', clamp01(report.confidenceScore), weights.smith_confidence, contributions[0]!, `Smith's confidence ${fmt(report.confidenceScore)} (${DECILES[conf]}: ${bucket(model.smithConfidence[conf])})`),
+    learnedFactor('severity', SEVERITY_RISK[report.severity], weights.severity, contributions[1]!, `severity ${report.severity} (${bucket(model.severity[SEVERITY_INDEX[report.severity]])})`),
+    learnedFactor('kill_reason', KILL_REASON_RISK[report.killReason], weights.kill_reason, contributions[2]!, `kill reason ${report.killReason} (${bucket(model.killReason[REASON_INDEX[report.killReason]])})`),
+  ];
+  if (criticality !== null) {
+    const detail = critical
+      ? `${module} is on critical_modules`
+      : override
+        ? `${module} has criticality ${fmt(override.value)} from ${override.source}`
+        : `${module} has configured criticality ${fmt(configured ?? 0)}`;
+    factors.push({ name: 'module_criticality', value: criticality, weight: usableWeight(weights.module_criticality), normalizedWeight: criticalityShare, contribution: raised, detail: `${detail}: + ${fmt(criticalityShare)} × ${fmt(criticality)}` });
+  }
+  if (threat.status === 'answered') {
+    const c = threat.context;
+    const risk = decile(c.riskScore);
+    const closed = c.falsePositiveCount > 0 ? 1 : 0;
+    factors.push(
+      learnedFactor(
+        'siem_risk_score',
+        clamp01(c.riskScore),
+        weights.siem_risk_score,
+        contributions[3]!,
+        `threat intel risk ${fmt(c.riskScore)} (${DECILES[risk]}: ${bucket(model.siemRisk[risk])}) with ${c.falsePositiveCount > 0 ? 'some' : 'no'} alert(s) closed as false positive (${bucket(model.siemClosedAlerts[closed])})`,
+      ),
+    );
+  }
+  let others = 0;
+  for (const f of factors) others += f.contribution;
+  const prior = scoreOfOdds(Math.exp(lnPrior));
+  const clamped = Math.abs(score - others - prior) > 1e-9;
+  factors.push({
+    name: 'false_positive_history',
+    value: clamp01(moduleRight),
+    weight: usableWeight(weights.false_positive_history),
+    normalizedWeight: 0,
+    contribution: score - others,
+    detail: `the module's prior odds that Smith is right are ${odds(Math.exp(lnPrior))}, a score of ${fmt(prior)} on their own${clamped ? ', less what clamping the score to [0, 1] took off' : ''}`,
+  });
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, estimate, model), factors, falsePositives: estimate, signals: model };
+}
+
+/** The numbers behind a learnt score, without any text: decide() and the harm calibration predicts both use it. */
+export interface LearnedScore {
+  readonly score: number;
+  /** ln of the module's prior odds that Smith was right, and of the signals' likelihood ratio. */
+  readonly lnPrior: number;
+  readonly lnSignals: number;
+  readonly estimate: FalsePositiveEstimate | null;
+  /** 1 − the module's false-positive estimate (the fleet's when there is none). */
+  readonly moduleRight: number;
+  /** Score change of smith_confidence, severity, kill_reason and siem_risk_score, each after the stronger ones. */
+  readonly contributions: readonly [number, number, number, number];
+  readonly criticality: number | null;
+  readonly critical: boolean;
+  readonly configured: number | undefined;
+  readonly criticalityShare: number;
+  /** What module criticality added to the score. */
+  readonly raised: number;
+}
+
+/**
+ * The learnt score of a kill of `module` with these learnt signal ratios, given the module's labels (unlabelled kills come
+ * from the model); `quietShare` defaults to the model's (the harm calibration also tries the ends of its interval).
+ */
+export function learnedScore(
+  model: SignalModel,
+  policy: PolicyConfig,
+  module: string,
+  labels: LabelCounts,
+  evidence: KillEvidence,
+  quietShare = model.quietShare,
+  criticalityOverride?: DecisionInput['criticalityOverride'],
+): LearnedScore {
+  const weights = policy.weights;
+  const unlabelled = model.modules.get(module);
+  const expectedTp = unlabelled?.truePositives ?? 0;
+  const own = { falsePositives: labels.falsePositives + (unlabelled ? unlabelled.kills - expectedTp : 0), truePositives: labels.truePositives + expectedTp };
+  const fleet = { falsePositives: model.kills * (1 - model.truePositiveRate), truePositives: model.kills * model.truePositiveRate };
+  const estimate = estimateFalsePositiveRate(own, fleet, model.modulePriorLabels);
+  const fleetRight = estimate ? 1 - estimate.fleetRate : model.truePositiveRate;
+  const moduleRight = estimate ? 1 - estimate.rate : fleetRight;
+  const lnPrior = logit(fleetRight) + usableWeight(weights.false_positive_history) * (logit(moduleRight) - logit(fleetRight));
+
+  // Canonical order: smith_confidence, severity, kill_reason, siem_risk_score.
+  const ratios = [evidence.smithConfidence, evidence.severity, evidence.killReason, evidence.siem ?? 0];
+  const present = evidence.siem === null ? 3 : 4;
+  const contributions: [number, number, number, number] = [0, 0, 0, 0];
+  let taken = 0;
+  let partial = 0;
+  let lnSignals = 0;
+  for (let step = 0; step < present; step++) {
+    // The strongest signal not yet taken (ties: canonical order); a selection over at most four, with a bit mask.
+    let best = -1;
+    for (let i = 0; i < present; i++) {
+      if ((taken & (1 << i)) !== 0) continue;
+      if (best === -1 || Math.abs(ratios[i]!) > Math.abs(ratios[best]!)) best = i;
+    }
+    partial += ratios[best]!;
+    const next = saturatedLogRatio(partial, quietShare);
+    contributions[best] = (next - lnSignals) / LN10 / SCORE_DECADES;
+    lnSignals = next;
+    taken |= 1 << best;
+  }
+
+  const configured = criticalityOverride ? criticalityOverride.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  const critical = policy.criticalModules.includes(module);
+  const criticality = critical ? 1 : configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
+  const wCriticality = criticality === null ? 0 : usableWeight(weights.module_criticality);
+  const signalWeights =
+    usableWeight(weights.smith_confidence) + usableWeight(weights.severity) + usableWeight(weights.kill_reason) + (evidence.siem === null ? 0 : usableWeight(weights.siem_risk_score));
+  const criticalityShare = wCriticality > 0 ? wCriticality / (wCriticality + signalWeights) : 0;
+  const raised = criticality === null ? 0 : criticalityShare * criticality;
+  const score = clamp01(scoreOfOdds(Math.exp(lnPrior + lnSignals)) + raised);
+  return { score, lnPrior, lnSignals, estimate, moduleRight, contributions, criticality, critical, configured, criticalityShare, raised };
 }
 
 /**
@@ -148,13 +296,9 @@ export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
     riskLevel: assessment.level,
     confidence: assessment.confidence,
     factors: assessment.factors,
-    reasoning: [
-      verdict.sentence,
-      scoreSentence(assessment),
-      factorsSentence(assessment.factors),
-      threatSentence(input.threat),
-      historySentence(input, assessment),
-    ],
+    reasoning: assessment.signals
+      ? [verdict.sentence, learnedScoreSentence(assessment, assessment.signals), signalsSentence(assessment), threatSentence(input.threat), learnedHistorySentence(input, assessment)]
+      : [verdict.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input, assessment)],
     guard: verdict.guard,
     autoApproveMaxScore: input.autoApproveMaxScore,
   };
@@ -166,14 +310,47 @@ interface Verdict {
   readonly sentence: string;
 }
 
+/** The labels behind a bucket, for reasoning text. */
+function bucket(e: BucketEvidence | undefined): string {
+  if (!e) return 'no labels';
+  let text = BUCKET_TEXT.get(e);
+  if (text === undefined) {
+    text = `${e.truePositives} true and ${e.falsePositives} false positive(s) labelled`;
+    BUCKET_TEXT.set(e, text);
+  }
+  return text;
+}
+
+/** The parts of the reasoning that depend on the model alone, written once per model. */
+function modelText(model: SignalModel): { readonly learnt: string; readonly quiet: string; readonly prior: string } {
+  let text = MODEL_TEXT.get(model);
+  if (text === undefined) {
+    text = {
+      learnt: `by what Medic learnt from ${model.kills} kill(s) since ${model.since} (${model.labels.truePositives} labelled true and ${model.labels.falsePositives} false positive(s)).`,
+      quiet: `Signals, strongest first (a share ${fmt(model.quietShare)} of true positives look like false alarms, so together they never divide the odds by more than ${ratio(1 / model.quietShare)}): `,
+      prior: `as if by ${fmt(model.modulePriorLabels)} labels`,
+    };
+    MODEL_TEXT.set(model, text);
+  }
+  return text;
+}
+
+function learnedFactor(name: FactorName, value: number, weight: number, contribution: number, detail: string): RiskFactor {
+  return { name, value, weight: usableWeight(weight), normalizedWeight: 0, contribution, detail };
+}
+
 function factorOf(name: FactorName, value: number, weight: number, normalizedWeight: number, detail: string): RiskFactor {
   return { name, value, weight, normalizedWeight, contribution: normalizedWeight * value, detail };
 }
 
-/** Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the module's false-positive estimate. */
-function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null): number {
+/**
+ * Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the
+ * module's false-positive estimate; for a learnt score, no more than how well the quiet share is known (every low score rests on it).
+ */
+function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null, model: SignalModel | null): number {
   const threatShare = threat.status === 'answered' ? THREAT_INTEL_CONFIDENCE : 0;
-  const historyShare = HISTORY_CONFIDENCE * (falsePositives?.certainty ?? 0);
+  const certainty = falsePositives?.certainty ?? 0;
+  const historyShare = HISTORY_CONFIDENCE * (model ? Math.min(certainty, model.quietShareCertainty) : certainty);
   return clamp01(BASE_CONFIDENCE + threatShare + historyShare);
 }
 
@@ -289,6 +466,50 @@ function factorsSentence(factors: readonly RiskFactor[]): string {
   return `${text}.`;
 }
 
+function learnedScoreSentence(risk: RiskAssessment, model: SignalModel): string {
+  return `Risk score ${fmt(risk.score)} (${risk.level}) with confidence ${fmt(risk.confidence)}: the odds that Smith was right are ${odds(oddsOfScore(risk.score))}, ${modelText(model).learnt}`;
+}
+
+/** The signals in the order they were weighed, strongest first, each with the change it made to the score. */
+function signalsSentence(risk: RiskAssessment): string {
+  let text = risk.signals ? modelText(risk.signals).quiet : 'Signals, strongest first: ';
+  let taken = 0;
+  let last = Infinity;
+  let lastIndex = -1;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < risk.factors.length; i++) {
+      const f = risk.factors[i]!;
+      if (f.name === 'false_positive_history' || f.name === 'module_criticality') continue;
+      const c = Math.abs(f.contribution);
+      const after = c < last || (c === last && i > lastIndex);
+      if (after && (best === -1 || c > Math.abs(risk.factors[best]!.contribution))) best = i;
+    }
+    if (best === -1) break;
+    const f = risk.factors[best]!;
+    text += `${taken > 0 ? '; ' : ''}${f.name} ${signed(f.contribution)} (odds × ${ratio(10 ** (SCORE_DECADES * f.contribution))}: ${f.detail})`;
+    last = Math.abs(f.contribution);
+    lastIndex = best;
+    taken += 1;
+  }
+  const criticality = risk.factors.find((f) => f.name === 'module_criticality');
+  return `${text}${criticality ? `; module_criticality ${signed(criticality.contribution)} (${criticality.detail})` : ''}.`;
+}
+
+function learnedHistorySentence({ report, history }: DecisionInput, risk: RiskAssessment): string {
+  const module = report.targetModule;
+  const budget = `${history.recentResurrections} resurrection(s) in the restart-budget window`;
+  const estimate = risk.falsePositives;
+  const unlabelled = risk.signals?.modules.get(module);
+  const prior = risk.factors.find((f) => f.name === 'false_positive_history');
+  if (!estimate || !prior) return `No kills of ${module} or of the fleet to learn from; ${budget}.`;
+  return (
+    `False-positive estimate for ${module}: ${fmt(estimate.rate)} ± ${fmt(estimate.sd)} (Beta–binomial) from ${history.labels.falsePositives + history.labels.truePositives} label(s) of its own ` +
+    `(${history.labels.falsePositives} false positive(s)) and ${unlabelled?.kills ?? 0} unlabelled kill(s) counted as ${fmt(unlabelled?.truePositives ?? 0)} expected true positive(s), ` +
+    `shrunk towards the fleet's ${fmt(estimate.fleetRate)} ${risk.signals ? modelText(risk.signals).prior : ''}: ${prior.detail} (${signed(prior.contribution)}); ${budget}.`
+  );
+}
+
 function threatSentence(threat: ThreatLookup): string {
   switch (threat.status) {
     case 'answered': {
@@ -315,6 +536,29 @@ function historySentence({ report, history }: DecisionInput, risk: RiskAssessmen
   );
 }
 
+/** Odds as "1:N" below even and "N:1" above, to two significant digits. */
+function odds(value: number): string {
+  return value >= 1 ? `${ratio(value)}:1` : `1:${ratio(1 / value)}`;
+}
+
+/** A positive ratio to two significant digits (whole numbers from 100 up), e.g. 0.058, 2.7, 34, 6032; from integers (faster than toPrecision). */
+function ratio(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) return String(value);
+  if (value >= 99.5) return String(Math.round(value));
+  let exponent = Math.floor(Math.log10(value));
+  let figures = Math.round(value * 10 ** (1 - exponent));
+  if (figures >= 100) {
+    figures = 10;
+    exponent += 1;
+  }
+  // value ≈ figures × 10^(exponent − 1), figures from 10 to 99.
+  if (exponent >= 1) return String(figures);
+  const tens = Math.floor(figures / 10);
+  const units = figures % 10;
+  if (exponent === 0) return units === 0 ? `${tens}` : `${tens}.${units}`;
+  return `0.${'0'.repeat(-exponent - 1)}${units === 0 ? tens : figures}`;
+}
+
 /** Log-odds, with the probability kept off 0 and 1 so a certain factor still leaves room for evidence. */
 function logit(p: number): number {
   const q = Math.min(1 - ODDS_EPSILON, Math.max(ODDS_EPSILON, p));
@@ -325,7 +569,7 @@ function logistic(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-function odds(p: number): number {
+function oddsOf(p: number): number {
   return Math.exp(logit(p));
 }
 

@@ -81,13 +81,15 @@ function expectedStats(records: readonly OutcomeRecord[], rejections: number): S
   };
 }
 
-function expectedLabels(records: readonly OutcomeRecord[], w: HistoryWindows): LabelCounts {
+function expectedLabels(records: readonly OutcomeRecord[], all: readonly OutcomeRecord[], w: HistoryWindows): LabelCounts {
   const inHistory = (iso: string | null) => iso !== null && ms(iso) >= ms(w.historySince);
   const settled = (r: OutcomeRecord) => r.confirmedAt !== null || ms(r.completedAt ?? '') < ms(w.rekillSince);
+  // A re-kill by a kill an operator approved is Smith's chance, and a rollback says nothing: neither is a label.
+  const byChance = (r: OutcomeRecord) => all.some((c) => c.targetModule === r.targetModule && r.reKilledAt !== null && ms(c.timestamp) === ms(r.reKilledAt) && c.approvedAt !== null);
   return {
     falsePositives: records.filter((r) => executed(r) && r.outcomeType === 'success' && inHistory(r.completedAt) && settled(r)).length,
     truePositives:
-      records.filter((r) => executed(r) && (r.outcomeType === 're_killed' || r.outcomeType === 'rollback') && inHistory(r.completedAt)).length +
+      records.filter((r) => executed(r) && r.outcomeType === 're_killed' && inHistory(r.completedAt) && !byChance(r)).length +
       records.filter((r) => inHistory(r.rejectedAt)).length,
   };
 }
@@ -106,8 +108,8 @@ function expectedHistory(records: readonly OutcomeRecord[], module: string, w: H
     rolledBack: inHistory.filter((r) => r.outcomeType === 'rollback').length,
     recentResurrections: mine.filter((r) => (r.state === 'executing' || executed(r)) && ms(r.timestamp) >= ms(w.budgetSince)).length,
     unlabelledSuccesses: unlabelled.map((r) => ({ killId: r.killId, completedAt: r.completedAt ?? '' })),
-    labels: expectedLabels(mine, w),
-    fleetLabels: expectedLabels(records, w),
+    labels: expectedLabels(mine, records, w),
+    fleetLabels: expectedLabels(records, records, w),
   };
 }
 
@@ -150,7 +152,7 @@ describe('SqliteOutcomeRepo aggregates over 10,000 records', () => {
     expect(Object.values(expected.byOutcome).every((n) => n > 0)).toBe(true);
     const histories = MODULES.map((m) => expectedHistory(records, m, windows));
     expect(histories.every((h) => h.held > 0 && h.reKilled > 0 && h.rolledBack > 0 && h.recentResurrections > 0 && h.unlabelledSuccesses.length > 1)).toBe(true);
-    expect(histories.every((h) => h.labels.falsePositives > 0 && h.labels.truePositives > h.reKilled + h.rolledBack)).toBe(true);
+    expect(histories.every((h) => h.labels.falsePositives > 0 && h.labels.truePositives > h.reKilled)).toBe(true);
     expect(expected.operatorVerdicts.approved > 0 && expected.operatorVerdicts.rejected > 0).toBe(true);
     // …and the history window must leave some of each module's resurrections out.
     expect(MODULES.every((m, i) => (histories[i]?.resurrections ?? 0) < records.filter((r) => r.targetModule === m && executed(r)).length)).toBe(true);

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type { Expression, SqliteDatabase as KyselySqliteDatabase, SqlBool, Transaction } from 'kysely';
-import { DECISION_OUTCOMES, MedicError, OUTCOME_TYPES } from '@medic/domain';
+import { DECISION_OUTCOMES, KILL_REASONS, MedicError, OUTCOME_TYPES, SEVERITIES } from '@medic/domain';
 import type {
   BatchWrite,
   Calibration,
@@ -19,6 +19,9 @@ import type {
   QueuedNotification,
   Redecision,
   ResurrectionRef,
+  SignalCount,
+  SignalLabel,
+  SignalSample,
   Stats,
 } from '@medic/domain';
 import { utc } from './instants';
@@ -66,42 +69,47 @@ const RESURRECTED_SQL = RESURRECTED.map((type) => `'${type}'`).join(', ');
 /** A success counts as a false-positive label once confirmed, or once it completed before the re-kill window (one parameter). */
 const SETTLED_SQL = '(confirmed_at is not null or completed_at < ?)';
 
+/** A re-kill by a kill an operator then approved: the module was fine and Smith killed it again by chance, so no label. */
+const CHANCE_REKILL_SQL = (row: string): string =>
+  `(${row}.outcome_type = 're_killed' and exists (select 1 from outcomes c where c.timestamp = ${row}.re_killed_at and c.target_module = ${row}.target_module and c.approved_at is not null))`;
+
 /**
  * One statement, so every figure comes from the same snapshot: each module's executed resurrections by outcome type in the
- * history window, with its settled successes ('h'); its resurrections in the budget window ('b'); its unlabelled successes
- * in the re-kill window ('c'); its operators' rejections in the history window ('r'); and the fleet's labels, completions
- * ('f': n re-killed or rolled back, settled successes) and rejections ('g'). Each module part is a range of a partial index
- * that holds no decided row (most rows are). Parameters: see moduleHistoryParams.
+ * history window, with its settled successes and its re-kills by chance ('h'); its resurrections in the budget window ('b');
+ * its unlabelled successes in the re-kill window ('c'); its operators' rejections in the history window ('r'); and the
+ * fleet's labels, completions ('f': n re-killed but not by chance, settled successes) and rejections ('g'). Each module part
+ * is a range of a partial index that holds no decided row (most rows are). Parameters: see moduleHistoryParams.
  */
 const MODULE_HISTORIES_SQL = `
   select 'h' as part, target_module, outcome_type, count(*) as n,
-    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}) as settled, null as kill_id, null as completed_at, 0 as id
-  from outcomes
+    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}) as settled, null as kill_id, null as completed_at, 0 as id,
+    count(*) filter (where ${CHANCE_REKILL_SQL('o')}) as chance
+  from outcomes o
   where target_module in (select value from json_each(?)) and completed_at >= ? and state = 'done'
   group by target_module, outcome_type
   union all
-  select 'b', target_module, null, count(*), 0, null, null, 0
+  select 'b', target_module, null, count(*), 0, null, null, 0, 0
   from outcomes
   where target_module in (select value from json_each(?)) and state in ('executing', 'done') and timestamp >= ?
     and (state = 'executing' or outcome_type in (${RESURRECTED_SQL}))
   group by target_module
   union all
-  select 'c', target_module, null, 0, 0, kill_id, completed_at, id
+  select 'c', target_module, null, 0, 0, kill_id, completed_at, id, 0
   from outcomes
   where target_module in (select value from json_each(?)) and completed_at >= ? and state = 'done' and outcome_type = 'success'
     and re_killed_at is null and confirmed_at is null
   union all
-  select 'r', target_module, null, count(*), 0, null, null, 0
+  select 'r', target_module, null, count(*), 0, null, null, 0, 0
   from outcomes
   where target_module in (select value from json_each(?)) and rejected_at >= ?
   group by target_module
   union all
-  select 'f', '', null, count(*) filter (where outcome_type in ('re_killed', 'rollback')),
-    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}), null, null, 0
-  from outcomes
+  select 'f', '', null, count(*) filter (where outcome_type = 're_killed' and not ${CHANCE_REKILL_SQL('o')}),
+    count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}), null, null, 0, 0
+  from outcomes o
   where completed_at >= ? and state = 'done'
   union all
-  select 'g', '', null, count(*), 0, null, null, 0 from outcomes where rejected_at >= ?`;
+  select 'g', '', null, count(*), 0, null, null, 0, 0 from outcomes where rejected_at >= ?`;
 
 /** One row of MODULE_HISTORIES_SQL. */
 interface HistoryRow {
@@ -113,6 +121,7 @@ interface HistoryRow {
   readonly kill_id: string | null;
   readonly completed_at: string | null;
   readonly id: number;
+  readonly chance: number;
 }
 
 /** MODULE_HISTORIES_SQL's parameters, in the order its placeholders appear. */
@@ -121,6 +130,40 @@ function moduleHistoryParams(modules: readonly string[], windows: HistoryWindows
   const history = utc(windows.historySince, 'historySince');
   const rekill = utc(windows.rekillSince, 'rekillSince');
   return [rekill, wanted, history, wanted, utc(windows.budgetSince, 'budgetSince'), wanted, rekill, wanted, history, rekill, history, history];
+}
+
+/** A value's decile in SQL, as decile() computes it: 0 for [0, 0.1) … 9 for [0.9, 1]. */
+const decileSql = (path: string, column: string): string => `min(9, max(0, cast(json_extract(${column}, '${path}') * 10 as integer)))`;
+const ANSWERED_SQL = "json_extract(threat_context, '$.status') = 'answered'";
+
+/** The kills decided since the parameter, grouped by module, signal buckets and label (see OutcomeRepo.signalSample). */
+const SIGNAL_SAMPLE_SQL = `
+  select target_module as module,
+    json_extract(report, '$.killReason') as kill_reason,
+    json_extract(report, '$.severity') as severity,
+    ${decileSql('$.confidenceScore', 'report')} as confidence,
+    case when ${ANSWERED_SQL} then ${decileSql('$.context.riskScore', 'threat_context')} end as siem_risk,
+    case when ${ANSWERED_SQL} then json_extract(threat_context, '$.context.falsePositiveCount') > 0 end as siem_closed,
+    case when rejected_at is not null then 'true_positive'
+      when outcome_type = 're_killed' then case when ${CHANCE_REKILL_SQL('o')} then null else 're_killed' end
+      when outcome_type = 'success' and confirmed_at is not null then 'false_positive' end as label,
+    count(*) as kills,
+    min(timestamp) as first
+  from outcomes o
+  where timestamp >= ?
+  group by 1, 2, 3, 4, 5, 6, 7`;
+
+/** One row of SIGNAL_SAMPLE_SQL. */
+interface SignalRow {
+  readonly module: string;
+  readonly kill_reason: string;
+  readonly severity: string;
+  readonly confidence: number;
+  readonly siem_risk: number | null;
+  readonly siem_closed: number | null;
+  readonly label: SignalLabel | null;
+  readonly kills: number;
+  readonly first: string;
 }
 
 const INSERTED_SQL = 'select kill_id from outcomes where id > ? and id <= ?';
@@ -394,10 +437,9 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
             c.falsePositives += row.settled;
           } else if (row.outcome_type === 're_killed') {
             c.reKilled = row.n;
-            c.truePositives += row.n;
+            c.truePositives += row.n - row.chance;
           } else if (row.outcome_type === 'rollback') {
             c.rolledBack = row.n;
-            c.truePositives += row.n;
           }
         }
       }
@@ -449,6 +491,31 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
         })
         .executeTakeFirstOrThrow();
       return { total: row.total, successes: row.successes, reKilled: row.re_killed, truePositives: row.true_positives };
+    });
+  }
+
+  signalSample(since: string): Promise<SignalSample> {
+    return this.run('signalSample', async () => {
+      const { rows } = await this.db.executeQuery<SignalRow>(CompiledQuery.raw(SIGNAL_SAMPLE_SQL, [utc(since, 'since')]));
+      const counts: SignalCount[] = [];
+      let first: string | null = null;
+      for (const row of rows) {
+        if (first === null || row.first < first) first = row.first;
+        // Stored reports were validated; a value outside the enums would be a row written by something else, and says nothing.
+        const killReason = KILL_REASONS.find((r) => r === row.kill_reason);
+        const severity = SEVERITIES.find((s) => s === row.severity);
+        if (killReason === undefined || severity === undefined) continue;
+        counts.push({
+          module: row.module,
+          killReason,
+          severity,
+          confidence: row.confidence,
+          siem: row.siem_risk === null ? null : { risk: row.siem_risk, closedAsFalsePositive: row.siem_closed === 1 },
+          label: row.label,
+          kills: row.kills,
+        });
+      }
+      return { firstDecidedAt: first, counts };
     });
   }
 

@@ -1,5 +1,5 @@
 import { EMPTY_HISTORY } from '@medic/domain';
-import type { BatchWrite, Calibration, HistoryWindows, OutcomeRecord, OutcomeRepo, OutcomeUpdate, Rejection } from '@medic/domain';
+import type { BatchWrite, Calibration, HistoryWindows, KillReport, OutcomeRecord, OutcomeRepo, OutcomeUpdate, Rejection, SignalCount } from '@medic/domain';
 import { FIXTURE_TIME, HOT_CONTEXT, minutesFrom, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { harnessPool } from './harness-pool';
 
@@ -61,6 +61,8 @@ const calibration = (calibratedAt: string, nextMaxScore: number): Calibration =>
   evidenceSince: minutesFrom(-30 * DAY, calibratedAt),
   reKilled: 1,
   truePositives: 40,
+  harmLower: 0.0031,
+  harmPoint: 0.0037,
   harmUpper: 0.128,
   maxHarmRate: 0.005,
   reason: 'lower bound 0.80 is between the limits',
@@ -311,6 +313,16 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       await insertAll(repo, [
         done('h-old-success', 'success', -10 * DAY, -10 * DAY, { confirmedAt: at(-10 * DAY + 30) }),
         done('h-rekilled', 're_killed', -5 * DAY, -5 * DAY, { reKilledAt: at(-5 * DAY + 10) }),
+        // Re-killed by a kill an operator then approved (and that held): Smith's chance, no label; the approved one is a false positive.
+        done('h-rekilled-by-chance', 're_killed', -6 * DAY, -6 * DAY, { reKilledAt: at(-6 * DAY + 10) }),
+        done('h-chance-kill', 'success', -6 * DAY + 10, -6 * DAY + 40, {
+          originalDecision: 'pending_review',
+          wasAutoApproved: false,
+          approvedBy: 'ops',
+          approvedAt: at(-6 * DAY + 35),
+          confirmedAt: at(-6 * DAY + 80),
+        }),
+        // A rollback says nothing about whether Smith was right: no label.
         done('h-rollback', 'rollback', -2 * DAY, -2 * DAY),
         done('h-failure', 'failure', -DAY, -DAY),
         done('h-too-old', 'failure', -40 * DAY, -40 * DAY),
@@ -331,20 +343,20 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       ]);
       const histories = await repo.moduleHistories(['web', 'we', 'web-2'], WINDOWS);
       expect([...histories.keys()].sort()).toEqual(['we', 'web', 'web-2']);
-      // Labels: h-old-success and h-confirmed (confirmed) and h-before-rekill (completed before the re-kill window) are false
-      // positives; h-rekilled, h-rollback and h-rejected true positives. h-recent and h-newest may still be re-killed.
-      const fleetLabels = { falsePositives: 3, truePositives: 4 };
+      // Labels: h-old-success, h-chance-kill and h-confirmed (confirmed) and h-before-rekill (completed before the re-kill
+      // window) are false positives; h-rekilled and h-rejected true positives. h-recent and h-newest may still be re-killed.
+      const fleetLabels = { falsePositives: 4, truePositives: 3 };
       expect(histories.get('web')).toEqual({
-        resurrections: 8,
-        held: 5,
-        reKilled: 1,
+        resurrections: 10,
+        held: 6,
+        reKilled: 2,
         rolledBack: 1,
         recentResurrections: 5,
         unlabelledSuccesses: [
           { killId: 'h-newest', completedAt: at(-2) },
           { killId: 'h-recent', completedAt: at(-10) },
         ],
-        labels: { falsePositives: 3, truePositives: 3 },
+        labels: { falsePositives: 4, truePositives: 2 },
         fleetLabels,
       });
       expect(histories.get('we')).toEqual({ ...EMPTY_HISTORY, fleetLabels });
@@ -467,6 +479,52 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       // True positives: s-rekilled, s-approved-rekilled, s-denied and s-rejected; harm: s-rekilled, the one auto-approved.
       expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2, reKilled: 1, truePositives: 4 });
       expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0, reKilled: 0, truePositives: 0 });
+    });
+
+    it('groups the kills decided since the given instant by module, signal buckets and label, for learning', async () => {
+      const { repo } = await open();
+      const report = (killId: string, extra: Partial<KillReport> = {}) => sampleReport({ killId, killReason: 'resource_exhaustion', severity: 'low', confidenceScore: 0.34, ...extra });
+      const answered = (riskScore: number, falsePositiveCount: number): OutcomeRecord['threatContext'] => ({
+        status: 'answered',
+        context: { riskScore, alertCount: 2, openCount: 2 - falsePositiveCount, falsePositiveCount, indicators: [], recommendation: 'allow', lookbackHours: 24 },
+      });
+      await insertAll(repo, [
+        done('g-held-1', 'success', -2 * DAY, -2 * DAY, { report: report('g-held-1'), confirmedAt: at(0) }),
+        done('g-held-2', 'success', -DAY, -DAY, { report: report('g-held-2'), confirmedAt: at(0) }),
+        done('g-young', 'success', -10, -9, { report: report('g-young') }),
+        done('g-rolled-back', 'rollback', -DAY, -DAY, { report: report('g-rolled-back') }),
+        done('g-rekilled', 're_killed', -3 * DAY, -3 * DAY, { report: report('g-rekilled'), reKilledAt: at(-3 * DAY + 10) }),
+        done('g-rekilled-by-chance', 're_killed', -4 * DAY, -4 * DAY, { report: report('g-rekilled-by-chance'), reKilledAt: at(-4 * DAY + 10) }),
+        sampleRecord({ killId: 'g-chance-kill', timestamp: at(-4 * DAY + 10), approvedBy: 'ops', approvedAt: at(-4 * DAY + 20), state: 'executing' }),
+        rejected('g-rejected', -DAY, {
+          report: report('g-rejected', { killReason: 'threat_detected', severity: 'critical', confidenceScore: 0.95 }),
+          threatContext: answered(0.34, 1),
+        }),
+        sampleRecord({
+          killId: 'g-denied',
+          originalDecision: 'deny',
+          timestamp: at(-2 * DAY),
+          report: report('g-denied', { killReason: 'threat_detected', severity: 'critical', confidenceScore: 1 }),
+          threatContext: answered(0.91, 0),
+        }),
+        sampleRecord({ killId: 'g-unavailable', timestamp: at(-2 * DAY), targetModule: 'web-2', report: report('g-unavailable', { targetModule: 'web-2', confidenceScore: 0.05 }), threatContext: { status: 'unavailable', reason: 'timeout' } }),
+        done('g-too-old', 'success', -91 * DAY, -91 * DAY, { report: report('g-too-old'), confirmedAt: at(0) }),
+      ]);
+      const sample = await repo.signalSample(at(-90 * DAY));
+      expect(sample.firstDecidedAt).toBe(at(-4 * DAY));
+      const key = (c: SignalCount) => `${c.module} ${c.killReason} ${c.severity} ${c.confidence} ${JSON.stringify(c.siem)} ${c.label}`;
+      const low = 'resource_exhaustion low 3 null';
+      expect(Object.fromEntries(sample.counts.map((c) => [key(c), c.kills]))).toEqual({
+        [`web ${low} false_positive`]: 2,
+        // Unlabelled: the young success (may still be re-killed), the rollback, the chance re-kill and the approved kill behind it.
+        [`web ${low} null`]: 3,
+        'web anomaly_behavior low 4 null null': 1,
+        [`web ${low} re_killed`]: 1,
+        'web threat_detected critical 9 {"risk":3,"closedAsFalsePositive":true} true_positive': 1,
+        'web threat_detected critical 9 {"risk":9,"closedAsFalsePositive":false} null': 1,
+        'web-2 resource_exhaustion low 0 null null': 1,
+      });
+      expect(await repo.signalSample(at(1))).toEqual({ firstDecidedAt: null, counts: [] });
     });
 
     it('stores a rejection once per delivery id, with or without records in the same commit', async () => {

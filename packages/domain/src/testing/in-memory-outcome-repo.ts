@@ -1,9 +1,10 @@
-import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, Stats } from '../model';
+import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, SignalCount, SignalLabel, SignalSample, Stats } from '../model';
 import { MedicError } from '../errors';
 import { DECISION_OUTCOMES, OUTCOME_TYPES, isApprovable } from '../model';
 import type { QueuedNotification } from '../notifications';
 import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate, Redecision } from '../ports';
 import { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
+import { decile } from '../signal-model';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -18,14 +19,20 @@ const isLabelled = (r: OutcomeRecord): boolean =>
   r.wasAutoApproved && ((r.outcomeType === 'success' && r.confirmedAt !== null) || r.outcomeType === 're_killed' || r.outcomeType === 'rollback');
 const isConfirmedSuccess = (r: OutcomeRecord): boolean => r.outcomeType === 'success' && r.confirmedAt !== null;
 
-/** False- and true-positive labels among `records` within the history windows. */
-function labelCounts(records: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
+/** A re-kill by a kill an operator then approved (same module, decided at the re-kill's instant): Smith's chance, no label. */
+function byChance(r: OutcomeRecord, all: readonly OutcomeRecord[]): boolean {
+  const at = r.reKilledAt;
+  return r.outcomeType === 're_killed' && at !== null && all.some((c) => c.targetModule === r.targetModule && ms(c.timestamp) === ms(at) && c.approvedAt !== null);
+}
+
+/** False- and true-positive labels among `records` (of `all`) within the history windows. */
+function labelCounts(records: readonly OutcomeRecord[], all: readonly OutcomeRecord[], windows: HistoryWindows): LabelCounts {
   const settled = (r: OutcomeRecord): boolean => r.confirmedAt !== null || (r.completedAt !== null && ms(r.completedAt) < ms(windows.rekillSince));
   const inWindow = (r: OutcomeRecord): boolean => onOrAfter(r.completedAt, windows.historySince);
   return {
     falsePositives: records.filter((r) => r.state === 'done' && r.outcomeType === 'success' && inWindow(r) && settled(r)).length,
     truePositives:
-      records.filter((r) => r.state === 'done' && (r.outcomeType === 're_killed' || r.outcomeType === 'rollback') && inWindow(r)).length +
+      records.filter((r) => r.state === 'done' && r.outcomeType === 're_killed' && inWindow(r) && !byChance(r, all)).length +
       records.filter((r) => onOrAfter(r.rejectedAt, windows.historySince)).length,
   };
 }
@@ -182,6 +189,41 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     };
   }
 
+  async signalSample(since: string): Promise<SignalSample> {
+    this.#ensureUp();
+    const groups = new Map<string, Mutable<SignalCount>>();
+    let first: string | null = null;
+    for (const r of this.#records) {
+      if (!onOrAfter(r.timestamp, since)) continue;
+      if (first === null || ms(r.timestamp) < ms(first)) first = r.timestamp;
+      const threat = r.threatContext;
+      const siem = threat.status === 'answered' ? { risk: decile(threat.context.riskScore), closedAsFalsePositive: threat.context.falsePositiveCount > 0 } : null;
+      const label: SignalLabel | null =
+        r.rejectedAt !== null
+          ? 'true_positive'
+          : r.outcomeType === 're_killed'
+            ? byChance(r, this.#records)
+              ? null
+              : 're_killed'
+            : isConfirmedSuccess(r)
+              ? 'false_positive'
+              : null;
+      const row = {
+        module: r.targetModule,
+        killReason: r.report.killReason,
+        severity: r.report.severity,
+        confidence: decile(r.report.confidenceScore),
+        siem,
+        label,
+      };
+      const key = JSON.stringify(row);
+      const group = groups.get(key);
+      if (group) group.kills += 1;
+      else groups.set(key, { ...row, kills: 1 });
+    }
+    return { firstDecidedAt: first, counts: [...groups.values()] };
+  }
+
   /** Stored rejections in the order they were first saved (not part of the port; for tests). */
   rejections(): Rejection[] {
     return [...this.#rejections.values()].map((r) => structuredClone(r));
@@ -248,8 +290,8 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       rolledBack: count('rollback'),
       recentResurrections: recent.length,
       unlabelledSuccesses: unlabelled.map((r) => ({ killId: r.killId, completedAt: r.completedAt ?? '' })),
-      labels: labelCounts(mine, windows),
-      fleetLabels: labelCounts(this.#records, windows),
+      labels: labelCounts(mine, this.#records, windows),
+      fleetLabels: labelCounts(this.#records, this.#records, windows),
     };
   }
 

@@ -8,6 +8,6 @@ export { InMemoryOutcomeRepo } from './in-memory-outcome-repo';
 export { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
 export { StaticThreatIntel } from './static-threat-intel';
 export type { StaticThreatIntelOptions } from './static-threat-intel';
-export { DEMO_KILL_REPORT, DEMO_KILL_WIRE, FIXTURE_TIME, HOT_CONTEXT, QUIET_CONTEXT, killEntryFields, minutesFrom, sampleRecord, sampleReport } from './fixtures';
+export { DEMO_KILL_REPORT, DEMO_KILL_WIRE, FIXTURE_TIME, FLEET_SIGNAL_SAMPLE, HOT_CONTEXT, QUIET_CONTEXT, killEntryFields, learntSignalModel, minutesFrom, sampleRecord, sampleReport } from './fixtures';
 export { AUTO_APPROVE_POLICY, createTestCore } from './test-core';
 export type { TestCore, TestCoreOptions } from './test-core';

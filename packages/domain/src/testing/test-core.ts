@@ -63,6 +63,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     resurrection: options.resurrection ?? DEFAULT_RESURRECTION,
     approvalTtlMinutes: options.approvalTtlMinutes ?? 60,
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
+    learned: { signals: null },
     onEvent: (event) => events.push(event),
     ...(options.signing ? { signing: options.signing } : {}),
     ...(options.notificationRoutes ? { notificationRoutes: options.notificationRoutes } : {}),

@@ -4,6 +4,7 @@ import type { NotificationRoutes } from '../notifications';
 import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
 import type { SigningPolicy } from '../report-signature';
+import type { SignalModel } from '../signal-model';
 
 /** How resurrections run: how many at once, and how long an unreachable engine is retried. */
 export interface ResurrectionSettings {
@@ -31,6 +32,8 @@ export interface MedicCore {
   readonly approvalTtlMinutes: number;
   /** Mutable: calibration moves it. */
   readonly thresholds: { autoApproveMaxScore: number };
+  /** Mutable: what Medic learnt about the signals, relearnt at every calibration; null until the fleet has labels enough. */
+  readonly learned: { signals: SignalModel | null };
   readonly onEvent: EventSink;
   /** Signed kill reports (smith.signing); absent: signatures are not checked. */
   readonly signing?: SigningPolicy;

@@ -297,6 +297,7 @@ export class KillPipeline {
     const histories = modules.size > 0 ? await this.#call('store', () => core.repo.moduleHistories([...modules], windows)) : new Map<string, ModuleHistory>();
     const threats = await this.#lookupThreats(modules);
     const autoApproveMaxScore = core.thresholds.autoApproveMaxScore;
+    const signals = core.learned.signals;
 
     // Decide, in delivery order.
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
@@ -375,7 +376,7 @@ export class KillPipeline {
       const previous = reKill.label?.killId ?? null;
       const threat = threats?.get(module) ?? DISABLED;
       if (threats) core.onEvent({ type: 'threat_intel', killId, lookup: threat });
-      const input: DecisionInput = { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore };
+      const input: DecisionInput = { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore, signals };
       const decision = decide(input, core.policy);
       const executing = live && decision.outcome === 'approve_auto';
       const newRecord = recordOf(core, report, decision, threat, executing, at);
