@@ -213,6 +213,8 @@ function calibrationJson(c: Calibration) {
     evidence_since: c.evidenceSince,
     re_killed: c.reKilled,
     true_positives: c.truePositives,
+    harm_lower: c.harmLower,
+    harm_point: c.harmPoint,
     harm_upper: c.harmUpper,
     max_harm_rate: c.maxHarmRate,
     reason: c.reason,

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { decide, EMPTY_HISTORY, parseKillReport } from '@medic/domain';
+import { DEFAULT_POLICY, decide, EMPTY_HISTORY, parseKillReport } from '@medic/domain';
 import type { KillReport } from '@medic/domain';
 import { DEMO_KILL_WIRE } from '@medic/domain/testing';
 import { configError } from '../test/config-error';
@@ -61,7 +61,7 @@ describe('configuration', () => {
     expect(plan.mode).toBe('observer');
     expect(plan.redis).toMatchObject({ url: 'redis://localhost:6379', stream: 'smith.events.kill_notifications', group: 'medic-agent' });
     expect(plan.policy.confidenceThreshold).toBe(0.7);
-    expect(plan.policy.autoApprove).toEqual({ enabled: false, minConfidence: 0.85, maxScore: 0.3 });
+    expect(plan.policy.autoApprove).toEqual({ enabled: false, minConfidence: 0.85, maxScore: DEFAULT_POLICY.autoApprove.maxScore });
     // kill_reason is not in the plan's weights, so it keeps its default.
     expect(plan.policy.weights).toEqual({
       smith_confidence: 0.3,

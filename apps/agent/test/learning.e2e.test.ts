@@ -1,7 +1,7 @@
 // The learning loop (re-kill labels, calibration) in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
-import type { Clock, OutcomeRecord } from '@medic/domain';
+import type { Clock, KillReport, OutcomeRecord } from '@medic/domain';
 import { estimateFalsePositiveRate } from '@medic/domain';
-import { ManualClock, sampleRecord } from '@medic/domain/testing';
+import { ManualClock, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { uniqueId, waitFor } from '@medic/test-support';
 import { killReport, useHarness, withStore } from './harness';
 import type { AgentUnderTest } from './harness';
@@ -51,18 +51,24 @@ function seed(dir: string, records: readonly OutcomeRecord[]): Promise<void> {
   });
 }
 
+/** Signals of a kill that looks like a false alarm, and of one that looks like a compromise. */
+const FALSE_ALARM = { killReason: 'resource_exhaustion', severity: 'low', confidenceScore: 0.25 } as const;
+const COMPROMISE = { killReason: 'threat_detected', severity: 'critical', confidenceScore: 0.9 } as const;
+
 /** A finished resurrection of `module`, decided `hoursAgo` before the real clock, with the given label. */
 function resurrection(
   module: string,
   hoursAgo: number,
   label: 'confirmed' | 're_killed',
-  options: { autoApproved?: boolean } = {},
+  options: { autoApproved?: boolean; signals?: Partial<KillReport> } = {},
 ): OutcomeRecord {
   const decidedAt = Date.now() - hoursAgo * HOUR;
   const completedAt = new Date(decidedAt + 2_000).toISOString();
   const autoApproved = options.autoApproved ?? true;
+  const killId = `seed-${uniqueId()}`;
   return sampleRecord({
-    killId: `seed-${uniqueId()}`,
+    killId,
+    report: sampleReport({ killId, targetModule: module, targetInstanceId: `${module}-1`, ...options.signals }),
     targetModule: module,
     timestamp: new Date(decidedAt).toISOString(),
     state: 'done',
@@ -78,6 +84,34 @@ function resurrection(
     confirmedAt: label === 'confirmed' ? new Date(decidedAt + 40 * MINUTE).toISOString() : null,
     reKilledAt: label === 're_killed' ? new Date(decidedAt + 10 * MINUTE).toISOString() : null,
   });
+}
+
+/** A kill of `module` decided `hoursAgo` before the real clock that an operator rejected: a true-positive label. */
+function rejectedKill(module: string, hoursAgo: number, signals: Partial<KillReport>): OutcomeRecord {
+  const decidedAt = Date.now() - hoursAgo * HOUR;
+  const killId = `seed-${uniqueId()}`;
+  return sampleRecord({
+    killId,
+    report: sampleReport({ killId, targetModule: module, targetInstanceId: `${module}-1`, ...signals }),
+    targetModule: module,
+    timestamp: new Date(decidedAt).toISOString(),
+    state: 'done',
+    originalDecision: 'pending_review',
+    rejectedBy: 'api',
+    rejectedAt: new Date(decidedAt + 1_000).toISOString(),
+  });
+}
+
+/**
+ * A fleet to learn from: web's kills look like false alarms and held, db's look like compromises and were rejected, and two
+ * of web's were rejected too: a quiet compromise now and then, so every auto-approval of web carries a little harm.
+ */
+function learnable(): OutcomeRecord[] {
+  return [
+    ...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed', { signals: FALSE_ALARM })),
+    ...many(10, (i) => rejectedKill('seeded-db', 3 + i, COMPROMISE)),
+    ...many(2, (i) => rejectedKill('seeded-web', 90 + i, FALSE_ALARM)),
+  ];
 }
 
 /** The 3-decimal form reasoning text uses. */
@@ -104,6 +138,8 @@ interface StatsBody {
     evidence_since: string;
     re_killed: number;
     true_positives: number;
+    harm_lower: number | null;
+    harm_point: number | null;
     harm_upper: number | null;
     max_harm_rate: number | null;
     reason: string;
@@ -129,41 +165,47 @@ async function fetchDecision(base: string, killId: string): Promise<Record<strin
 describe('calibration wiring', () => {
   it('raises the ceiling at start-up from stored labelled outcomes, then waits for fresh evidence; the newest calibration survives restarts', async () => {
     const { dir, stream } = harness.workspace('learning');
-    // 80 of 80 held: the Wilson lower bound (0.955) clears 0.95. Manual approvals and old records must not count.
-    await seed(dir, [
-      ...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')),
-      ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false })),
-      ...many(15, (i) => resurrection('seeded-web', 24 * 31 + i, 're_killed')),
-    ]);
+    // The signals are learnt from every kill of the history window; the ceiling moves on the auto-approvals since the last move.
+    await seed(dir, [...learnable(), ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false, signals: FALSE_ALARM }))]);
 
-    // The harm budget is taken out here (15 true positives could never show harm below 0.5 %); the next test keeps it.
+    // The harm budget is taken out here: up to the upper limit in one move. The next test keeps it.
     const first = await startAgent({ dir, stream, maxScore: 0.3, maxHarmRate: 1 });
     const raised = await stats(first.base);
-    expect(raised.thresholds.auto_approve_max_score).toBe(0.35);
-    expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.3, next_max_score: 0.35, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
-    expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 15, max_harm_rate: 1 });
-    expect(raised.calibration?.wilson_lower).toBeGreaterThanOrEqual(0.95);
-    expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.35/);
+    expect(raised.thresholds.auto_approve_max_score).toBe(0.4);
+    expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.3, next_max_score: 0.4, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
+    expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 27, max_harm_rate: 1 });
+    expect(raised.calibration?.harm_upper).not.toBeNull();
+    expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.4: .* ceiling 0\.4 implies harm/);
     await harness.stopAgent(first);
 
     // The configured ceiling changed meanwhile; the stored calibration still wins. The same 80 labels judged the old
-    // ceiling, so the next run waits for labels decided since the move instead of stepping up again.
+    // ceiling, so the next run waits for labels decided since the move instead of moving again.
     const second = await startAgent({ dir, stream, maxScore: 0.1, maxHarmRate: 1 });
     const again = await stats(second.base);
-    expect(again.thresholds.auto_approve_max_score).toBe(0.35);
-    expect(again.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.35, next_max_score: 0.35, samples: 0, evidence_since: raised.calibration?.calibrated_at });
+    expect(again.thresholds.auto_approve_max_score).toBe(0.4);
+    expect(again.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.4, next_max_score: 0.4, samples: 0, evidence_since: raised.calibration?.calibrated_at });
     expect(again.calibration?.reason).toMatch(/^Waiting for fresh evidence/);
   });
 
-  it('never raises the ceiling while the implied harm is not shown to be within max_harm_rate', async () => {
+  it('raises the ceiling no further than the harm it implies stays within max_harm_rate, at its upper bound', async () => {
     const { dir, stream } = harness.workspace('learning');
-    await seed(dir, [...many(80, (i) => resurrection('seeded-web', 2 + i, 'confirmed')), ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false }))]);
-    const { base } = await startAgent({ dir, stream, maxScore: 0.3 });
+    await seed(dir, learnable());
+    const { base } = await startAgent({ dir, stream, maxScore: 0.1 });
     const body = await stats(base);
-    expect(body.thresholds.auto_approve_max_score).toBe(0.3);
-    expect(body.calibration).toMatchObject({ direction: 'none', samples: 80, successes: 80, re_killed: 0, true_positives: 15, max_harm_rate: 0.005 });
-    expect(body.calibration?.harm_upper).toBeGreaterThan(0.005);
-    expect(body.calibration?.reason).toMatch(/implied harm 0 re-killed of 15 true-positive kill\(s\), upper bound 0\.204 is not within max_harm_rate 0\.005/);
+    expect(body.calibration).toMatchObject({ direction: 'up', samples: 80, successes: 80, max_harm_rate: 0.005 });
+    expect(body.calibration?.harm_upper ?? 1).toBeLessThanOrEqual(0.005);
+    expect(body.thresholds.auto_approve_max_score).toBeLessThan(0.4);
+    expect(body.calibration?.reason).toMatch(/within max_harm_rate 0\.50 % at its upper bound/);
+  });
+
+  it('brings the ceiling down to where the harm it implies is within max_harm_rate', async () => {
+    const { dir, stream } = harness.workspace('learning');
+    await seed(dir, learnable());
+    const { base } = await startAgent({ dir, stream, maxScore: 0.4 });
+    const body = await stats(base);
+    expect(body.calibration).toMatchObject({ direction: 'down', previous_max_score: 0.4, samples: 80 });
+    expect(body.calibration?.harm_point ?? 1).toBeLessThanOrEqual(0.005);
+    expect(body.calibration?.reason).toMatch(/ceiling 0\.4 implies harm .*, above max_harm_rate 0\.50 %/);
   });
 
   it('lowers the ceiling when too many auto-approvals were re-killed', async () => {
@@ -211,8 +253,8 @@ describe('false-positive history', () => {
     await seed(dir, [
       resurrection(module, 30, 'confirmed'),
       ...many(3, (i) => resurrection(module, 40 + i, 're_killed')),
-      // Outside history_window_days (30): ignored.
-      ...many(5, (i) => resurrection(module, 24 * 40 + i, 're_killed')),
+      // Outside history_window_days (90): ignored.
+      ...many(5, (i) => resurrection(module, 24 * 100 + i, 're_killed')),
       // Another module's labels are the fleet's, not this module's.
       ...many(5, (i) => resurrection(`${module}-other`, 40 + i, 're_killed')),
     ]);

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
-import { calibrate, nextEvidenceSince, wilsonInterval } from './calibration';
+import { calibrate, candidateCeilings, impliedHarm, nextEvidenceSince } from './calibration';
+import type { HarmByCeiling } from './calibration';
+import { wilsonInterval } from './statistics';
 import { MedicError } from './errors';
-import { CALIBRATION_LIMITS, DEFAULT_CALIBRATION } from './policy';
+import { NO_LABELS } from './model';
+import type { KillReason, SignalCount, SignalSample } from './model';
+import { CALIBRATION_LIMITS, DEFAULT_CALIBRATION, DEFAULT_POLICY } from './policy';
+import { learnedScore } from './risk';
+import { killEvidence, learnSignalModel } from './signal-model';
 
 const AT = new Date('2026-02-11T12:00:00.000Z');
 
@@ -50,21 +56,52 @@ describe('wilsonInterval', () => {
   });
 });
 
-/** Evidence since the last move: `total` labelled auto-approvals, `successes` held; harm `reKilled` of `truePositives` kills. */
+/** Evidence since the last move: `total` labelled auto-approvals, `successes` held; `reKilled` of `truePositives` kills, as observed. */
 const sample = (total: number, successes: number, truePositives = 1000, reKilled = 0) => ({ total, successes, reKilled, truePositives });
 const SINCE = '2026-01-12T12:00:00.000Z';
-const run = (s: ReturnType<typeof sample>, current: number, config = DEFAULT_CALIBRATION) => calibrate(s, current, config, AT, SINCE);
+const BUDGET = DEFAULT_CALIBRATION.maxHarmRate;
+
+/** A predicted harm for every candidate ceiling from `current`: `point(ceiling)`, its interval a factor `spread` either side. */
+function harmTable(current: number, point: (ceiling: number) => number, spread = 2): HarmByCeiling {
+  return candidateCeilings(current).map((ceiling) => ({ ceiling, harm: { lower: point(ceiling) / spread, point: point(ceiling), upper: point(ceiling) * spread } }));
+}
+
+/** Harm that grows tenfold over the whole range, 0.5 % at `at`. */
+const rising = (at: number) => (ceiling: number) => BUDGET * 10 ** ((ceiling - at) / 0.3);
+
+const run = (s: ReturnType<typeof sample>, current: number, harm: HarmByCeiling | null = harmTable(current, () => 0), config = DEFAULT_CALIBRATION) =>
+  calibrate(s, current, config, AT, SINCE, harm);
+
+describe('candidateCeilings', () => {
+  it('offers every grain from the lower to the upper limit', () => {
+    const all = candidateCeilings(0.2);
+    expect(all[0]).toBe(CALIBRATION_LIMITS.min);
+    expect(all[all.length - 1]).toBe(CALIBRATION_LIMITS.max);
+    expect(all).toHaveLength(31);
+    expect(all).toContain(0.2);
+    expect(all).toContain(0.27);
+  });
+
+  it('keeps an off-grid ceiling on its own grains, with the limits', () => {
+    const all = candidateCeilings(0.333);
+    expect(all).toContain(0.333);
+    expect(all).toContain(0.103);
+    expect(all).toContain(0.393);
+    expect(all).toContain(CALIBRATION_LIMITS.min);
+    expect(all).toContain(CALIBRATION_LIMITS.max);
+  });
+});
 
 describe('calibrate', () => {
   it('waits for fresh evidence below min_samples, and says why', () => {
-    const calibration = run(sample(19, 19), 0.3);
+    const calibration = run(sample(19, 19), 0.3, harmTable(0.3, () => 0.5));
     expect(calibration).toMatchObject({ direction: 'none', previousMaxScore: 0.3, nextMaxScore: 0.3, samples: 19, successes: 19, successRate: 1, evidenceSince: SINCE });
     expect(calibration.wilsonLower).toBeCloseTo(wilsonInterval(19, 19).lower, 12);
     expect(calibration.reason).toMatch(/^Waiting for fresh evidence: 19 .* decided since 2026-01-12T12:00:00.000Z, at least 20 needed/);
   });
 
-  it('fills empty statistics with null when there are no samples, and keeps its evidence', () => {
-    expect(calibrate({ total: 0, successes: 0, reKilled: 0, truePositives: 0 }, 0.3, { ...DEFAULT_CALIBRATION, minSamples: 0 }, AT, SINCE)).toEqual({
+  it('fills empty statistics with null when there are no samples and no learnt model, and keeps its evidence', () => {
+    expect(run({ total: 0, successes: 0, reKilled: 0, truePositives: 0 }, 0.3, null, { ...DEFAULT_CALIBRATION, minSamples: 0 })).toEqual({
       calibratedAt: '2026-02-11T12:00:00.000Z',
       previousMaxScore: 0.3,
       nextMaxScore: 0.3,
@@ -77,129 +114,110 @@ describe('calibrate', () => {
       evidenceSince: SINCE,
       reKilled: 0,
       truePositives: 0,
-      harmUpper: 1,
+      harmLower: null,
+      harmPoint: null,
+      harmUpper: null,
       maxHarmRate: 0.005,
       reason: expect.stringContaining('Waiting for fresh evidence') as unknown as string,
     });
   });
 
-  it('moves up one step on clear evidence when the implied harm is within budget, storing that evidence', () => {
-    const calibration = run(sample(200, 200), 0.3);
-    expect(calibration).toMatchObject({ direction: 'up', previousMaxScore: 0.3, nextMaxScore: 0.35, samples: 200, successes: 200, successRate: 1 });
-    expect(calibration).toMatchObject({ evidenceSince: SINCE, reKilled: 0, truePositives: 1000, maxHarmRate: 0.005 });
-    expect(calibration.calibratedAt).toBe('2026-02-11T12:00:00.000Z');
-    expect(calibration.wilsonLower).toBeCloseTo(0.9812, 4);
-    expect(calibration.wilsonUpper).toBe(1);
-    // Wilson upper bound of 0 harmful of 1000: 1.96² / (1000 + 1.96²).
-    expect(calibration.harmUpper).toBeCloseTo(0.003827, 5);
-    expect(calibration.reason).toContain('Raised auto_approve_max_score from 0.3 to 0.35');
+  it('rises to the highest ceiling whose harm is within the budget at its upper bound, storing that prediction', () => {
+    // Harm 0.5 % at 0.35: within the budget at the upper bound (twice the point) up to 0.35 − 0.3 × log10(2) ≈ 0.26.
+    const calibration = run(sample(200, 200, 900, 2), 0.2, harmTable(0.2, rising(0.35)));
+    expect(calibration).toMatchObject({ direction: 'up', previousMaxScore: 0.2, nextMaxScore: 0.25, samples: 200, successes: 200, reKilled: 2, truePositives: 900 });
+    expect(calibration.harmPoint).toBeCloseTo(rising(0.35)(0.25), 12);
+    expect(calibration.harmUpper).toBeCloseTo(2 * rising(0.35)(0.25), 12);
+    expect(calibration.harmLower).toBeCloseTo(rising(0.35)(0.25) / 2, 12);
+    expect(calibration.harmUpper ?? 1).toBeLessThanOrEqual(BUDGET);
+    expect(calibration.reason).toContain('Raised auto_approve_max_score from 0.2 to 0.25');
+    expect(calibration.reason).toMatch(/ceiling 0\.25 implies harm 0\.\d\d % \(0\.\d\d %–0\.\d\d %\), within max_harm_rate 0\.50 % at its upper bound/);
   });
 
   describe('the harm budget', () => {
-    it('vetoes a raise while the upper bound of the implied harm is above max_harm_rate', () => {
-      // 0 re-killed of 500 true positives still allows up to 0.76 %: not shown to be within 0.5 %.
-      const unproven = run(sample(200, 200, 500, 0), 0.3);
-      expect(unproven).toMatchObject({ direction: 'none', nextMaxScore: 0.3, reKilled: 0, truePositives: 500 });
-      expect(unproven.harmUpper).toBeCloseTo(0.00762, 4);
-      expect(unproven.reason).toMatch(/implied harm 0 re-killed of 500 true-positive kill\(s\), upper bound 0\.008 is not within max_harm_rate 0\.005/);
-      // One harmful resurrection in 1000: the bound is 0.56 %.
-      expect(run(sample(200, 200, 1000, 1), 0.3)).toMatchObject({ direction: 'none' });
-      // The same evidence under a looser budget is enough.
-      expect(run(sample(200, 200, 1000, 1), 0.3, { ...DEFAULT_CALIBRATION, maxHarmRate: 0.01 })).toMatchObject({ direction: 'up', nextMaxScore: 0.35 });
+    it('never raises while the upper bound of the harm a higher ceiling implies is above max_harm_rate', () => {
+      // Harm 0.5 % at 0.22: the next grain up, 0.21, implies 0.46 %, but up to 0.92 % at its upper bound.
+      const calibration = run(sample(200, 200), 0.2, harmTable(0.2, rising(0.22)));
+      expect(calibration).toMatchObject({ direction: 'none', nextMaxScore: 0.2 });
+      expect(calibration.reason).toMatch(/but ceiling 0\.21 implies harm .*, not within max_harm_rate 0\.50 % at its upper bound/);
+      // The same prediction under a looser budget is enough.
+      expect(run(sample(200, 200), 0.2, harmTable(0.2, rising(0.22)), { ...DEFAULT_CALIBRATION, maxHarmRate: 0.01 })).toMatchObject({ direction: 'up' });
     });
 
-    it('vetoes a raise when no true-positive kill was seen at all: the harm is unknown', () => {
-      const calibration = run(sample(200, 200, 0, 0), 0.3);
-      expect(calibration).toMatchObject({ direction: 'none', harmUpper: 1 });
-      expect(calibration.reason).toContain('0 re-killed of 0 true-positive kill(s), upper bound 1 is not within');
+    it('never raises without a learnt model: the harm is unknown', () => {
+      const calibration = run(sample(500, 500), 0.2, null);
+      expect(calibration).toMatchObject({ direction: 'none', harmUpper: null });
+      expect(calibration.reason).toContain('without a learnt model the harm of a higher ceiling is unknown');
     });
 
-    it('never stands in the way of lowering the ceiling', () => {
-      expect(run(sample(100, 50, 0, 0), 0.3)).toMatchObject({ direction: 'down', nextMaxScore: 0.25 });
+    it('comes straight down to the highest ceiling whose predicted harm is within the budget', () => {
+      // Harm 0.5 % at 0.16: the ceiling in force, 0.3, implies 1.5 %.
+      const calibration = run(sample(200, 200), 0.3, harmTable(0.3, rising(0.16)));
+      expect(calibration).toMatchObject({ direction: 'down', nextMaxScore: 0.16 });
+      expect(calibration.reason).toMatch(/^Lowered auto_approve_max_score from 0\.3 to 0\.16: ceiling 0\.3 implies harm 1\.46 % \(0\.73 %–2\.93 %\), above max_harm_rate 0\.50 %/);
+      // Above the budget everywhere: down to the lower limit.
+      expect(run(sample(200, 200), 0.3, harmTable(0.3, () => 0.02))).toMatchObject({ direction: 'down', nextMaxScore: CALIBRATION_LIMITS.min });
     });
 
-    it('never lets calibration raise while the bound is above the budget, for any sample', () => {
+    it('never raises above the budget, and never rests above it, for any prediction', () => {
+      const ceilings = fc.integer({ min: 0, max: 30 }).map((i) => Math.round((CALIBRATION_LIMITS.min + i * CALIBRATION_LIMITS.grain) * 1000) / 1000);
       fc.assert(
-        fc.property(fc.nat({ max: 500 }), fc.nat({ max: 500 }), fc.nat({ max: 2000 }), fc.nat({ max: 20 }), (a, b, tp, re) => {
+        fc.property(fc.nat({ max: 500 }), fc.nat({ max: 500 }), ceilings, fc.double({ min: 0, max: 0.6, noNaN: true }), fc.double({ min: 1, max: 5, noNaN: true }), (a, b, current, at, spread) => {
           const [successes, total] = a <= b ? [a, b] : [b, a];
-          const reKilled = Math.min(re, tp);
-          const calibration = run(sample(total, successes, tp, reKilled), 0.3);
-          if (calibration.direction === 'up') expect(calibration.harmUpper ?? 1).toBeLessThanOrEqual(DEFAULT_CALIBRATION.maxHarmRate);
+          const calibration = run(sample(Math.max(20, total), Math.max(20, total) - (total - successes)), current, harmTable(current, rising(at), spread));
+          if (calibration.direction === 'up') expect(calibration.harmUpper ?? 1).toBeLessThanOrEqual(BUDGET);
+          if (calibration.nextMaxScore > CALIBRATION_LIMITS.min) expect(rising(at)(calibration.nextMaxScore)).toBeLessThanOrEqual(BUDGET * (1 + 1e-9));
         }),
       );
     });
   });
 
-  it('moves down one step on clear failure', () => {
+  it('comes down at least a step on clear failure, whatever the model says', () => {
     const calibration = run(sample(100, 50), 0.3);
     expect(calibration).toMatchObject({ direction: 'down', nextMaxScore: 0.25, successRate: 0.5 });
     expect(calibration.wilsonUpper).toBeCloseTo(0.5962, 4);
     expect(calibration.reason).toContain('Lowered auto_approve_max_score from 0.3 to 0.25');
+    // Without a model the success rate alone brings it down.
+    expect(run(sample(100, 50), 0.3, null)).toMatchObject({ direction: 'down', nextMaxScore: 0.25 });
+    // When the harm calls for more, it goes further.
+    expect(run(sample(100, 50), 0.3, harmTable(0.3, rising(0.12)))).toMatchObject({ direction: 'down', nextMaxScore: 0.12 });
   });
 
-  it('comes down as readily as it goes up: the same Wilson test against the same target, mirrored', () => {
-    const { targetSuccessRate } = CALIBRATION_LIMITS;
-    // 200 of 200 held: the interval lies above the target, up. 180 of 200 held: it lies below, down.
-    const up = run(sample(200, 200), 0.3);
-    const down = run(sample(200, 180), 0.3);
-    expect(up.wilsonLower ?? 0).toBeGreaterThanOrEqual(targetSuccessRate);
-    expect(down.wilsonUpper ?? 1).toBeLessThan(targetSuccessRate);
-    expect([up.direction, down.direction]).toEqual(['up', 'down']);
-    // For any sample, it moves up exactly when the interval lies above the target (and harm allows), down exactly when below.
-    fc.assert(
-      fc.property(fc.integer({ min: 20, max: 2000 }), fc.double({ min: 0, max: 1, noNaN: true }), (total, rate) => {
-        const successes = Math.round(total * rate);
-        const { lower, upper } = wilsonInterval(successes, total);
-        const calibration = run(sample(total, successes), 0.3);
-        expect(calibration.direction).toBe(lower >= targetSuccessRate ? 'up' : upper < targetSuccessRate ? 'down' : 'none');
-      }),
-    );
+  it('comes down as readily as it goes up: one move to where the prediction puts the budget, from either side', () => {
+    // The harm curve puts 0.5 % at 0.25, and 0.5 % at its upper bound at 0.25 − 0.3 × log10(2) ≈ 0.16.
+    const harm = (current: number) => harmTable(current, rising(0.25));
+    const fromAbove = run(sample(200, 200), 0.4, harm(0.4));
+    const fromBelow = run(sample(200, 200), 0.1, harm(0.1));
+    expect(fromAbove).toMatchObject({ direction: 'down', nextMaxScore: 0.25 });
+    expect(fromBelow).toMatchObject({ direction: 'up', nextMaxScore: 0.15 });
+    // Between the two it rests: the prediction is within the budget, the next grain's upper bound is not.
+    expect(run(sample(200, 200), 0.2, harm(0.2))).toMatchObject({ direction: 'none' });
   });
 
-  it('stays when the evidence is not clear either way', () => {
-    const calibration = run(sample(100, 95), 0.3);
-    expect(calibration).toMatchObject({ direction: 'none', nextMaxScore: 0.3 });
-    expect(calibration.reason).toContain('not clear enough to move');
-  });
-
-  it('never moves past the upper limit', () => {
+  it('never moves past the limits', () => {
     const atMax = run(sample(500, 500), CALIBRATION_LIMITS.max);
     expect(atMax).toMatchObject({ direction: 'none', nextMaxScore: CALIBRATION_LIMITS.max });
     expect(atMax.reason).toContain('already at its upper limit 0.4');
-    const nearMax = run(sample(500, 500), 0.38);
-    expect(nearMax).toMatchObject({ direction: 'up', nextMaxScore: CALIBRATION_LIMITS.max });
-  });
-
-  it('never moves past the lower limit', () => {
     const atMin = run(sample(100, 10), CALIBRATION_LIMITS.min);
     expect(atMin).toMatchObject({ direction: 'none', nextMaxScore: CALIBRATION_LIMITS.min });
     expect(atMin.reason).toContain('already at its lower limit 0.1');
-    const nearMin = run(sample(100, 10), 0.12);
-    expect(nearMin).toMatchObject({ direction: 'down', nextMaxScore: CALIBRATION_LIMITS.min });
+    expect(run(sample(100, 10), 0.12)).toMatchObject({ direction: 'down', nextMaxScore: CALIBRATION_LIMITS.min });
+    expect(run(sample(500, 500), 0.38)).toMatchObject({ direction: 'up', nextMaxScore: CALIBRATION_LIMITS.max });
   });
 
-  it('does not drift over repeated steps', () => {
-    let score: number = CALIBRATION_LIMITS.min;
-    const seen: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      score = run(sample(200, 200), score).nextMaxScore;
-      seen.push(score);
-    }
-    expect(seen).toEqual([0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.4, 0.4, 0.4, 0.4]);
-  });
-
-  it('stays within the limits and moves at most one step for any sample', () => {
-    const { min, max, step } = CALIBRATION_LIMITS;
-    const scores = fc.integer({ min: 0, max: 6 }).map((i) => Math.round((min + i * step) * 1000) / 1000);
+  it('lands on a candidate within the limits, with the direction it moved, for any sample and prediction', () => {
+    const { min, max } = CALIBRATION_LIMITS;
+    const ceilings = fc.integer({ min: 0, max: 30 }).map((i) => Math.round((min + i * CALIBRATION_LIMITS.grain) * 1000) / 1000);
     fc.assert(
-      fc.property(fc.nat({ max: 1000 }), fc.nat({ max: 1000 }), scores, (a, b, current) => {
+      fc.property(fc.nat({ max: 1000 }), fc.nat({ max: 1000 }), ceilings, fc.option(fc.double({ min: 0, max: 0.6, noNaN: true })), (a, b, current, at) => {
         const [successes, total] = a <= b ? [a, b] : [b, a];
-        const calibration = run(sample(total, successes), current);
+        const calibration = run(sample(total, successes), current, at === null ? null : harmTable(current, rising(at)));
         expect(calibration.nextMaxScore).toBeGreaterThanOrEqual(min);
         expect(calibration.nextMaxScore).toBeLessThanOrEqual(max);
-        expect(Math.abs(calibration.nextMaxScore - current)).toBeLessThanOrEqual(step + 1e-9);
+        expect(candidateCeilings(current)).toContain(calibration.nextMaxScore);
         const moved = calibration.nextMaxScore > current ? 'up' : calibration.nextMaxScore < current ? 'down' : 'none';
         expect(calibration.direction).toBe(moved);
+        if (total < DEFAULT_CALIBRATION.minSamples) expect(moved).toBe('none');
       }),
     );
   });
@@ -208,7 +226,7 @@ describe('calibrate', () => {
 describe('nextEvidenceSince (the cooldown)', () => {
   const WINDOW = '2026-01-12T12:00:00.000Z';
   const stored = (calibratedAt: string, direction: 'up' | 'down' | 'none', evidenceSince: string) => ({
-    ...run(sample(0, 0), 0.3),
+    ...run(sample(0, 0), 0.3, null),
     calibratedAt,
     direction,
     evidenceSince,
@@ -230,5 +248,70 @@ describe('nextEvidenceSince (the cooldown)', () => {
   it('never reaches back beyond the window', () => {
     expect(nextEvidenceSince(stored('2025-11-01T00:00:00.000Z', 'up', WINDOW), WINDOW)).toBe(WINDOW);
     expect(nextEvidenceSince(stored('2026-02-05T00:00:00.000Z', 'none', '1970-01-01T00:00:00.000Z'), WINDOW)).toBe(WINDOW);
+  });
+});
+
+describe('impliedHarm', () => {
+  const row = (module: string, killReason: KillReason, label: SignalCount['label'], kills: number): SignalCount => ({
+    module,
+    killReason,
+    severity: 'medium',
+    confidence: 5,
+    siem: null,
+    label,
+    kills,
+  });
+  // 'calm' is rarely killed rightly, 'busy' often; resource_exhaustion looks like a false alarm, threat_detected like a compromise.
+  const sample: SignalSample = {
+    firstDecidedAt: '2026-01-01T00:00:00.000Z',
+    counts: [
+      row('calm', 'resource_exhaustion', 'false_positive', 300),
+      row('calm', 'resource_exhaustion', 'true_positive', 2),
+      row('calm', 'threat_detected', null, 10),
+      row('calm', 'threat_detected', 'true_positive', 4),
+      row('busy', 'resource_exhaustion', 'false_positive', 100),
+      row('busy', 'resource_exhaustion', 'true_positive', 3),
+      row('busy', 'threat_detected', null, 120),
+      row('busy', 'threat_detected', 'false_positive', 5),
+    ],
+  };
+  const model = learnSignalModel(sample, DEFAULT_POLICY, { since: '2026-01-01T00:00:00.000Z', at: '2026-04-01T00:00:00.000Z' });
+  if (!model) throw new Error('no model learnt');
+
+  it('is the share of expected true positives whose learnt score is at most the ceiling', () => {
+    const labels = new Map<string, { falsePositives: number; truePositives: number }>();
+    for (const r of sample.counts) {
+      if (r.label === null) continue;
+      const l = labels.get(r.module) ?? { falsePositives: 0, truePositives: 0 };
+      if (r.label === 'false_positive') l.falsePositives += r.kills;
+      else l.truePositives += r.kills;
+      labels.set(r.module, l);
+    }
+    const scored = sample.counts.map((r) => {
+      const learned = learnedScore(model, DEFAULT_POLICY, r.module, labels.get(r.module) ?? NO_LABELS, killEvidence(model, r, DEFAULT_POLICY.weights));
+      return { score: learned.score, truePositives: r.kills / (1 + Math.exp(-(learned.lnPrior + learned.lnSignals))) };
+    });
+    const total = scored.reduce((sum, s) => sum + s.truePositives, 0);
+    for (const ceiling of [0.1, 0.2, 0.3, 0.6]) {
+      const expected = scored.filter((s) => s.score <= ceiling).reduce((sum, s) => sum + s.truePositives, 0) / total;
+      expect(impliedHarm(model, sample, DEFAULT_POLICY, [ceiling])[0]?.point).toBeCloseTo(expected, 12);
+    }
+  });
+
+  it('grows with the ceiling, from nothing to everything, and takes the quiet share at the ends of its interval', () => {
+    const harm = impliedHarm(model, sample, DEFAULT_POLICY, [-1, 0.1, 0.2, 0.3, 0.5, 2]);
+    expect(harm[0]).toEqual({ lower: 0, point: 0, upper: 0 });
+    expect(harm[5]?.point).toBeCloseTo(1, 12);
+    for (let i = 1; i < harm.length; i++) expect(harm[i]?.point ?? 0).toBeGreaterThanOrEqual(harm[i - 1]?.point ?? 1);
+    for (const h of harm.slice(1, 5)) {
+      expect(h.lower).toBeLessThanOrEqual(h.point + 1e-12);
+      expect(h.point).toBeLessThanOrEqual(h.upper + 1e-12);
+    }
+  });
+
+  it('never counts a kill of a critical or an always-denied module as auto-approved', () => {
+    const everything = [2];
+    expect(impliedHarm(model, sample, { ...DEFAULT_POLICY, criticalModules: ['calm'], alwaysDenyModules: ['busy'] }, everything)[0]).toEqual({ lower: 0, point: 0, upper: 0 });
+    expect(impliedHarm(model, sample, { ...DEFAULT_POLICY, criticalModules: ['calm'] }, everything)[0]?.point).toBeLessThan(1);
   });
 });

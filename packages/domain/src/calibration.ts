@@ -1,79 +1,158 @@
-import { MedicError } from './errors';
-import type { Calibration, CalibrationSample } from './model';
+import { NO_LABELS } from './model';
+import type { Calibration, CalibrationSample, SignalSample } from './model';
 import { CALIBRATION_LIMITS } from './policy';
-import type { CalibrationConfig } from './policy';
+import type { CalibrationConfig, PolicyConfig } from './policy';
+import { learnedScore } from './risk';
+import { killEvidence } from './signal-model';
+import type { SignalModel } from './signal-model';
+import { wilsonInterval } from './statistics';
 import { round } from './round';
 
-/** Wilson score interval of a success rate; z = 1.96 is 95 %. No trials says nothing: [0, 1]. */
-export function wilsonInterval(successes: number, total: number, z = 1.96): { lower: number; upper: number } {
-  if (!Number.isFinite(successes) || !Number.isFinite(total) || successes < 0 || total < 0 || successes > total) {
-    throw new MedicError('invalid_sample', `wilsonInterval needs 0 <= successes <= total (got ${successes} of ${total})`);
+/** The share of true-positive kills a ceiling implies it would auto-approve, with the ends of its interval. */
+export interface ImpliedHarm {
+  readonly lower: number;
+  readonly point: number;
+  readonly upper: number;
+}
+
+/** The harm the learnt model predicts for each ceiling calibration may move to, from the limit below to the limit above. */
+export type HarmByCeiling = ReadonlyArray<{ readonly ceiling: number; readonly harm: ImpliedHarm }>;
+
+/**
+ * The harm each ceiling implies, predicted by the learnt model over the sample's kills: each kill counts by its learnt
+ * probability of being a true positive, and would be auto-approved when its learnt score is at most the ceiling (critical and
+ * always-denied modules never are); harm = the true positives it would auto-approve / all true positives. Every low score
+ * rests on the quiet share (how many compromises look like false alarms), learnt from a few labels: lower and upper take it
+ * at the ends of its 95 % interval. A module's labels are those in the sample.
+ */
+export function impliedHarm(model: SignalModel, sample: SignalSample, policy: PolicyConfig, ceilings: readonly number[]): ImpliedHarm[] {
+  const labels = new Map<string, { falsePositives: number; truePositives: number }>();
+  for (const row of sample.counts) {
+    if (row.label === null) continue;
+    const l = labels.get(row.module) ?? { falsePositives: 0, truePositives: 0 };
+    if (row.label === 'false_positive') l.falsePositives += row.kills;
+    else l.truePositives += row.kills;
+    labels.set(row.module, l);
   }
-  if (total === 0) return { lower: 0, upper: 1 };
-  const p = successes / total;
-  const z2 = z * z;
-  const denominator = 1 + z2 / total;
-  const centre = p + z2 / (2 * total);
-  const margin = z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total));
-  return { lower: Math.max(0, (centre - margin) / denominator), upper: Math.min(1, (centre + margin) / denominator) };
+  const quietShares = [model.quietShareInterval.lower, model.quietShare, model.quietShareInterval.upper];
+  const total = new Float64Array(3);
+  const approved = ceilings.map(() => new Float64Array(3));
+  for (const row of sample.counts) {
+    if (!(row.kills > 0)) continue;
+    const never = policy.criticalModules.includes(row.module) || policy.alwaysDenyModules.includes(row.module);
+    const evidence = killEvidence(model, row, policy.weights);
+    const own = labels.get(row.module) ?? NO_LABELS;
+    // Medic decides with the quiet share it learnt; the truth may lie anywhere in its interval.
+    const score = learnedScore(model, policy, row.module, own, evidence).score;
+    for (let v = 0; v < 3; v++) {
+      const learned = learnedScore(model, policy, row.module, own, evidence, quietShares[v]);
+      const truePositives = row.kills / (1 + Math.exp(-(learned.lnPrior + learned.lnSignals)));
+      total[v] = total[v]! + truePositives;
+      if (never) continue;
+      for (let c = 0; c < ceilings.length; c++) {
+        const counts = approved[c]!;
+        if (score <= ceilings[c]!) counts[v] = counts[v]! + truePositives;
+      }
+    }
+  }
+  const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
+  return approved.map((counts) => ({ lower: share(counts[0]!, total[0]!), point: share(counts[1]!, total[1]!), upper: share(counts[2]!, total[2]!) }));
+}
+
+/** The ceilings calibration may move to from `current`: whole grains away, within the limits, and the limits themselves. */
+export function candidateCeilings(current: number): number[] {
+  const { grain: step, min, max } = CALIBRATION_LIMITS;
+  const found = new Set<number>([min, max, round(Math.min(max, Math.max(min, current)), 3)]);
+  for (let i = 1; i * step <= max - min + 1e-9; i++) {
+    if (current + i * step <= max + 1e-9) found.add(round(current + i * step, 3));
+    if (current - i * step >= min - 1e-9) found.add(round(current - i * step, 3));
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
 /**
- * One calibration step of `auto_approve_max_score` over the evidence gathered since the ceiling last moved (`evidenceSince`):
- * with at least `minSamples` labelled auto-approvals, up a step when the Wilson interval of their success rate lies above
- * the target and the implied harm is within budget, down a step when it lies below the target, never past the limits.
- * Implied harm = re-killed auto-approvals / true-positive kills (denied, rejected or re-killed), the share of true-positive
- * kills the ceiling sent back; its upper bound is that ratio's Wilson upper bound, and above `maxHarmRate` it vetoes a raise.
+ * One calibration run over the evidence gathered since the ceiling last moved (`evidenceSince`); with fewer than `minSamples`
+ * labelled auto-approvals in it, nothing moves (one move per fresh batch of evidence). The target is the highest candidate
+ * ceiling whose predicted harm (its point estimate) is within `maxHarmRate`. Down, straight to the target, when the ceiling in
+ * force is above it; and at least a step when the Wilson interval of the auto-approvals' success rate lies below the target
+ * success rate, whatever the model says. Up, while that interval does not lie below it, to the highest ceiling up to the
+ * target whose predicted harm is within `maxHarmRate` even at its upper bound: never while the upper bound of the harm a
+ * higher ceiling implies is above the budget. Without a learnt model (`harm` null) the harm is unknown: it never rises, and
+ * comes down a step on the success rate alone.
  */
-export function calibrate(sample: CalibrationSample, currentMaxScore: number, config: CalibrationConfig, at: Date, evidenceSince: string): Calibration {
+export function calibrate(
+  sample: CalibrationSample,
+  currentMaxScore: number,
+  config: CalibrationConfig,
+  at: Date,
+  evidenceSince: string,
+  harm: HarmByCeiling | null,
+): Calibration {
   const { step, min, max, targetSuccessRate } = CALIBRATION_LIMITS;
   const { total, successes, reKilled, truePositives } = sample;
   const hasData = total > 0;
   const bounds = hasData ? wilsonInterval(successes, total) : null;
-  // Every re-kill counts as harm (some are chance kills of a module that was fine): the bound errs towards protection.
-  // Without any true-positive kill the harm is unknown: the bound is 1.
-  const harmUpper = wilsonInterval(Math.min(reKilled, truePositives), truePositives).upper;
-  const stats = {
-    calibratedAt: at.toISOString(),
-    previousMaxScore: currentMaxScore,
-    samples: total,
-    successes,
-    successRate: hasData ? successes / total : null,
-    wilsonLower: bounds?.lower ?? null,
-    wilsonUpper: bounds?.upper ?? null,
-    evidenceSince,
-    reKilled,
-    truePositives,
-    harmUpper,
-    maxHarmRate: config.maxHarmRate,
+  const budget = config.maxHarmRate;
+  const harmAt = (ceiling: number): ImpliedHarm | null => harm?.find((h) => Math.abs(h.ceiling - ceiling) < 1e-9)?.harm ?? null;
+  const result = (next: number, direction: Calibration['direction'], reason: string): Calibration => {
+    const predicted = harmAt(next);
+    return {
+      calibratedAt: at.toISOString(),
+      previousMaxScore: currentMaxScore,
+      nextMaxScore: next,
+      direction,
+      samples: total,
+      successes,
+      successRate: hasData ? successes / total : null,
+      wilsonLower: bounds?.lower ?? null,
+      wilsonUpper: bounds?.upper ?? null,
+      evidenceSince,
+      reKilled,
+      truePositives,
+      harmLower: predicted?.lower ?? null,
+      harmPoint: predicted?.point ?? null,
+      harmUpper: predicted?.upper ?? null,
+      maxHarmRate: budget,
+      reason,
+    };
   };
-  const stay = (reason: string): Calibration => ({ ...stats, nextMaxScore: currentMaxScore, direction: 'none', reason });
+  const stay = (reason: string): Calibration => result(currentMaxScore, 'none', reason);
   const held = `${successes} of ${total} auto-approved resurrections decided since ${evidenceSince} held`;
+  const harmOf = (ceiling: number): string => {
+    const h = harmAt(ceiling);
+    return h ? `ceiling ${fmt(ceiling)} implies harm ${percent(h.point)} (${percent(h.lower)}–${percent(h.upper)})` : `the harm of ceiling ${fmt(ceiling)} is unknown`;
+  };
 
   if (bounds === null || total < config.minSamples) {
     return stay(
       `Waiting for fresh evidence: ${total} labelled auto-approved resurrection(s) decided since ${evidenceSince}, at least ${config.minSamples} needed; auto_approve_max_score stays ${fmt(currentMaxScore)}.`,
     );
   }
-  if (bounds.lower >= targetSuccessRate) {
-    const why = `${held} (Wilson lower bound ${fmt(bounds.lower)} >= ${targetSuccessRate})`;
-    const harm = `implied harm ${reKilled} re-killed of ${truePositives} true-positive kill(s), upper bound ${fmt(harmUpper)}`;
-    if (harmUpper > config.maxHarmRate) {
-      return stay(`${why}, but the ${harm} is not within max_harm_rate ${config.maxHarmRate}; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
-    }
-    if (currentMaxScore >= max) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its upper limit ${max}.`);
-    const next = round(Math.min(max, currentMaxScore + step), 3);
-    return { ...stats, nextMaxScore: next, direction: 'up', reason: `Raised auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}, ${harm} within ${config.maxHarmRate}.` };
+  const candidates = candidateCeilings(currentMaxScore);
+  const within = (ceiling: number, bound: 'point' | 'upper'): boolean => {
+    const h = harmAt(ceiling);
+    return h !== null && h[bound] <= budget;
+  };
+  const target = harm === null ? null : ([...candidates].reverse().find((c) => within(c, 'point')) ?? min);
+  const failing = bounds.upper < targetSuccessRate;
+  if (failing || (target !== null && target < currentMaxScore - 1e-9)) {
+    const why = [
+      ...(failing ? [`${held} (Wilson upper bound ${fmt(bounds.upper)} < ${targetSuccessRate})`] : []),
+      ...(target !== null && target < currentMaxScore - 1e-9 ? [`${harmOf(currentMaxScore)}, above max_harm_rate ${percent(budget)}`] : []),
+    ].join(', and ');
+    const next = round(Math.max(min, Math.min(target ?? max, failing ? currentMaxScore - step : max)), 3);
+    if (next >= currentMaxScore - 1e-9) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its lower limit ${min}.`);
+    return result(next, 'down', `Lowered auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}; ${harmOf(next)}.`);
   }
-  if (bounds.upper < targetSuccessRate) {
-    const why = `${held} (Wilson upper bound ${fmt(bounds.upper)} < ${targetSuccessRate})`;
-    if (currentMaxScore <= min) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its lower limit ${min}.`);
-    const next = round(Math.max(min, Math.min(max, currentMaxScore - step)), 3);
-    return { ...stats, nextMaxScore: next, direction: 'down', reason: `Lowered auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}.` };
+  const why = `${held} (Wilson interval ${fmt(bounds.lower)}–${fmt(bounds.upper)}, not below ${targetSuccessRate})`;
+  if (currentMaxScore >= max - 1e-9) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its upper limit ${max}.`);
+  if (target === null) return stay(`${why}, but without a learnt model the harm of a higher ceiling is unknown; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
+  const next = [...candidates].reverse().find((c) => c > currentMaxScore + 1e-9 && c <= target + 1e-9 && within(c, 'upper'));
+  if (next === undefined) {
+    const higher = round(Math.min(max, currentMaxScore + CALIBRATION_LIMITS.grain), 3);
+    return stay(`${why}, but ${harmOf(higher)}, not within max_harm_rate ${percent(budget)} at its upper bound; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
   }
-  return stay(
-    `${held} (Wilson interval ${fmt(bounds.lower)}–${fmt(bounds.upper)} includes ${targetSuccessRate}): not clear enough to move; auto_approve_max_score stays ${fmt(currentMaxScore)}.`,
-  );
+  return result(next, 'up', `Raised auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}, and ${harmOf(next)}, within max_harm_rate ${percent(budget)} at its upper bound.`);
 }
 
 /** Where the next calibration's evidence starts: the newest move's instant (labels from before it judged another ceiling), else where the newest run's started. */
@@ -85,4 +164,9 @@ export function nextEvidenceSince(latest: Calibration | null, windowStart: strin
 
 function fmt(value: number): string {
   return String(round(value, 3));
+}
+
+/** A share as a percentage with two decimals. */
+function percent(share: number): string {
+  return `${(share * 100).toFixed(2)} %`;
 }

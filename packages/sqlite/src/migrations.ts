@@ -220,6 +220,14 @@ const migration005: Migration = {
   },
 };
 
+/** The harm a calibration's resulting ceiling implies is stored as a point estimate with its interval (harm_upper exists). */
+const migration006: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('calibrations').addColumn('harm_lower', 'real').execute();
+    await db.schema.alterTable('calibrations').addColumn('harm_point', 'real').execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': migration001,
@@ -227,6 +235,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003_labels_and_harm': migration003,
   '004_history_indices_skip_decided': migration004,
   '005_notification_outbox': migration005,
+  '006_calibration_predicted_harm': migration006,
 };
 
 /** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */

@@ -71,6 +71,8 @@ export interface CalibrationsTable {
   evidence_since: string;
   re_killed: number;
   true_positives: number;
+  harm_lower: number | null;
+  harm_point: number | null;
   harm_upper: number | null;
   max_harm_rate: number | null;
   reason: string;

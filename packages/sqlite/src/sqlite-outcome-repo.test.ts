@@ -228,7 +228,7 @@ describe('SqliteOutcomeRepo', () => {
     }
     const raw = rawConnection(path, { readonly: true });
     expect(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all()).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
-    expect(Object.keys(MIGRATIONS).at(-1)).toBe('005_notification_outbox');
+    expect(Object.keys(MIGRATIONS).at(-1)).toBe('006_calibration_predicted_harm');
     expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([

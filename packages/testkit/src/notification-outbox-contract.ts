@@ -49,6 +49,8 @@ const calibration: Calibration = {
   evidenceSince: at(-1000),
   reKilled: 0,
   truePositives: 900,
+  harmLower: 0.001,
+  harmPoint: 0.002,
   harmUpper: 0.004,
   maxHarmRate: 0.005,
   reason: 'raised',

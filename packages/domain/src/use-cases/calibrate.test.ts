@@ -1,22 +1,29 @@
 import { DEFAULT_CALIBRATION, DEFAULT_POLICY } from '../policy';
-import type { OutcomeRecord } from '../model';
-import { minutesFrom, sampleRecord } from '../testing/fixtures';
+import type { KillReport, OutcomeRecord } from '../model';
+import { minutesFrom, sampleRecord, sampleReport } from '../testing/fixtures';
 import { createTestCore } from '../testing/test-core';
 import type { TestCore } from '../testing/test-core';
-import { restoreThresholds, runCalibration } from './calibrate';
+import { learnFromOutcomes, restoreThresholds, runCalibration } from './calibrate';
 import { handleDelivery } from './handle-delivery';
 
 /** Calibration with the harm budget out of the way (tests of the budget set their own). */
 const LOOSE = { minSamples: 20, windowDays: 30, maxHarmRate: 1 };
 
-/** A core with the default ceiling 0.3, which calibration can move either way. */
+/** A core with the default ceiling, which calibration can move either way. */
 const calibratable = (repo?: TestCore['repo']): TestCore => createTestCore({ policy: DEFAULT_POLICY, ...(repo ? { repo } : {}) });
 
+/** Signals of a kill that looks like a false alarm. */
+const FALSE_ALARM = { killReason: 'resource_exhaustion', severity: 'low', confidenceScore: 0.25 } as const;
+/** Signals of a kill that looks like a compromise. */
+const COMPROMISE = { killReason: 'threat_detected', severity: 'critical', confidenceScore: 0.9 } as const;
+
 /** An auto-approved resurrection of `module` that completed `minutesAgo` before the test clock. */
-function autoApproved(t: TestCore, killId: string, outcomeType: OutcomeRecord['outcomeType'], minutesAgo: number): OutcomeRecord {
+function autoApproved(t: TestCore, killId: string, outcomeType: OutcomeRecord['outcomeType'], minutesAgo: number, module = 'web'): OutcomeRecord {
   const now = t.clock.now().toISOString();
   return sampleRecord({
     killId,
+    targetModule: module,
+    report: sampleReport({ killId, targetModule: module, ...FALSE_ALARM }),
     timestamp: minutesFrom(-minutesAgo - 1, now),
     state: 'done',
     outcomeType,
@@ -25,6 +32,26 @@ function autoApproved(t: TestCore, killId: string, outcomeType: OutcomeRecord['o
     completedAt: minutesFrom(-minutesAgo, now),
     timeToHealthy: outcomeType === 'success' ? 1.2 : null,
   });
+}
+
+/** A kill of `module` an operator rejected (a true-positive label), with the signals given. */
+function rejected(t: TestCore, killId: string, minutesAgo: number, signals: Partial<KillReport>, module = 'db'): OutcomeRecord {
+  const now = t.clock.now().toISOString();
+  return sampleRecord({
+    killId,
+    targetModule: module,
+    report: sampleReport({ killId, targetModule: module, ...signals }),
+    timestamp: minutesFrom(-minutesAgo - 1, now),
+    state: 'done',
+    originalDecision: 'pending_review',
+    rejectedBy: 'operator',
+    rejectedAt: minutesFrom(-minutesAgo, now),
+  });
+}
+
+/** Labels enough to learn the signals from: db's kills looked like compromises and were rejected. */
+async function compromisesOfDb(t: TestCore, count = 10, prefix = 'db'): Promise<void> {
+  for (let i = 0; i < count; i++) await t.repo.insert(rejected(t, `${prefix}-${i}`, 200 + i, COMPROMISE));
 }
 
 describe('runCalibration', () => {
@@ -40,16 +67,39 @@ describe('runCalibration', () => {
     expect(await t.repo.get('kill-young')).toMatchObject({ outcomeType: 'success', confirmedAt: null });
   });
 
-  it('raises the ceiling after many held auto-approvals, stores the run and reports it', async () => {
+  it('learns the signals from the outcomes first, and decides with them from then on', async () => {
+    const t = calibratable();
+    expect(await learnFromOutcomes(t.core)).toBeNull();
+    expect(t.events).toContainEqual({ type: 'signals_learned', since: minutesFrom(-90 * 24 * 60, t.clock.now().toISOString()), model: null });
+    for (let i = 0; i < 30; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
+    await compromisesOfDb(t);
+    await runCalibration(t.core, LOOSE);
+    const model = t.core.learned.signals;
+    expect(model).toMatchObject({ kills: 40, labels: { falsePositives: 30, truePositives: 10 } });
+    await handleDelivery(t.core, await t.deliver({ killId: 'next', targetModule: 'web', ...FALSE_ALARM }));
+    expect((await t.repo.get('next'))?.reasoning.join(' ')).toContain('by what Medic learnt from 40 kill(s)');
+  });
+
+  it('raises the ceiling after many held auto-approvals when the harm a higher one implies is within budget, stores the run and reports it', async () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
+    await compromisesOfDb(t);
     const before = t.core.thresholds.autoApproveMaxScore;
     const calibration = await runCalibration(t.core, LOOSE);
     expect(calibration).toMatchObject({ direction: 'up', samples: 80, successes: 80, previousMaxScore: before, calibratedAt: t.clock.now().toISOString() });
     expect(calibration.nextMaxScore).toBeGreaterThan(before);
     expect(t.core.thresholds.autoApproveMaxScore).toBe(calibration.nextMaxScore);
+    expect(calibration.harmUpper).not.toBeNull();
     expect(await t.repo.latestCalibration()).toEqual(calibration);
     expect(t.events).toContainEqual({ type: 'calibrated', calibration });
+  });
+
+  it('never raises the ceiling without a learnt model: the harm of a higher one is unknown', async () => {
+    const t = calibratable();
+    for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
+    const calibration = await runCalibration(t.core, LOOSE);
+    expect(calibration).toMatchObject({ direction: 'none', samples: 80, harmPoint: null, harmUpper: null });
+    expect(calibration.reason).toContain('without a learnt model');
   });
 
   it('lowers the ceiling when many auto-approvals were wrong', async () => {
@@ -71,6 +121,7 @@ describe('runCalibration', () => {
   it('moves at most once per fresh batch: labels decided before the last move do not count again', async () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
+    await compromisesOfDb(t);
     const first = await runCalibration(t.core, LOOSE);
     expect(first).toMatchObject({ direction: 'up', samples: 80, evidenceSince: minutesFrom(-30 * 24 * 60, first.calibratedAt) });
 
@@ -80,22 +131,28 @@ describe('runCalibration', () => {
     expect(second).toMatchObject({ direction: 'none', samples: 0, evidenceSince: first.calibratedAt, nextMaxScore: first.nextMaxScore });
     expect(second.reason).toMatch(/^Waiting for fresh evidence/);
 
-    // A fresh batch decided after the move lets it move again, judged on that batch alone.
-    for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `fresh-${i}`, 'success', 60 + i));
+    // A fresh batch decided after the move lets it move again, judged on that batch alone: half of it went wrong.
+    for (let i = 0; i < 40; i++) await t.repo.insert(autoApproved(t, `fresh-${i}`, 'success', 60 + i));
+    for (let i = 0; i < 40; i++) await t.repo.insert({ ...autoApproved(t, `wrong-${i}`, 're_killed', 60 + i), reKilledAt: t.clock.now().toISOString() });
     const third = await runCalibration(t.core, LOOSE);
-    expect(third).toMatchObject({ direction: 'up', samples: 80, evidenceSince: first.calibratedAt, previousMaxScore: first.nextMaxScore });
+    expect(third).toMatchObject({ direction: 'down', samples: 80, successes: 40, evidenceSince: first.calibratedAt, previousMaxScore: first.nextMaxScore });
   });
 
-  it('keeps the ceiling while the implied harm is not shown to be within max_harm_rate, and stores that evidence', async () => {
+  it('brings the ceiling down to where the harm it implies is within max_harm_rate, and stores that evidence', async () => {
     const t = calibratable();
-    for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
-    await t.repo.insert({ ...autoApproved(t, 'rekilled', 're_killed', 70), reKilledAt: t.clock.now().toISOString() });
-    for (let i = 0; i < 40; i++) await t.repo.insert(sampleRecord({ killId: `denied-${i}`, timestamp: minutesFrom(-100 - i, t.clock.now().toISOString()), originalDecision: 'deny', riskLevel: 'high' }));
+    // Kills that look like false alarms were compromises often enough (web's, found by an operator) that api's, auto-approved
+    // under the ceiling in force, carry more harm than the budget.
+    for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i, 'api'));
+    for (let i = 0; i < 30; i++) await t.repo.insert(autoApproved(t, `web-${i}`, 'success', 60 + i));
+    for (let i = 0; i < 9; i++) await t.repo.insert(rejected(t, `quiet-${i}`, 300 + i, FALSE_ALARM, 'web'));
+    await compromisesOfDb(t);
+    const before = t.core.thresholds.autoApproveMaxScore;
     const calibration = await runCalibration(t.core, DEFAULT_CALIBRATION);
-    expect(calibration).toMatchObject({ direction: 'none', samples: 81, successes: 80, reKilled: 1, truePositives: 41, maxHarmRate: DEFAULT_CALIBRATION.maxHarmRate });
-    expect(calibration.harmUpper).toBeGreaterThan(DEFAULT_CALIBRATION.maxHarmRate);
+    expect(calibration).toMatchObject({ direction: 'down', samples: 110, successes: 110, maxHarmRate: DEFAULT_CALIBRATION.maxHarmRate });
+    expect(calibration.nextMaxScore).toBeLessThan(before);
+    expect(calibration.reason).toMatch(/above max_harm_rate 0\.50 %/);
     expect(await t.repo.latestCalibration()).toEqual(calibration);
-    expect(t.core.thresholds.autoApproveMaxScore).toBe(calibration.previousMaxScore);
+    expect(t.core.thresholds.autoApproveMaxScore).toBe(calibration.nextMaxScore);
   });
 });
 
@@ -103,6 +160,7 @@ describe('restoreThresholds', () => {
   it('puts the newest stored calibration back in force after a restart', async () => {
     const first = calibratable();
     for (let i = 0; i < 80; i++) await first.repo.insert(autoApproved(first, `held-${i}`, 'success', 60 + i));
+    await compromisesOfDb(first);
     const calibration = await runCalibration(first.core, LOOSE);
 
     const restarted = calibratable(first.repo);

@@ -110,16 +110,22 @@ describe('KillPipeline notifications', () => {
     await runCalibration(t.core, { minSamples: 20, windowDays: 30, maxHarmRate: 1 });
     expect(await queued(t)).toEqual([]);
     const now = t.clock.now().toISOString();
+    // Half of the auto-approvals re-killed: the held share's tripwire takes the ceiling down a step, with or without a learnt model.
     for (let i = 0; i < 80; i++) {
+      const outcomeType = i % 2 === 0 ? 'success' : 're_killed';
       await t.repo.insert(
-        sampleRecord({ killId: `held-${i}`, timestamp: minutesFrom(-70 - i, now), state: 'done', outcomeType: 'success', originalDecision: 'approve_auto', wasAutoApproved: true, completedAt: minutesFrom(-60 - i, now) }),
+        sampleRecord({ killId: `auto-${i}`, timestamp: minutesFrom(-70 - i, now), state: 'done', outcomeType, originalDecision: 'approve_auto', wasAutoApproved: true, completedAt: minutesFrom(-60 - i, now) }),
       );
     }
     t.clock.advance(60_000);
     const moved = await runCalibration(t.core, { minSamples: 20, windowDays: 30, maxHarmRate: 1 });
-    expect(moved.direction).toBe('up');
+    expect(moved).toMatchObject({ direction: 'down', previousMaxScore: DEFAULT_POLICY.autoApprove.maxScore });
     expect((await queued(t)).map((e) => e.notification)).toEqual([
-      { event: 'calibration', at: moved.calibratedAt, calibration: { previousMaxScore: 0.3, nextMaxScore: moved.nextMaxScore, direction: 'up', samples: 80, successes: 80, reason: moved.reason } },
+      {
+        event: 'calibration',
+        at: moved.calibratedAt,
+        calibration: { previousMaxScore: DEFAULT_POLICY.autoApprove.maxScore, nextMaxScore: moved.nextMaxScore, direction: 'down', samples: 80, successes: 40, reason: moved.reason },
+      },
     ]);
   });
 });
