@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY, EMPTY_HISTORY, decide, readKillEntry } from '@medic/domain';
 import type { DecisionInput, KillReport, ModuleHistory, PolicyConfig, ThreatLookup } from '@medic/domain';
+import { learntSignalModel } from '@medic/domain/testing';
 import type { BenchContext } from './context';
 import { scaled } from './context';
 import { Prng } from '@medic/simulator';
@@ -38,6 +39,8 @@ export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
     if (!read.ok) throw new Error(`generated kill rejected: ${read.error.message}`);
     return read.value;
   });
+  // Half the decisions before Medic has labels enough (the configured weighted mean), half with what it learnt.
+  const learnt = learntSignalModel();
   const inputs = reports.map((report): [DecisionInput, PolicyConfig] => [
     {
       report,
@@ -45,6 +48,7 @@ export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
       threat: random.pick(THREATS),
       reKilledAfterResurrection: random.chance(0.05),
       autoApproveMaxScore: 0.2 + random.next() * 0.2,
+      signals: random.chance(0.5) ? null : learnt,
     },
     random.chance(0.5) ? DEFAULT_POLICY : AUTO_APPROVE,
   ]);
@@ -82,7 +86,7 @@ export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
     p99: `${p99.toFixed(1)} µs`,
     target: '—',
     holds: null,
-    method: `decide() in the bench process over ${fmtInt(count)} varied inputs (every reason and severity, 4 histories, 4 threat answers, 2 policies), ${ROUNDS} rounds; median rate of the rounds, latency per call timed one by one; validation = readKillEntry on the same entries as JSON.`,
+    method: `decide() in the bench process over ${fmtInt(count)} varied inputs (every reason and severity, 4 histories, 4 threat answers, 2 policies, half with a learnt signal model), ${ROUNDS} rounds; median rate of the rounds, latency per call timed one by one; validation = readKillEntry on the same entries as JSON.`,
     data: { inputs: count, rounds: ROUNDS, decideRates, validateRates, decisionsPerSecond: rate, validationsPerSecond: validate, p50Us: p50, p99Us: p99, outcomes },
   };
 }

@@ -1,5 +1,5 @@
-import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, rejectKill, round, runCalibration } from '@medic/domain';
-import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig } from '@medic/domain';
+import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
+import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig, SignalModel } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { EventQueue } from './event-queue';
@@ -90,6 +90,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     resurrection: DEFAULT_RESURRECTION,
     approvalTtlMinutes: APPROVAL_TTL_MINUTES,
     thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
+    learned: { signals: null },
     onEvent: () => undefined,
   };
   const pipeline = new KillPipeline(core);
@@ -173,7 +174,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     else resurrected(kill, await approval.value.execution, now);
   };
 
-  const calibrate = async (day: number, now: number): Promise<void> => {
+  const calibrate = async (day: number): Promise<void> => {
     if (calibrating) {
       const run = await runCalibration(core, input.calibration);
       calibrations.push({
@@ -188,13 +189,14 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         evidenceDay: Math.max(0, Math.floor((Date.parse(run.evidenceSince) - Date.parse(SIMULATION_START)) / DAY)) + 1,
         reKilled: run.reKilled,
         truePositives: run.truePositives,
-        harmUpper: run.harmUpper === null ? null : round(run.harmUpper, 4),
+        harmLower: run.harmLower === null ? null : round(run.harmLower, 6),
+        harmPoint: run.harmPoint === null ? null : round(run.harmPoint, 6),
+        harmUpper: run.harmUpper === null ? null : round(run.harmUpper, 6),
         maxHarmRate: run.maxHarmRate,
       });
     } else {
-      // Without calibration the labels still settle, so the store's figures compare with the other arm's.
-      const iso = (ms: number) => new Date(Date.parse(SIMULATION_START) + ms).toISOString();
-      await repo.confirmSuccesses(iso(now - policy.rekillWindowMinutes * MINUTE), iso(now));
+      // Without calibration Medic still learns from its outcomes (labels settle, the signals are relearnt); only the ceiling stays.
+      await learnFromOutcomes(core);
     }
     maxScoreByDay[day] = core.thresholds.autoApproveMaxScore;
   };
@@ -210,7 +212,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
       clock.set(new Date(Date.parse(SIMULATION_START) + at));
       switch (event.kind) {
         case 'calibrate':
-          await calibrate(event.day, at);
+          await calibrate(event.day);
           break;
         case 'kill': {
           const running = fleet.running();
@@ -254,8 +256,22 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         operatorVerdicts: stats.operatorVerdicts,
       },
       oracle,
+      learned: learnedSummary(core.learned.signals),
     };
   } finally {
     await repo.close();
   }
+}
+
+/** The figures of the model Medic ended the run with. */
+function learnedSummary(model: SignalModel | null): ArmReport['learned'] {
+  if (!model) return null;
+  return {
+    kills: model.kills,
+    falsePositiveLabels: model.labels.falsePositives,
+    truePositiveLabels: model.labels.truePositives,
+    quietShare: round(model.quietShare, 4),
+    quietShareInterval: { lower: round(model.quietShareInterval.lower, 4), upper: round(model.quietShareInterval.upper, 4) },
+    modulePriorLabels: round(model.modulePriorLabels, 2),
+  };
 }

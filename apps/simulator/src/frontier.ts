@@ -35,6 +35,8 @@ export interface OracleComparison {
   readonly harmBudget: number;
   /** The oracle (counted) at fixed thresholds on its probability of a false positive. */
   readonly sweep: readonly FrontierPoint[];
+  /** The same thresholds, each kill counted by the oracle's probability: the harm a threshold carries before the luck of the draw. */
+  readonly sweepExpected: readonly FrontierPoint[];
   /** The whole frontier (counted), thinned for drawing. */
   readonly curve: readonly FrontierPoint[];
 }
@@ -58,15 +60,19 @@ export function compareWithOracle(kills: readonly Kill[], truePositiveProbabilit
   const counted = kills.map((k, i) => ({ p: probability(i), falsePositive: k.truePositive ? 0 : 1, truePositive: k.truePositive ? 1 : 0, approvedByMedic: k.autoResurrected }));
   const expected = kills.map((k, i) => ({ p: probability(i), falsePositive: probability(i), truePositive: 1 - probability(i), approvedByMedic: k.autoResurrected }));
   const frontier = frontierOf(counted);
+  const expectedFrontier = frontierOf(expected);
   const step = Math.max(1, Math.ceil(frontier.length / CURVE_POINTS));
-  const at = (threshold: number): FrontierPoint => [...frontier].reverse().find((f) => f.threshold >= threshold) ?? (frontier[0] as FrontierPoint);
+  const on = (curve: readonly FrontierPoint[]) => (threshold: number): FrontierPoint => [...curve].reverse().find((f) => f.threshold >= threshold) ?? (curve[0] as FrontierPoint);
+  const at = on(frontier);
+  const atExpected = on(expectedFrontier);
   return {
     realized: sameHarm(counted, frontier),
     truePositives: { expected: round(sum(expected, (k) => k.truePositive), 1), counted: sum(counted, (k) => k.truePositive) },
-    expected: sameHarm(expected, frontierOf(expected)),
+    expected: sameHarm(expected, expectedFrontier),
     oracleAtBudget: rounded(best(frontier, harmBudget)),
     harmBudget,
     sweep: SWEEP_THRESHOLDS.map((t) => rounded({ ...at(t), threshold: t })),
+    sweepExpected: SWEEP_THRESHOLDS.map((t) => rounded({ ...atExpected(t), threshold: t })),
     curve: frontier.filter((_, i) => i % step === 0 || i === frontier.length - 1).map(rounded),
   };
 }

@@ -41,7 +41,8 @@ describe('formatTable', () => {
       expect(block[1]).toMatch(new RegExp(`^  oracle at that harm\\s+${(realized.oracle.recovered * 100).toFixed(1)} %`));
       expect(block[2]).toMatch(/^ {2}Medic \/ oracle\s+(\d\.\d{3}|-)$/);
     }
-    expect(text).toMatch(/^oracle sweep\s+\d+\.\d %\s+\d+\.\d\d %\s+0\.999$/m);
+    expect(text).toMatch(/^oracle sweep\s+\d+\.\d %\s+\d+\.\d\d %\s+0\.999\s+\d+\.\d %\s+\d+\.\d\d %$/m);
+    expect(text).toMatch(/^learnt by the end, from \d+ kills in the history window|^Medic never had labels enough/m);
     expect(text).toMatch(/^oracle calibration: its probabilities add up to [\d.]+ true positives; \d+ were counted$/m);
   });
 
@@ -49,7 +50,7 @@ describe('formatTable', () => {
     const lines = formatTable(report).split('\n');
     const start = lines.indexOf('targets:');
     expect(lines.slice(start + 1)).toEqual([
-      expect.stringMatching(/^ {2}Medic recovers >= 90 % of the oracle at the same harm: (\d\.\d{3}|-) \(expected (\d\.\d{3}|-)\): (holds|missed)$/),
+      expect.stringMatching(/^ {2}Medic recovers >= 90 % of the oracle at the same harm: counted (\d\.\d{3}|-) \((holds|missed)\), expected (\d\.\d{3}|-) \((holds|missed)\)$/),
       expect.stringMatching(/^ {2}>= 80 % of FP kills auto-resurrected with harm <= 0\.50 %: .*: (holds|missed); the oracle recovers \d+\.\d % within that harm/),
       expect.stringMatching(/^ {2}calibration on does no more harm than off beyond max_harm_rate: [-+]\d+\.\d\d points \(budget \+0\.50 points\): (holds|missed)$/),
     ]);
@@ -64,7 +65,7 @@ describe('formatSeeds', () => {
     expect(lines[3]).toMatch(/^2\s/);
     expect(lines[4]).toMatch(/^3\s/);
     expect(lines.slice(5, 8).map((l) => l.split(/\s+/)[0])).toEqual(['median', 'min', 'max']);
-    expect(lines[9]).toMatch(/^Medic recovers >= 90 % of the oracle at the same harm in [0-2] of 2 seeds \(median ratio/);
+    expect(lines[9]).toMatch(/^Medic recovers >= 90 % of the oracle at the same harm in [0-2] of 2 seeds counted \(median ratio \d\.\d{3}\), in [0-2] of 2 expected \(median \d\.\d{3}\)$/);
     expect(lines[10]).toMatch(/^calibration on does no more harm than off beyond max_harm_rate 0\.50 % in [0-2] of 2 seeds/);
   });
 });

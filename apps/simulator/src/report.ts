@@ -1,5 +1,5 @@
 import type { FrontierPoint } from './frontier';
-import type { ArmReport, PeriodRow, SimulationReport } from './types';
+import type { ArmReport, CalibrationRun, PeriodRow, SimulationReport } from './types';
 
 const COLUMNS = ['week', 'days', 'kills', 'FP', 'TP', 'FP auto', 'TP auto (harm)', 'FP median down (min)', 'max_score'] as const;
 /** Medic must recover at least this share of what the oracle recovers at the same harm. */
@@ -17,7 +17,7 @@ export function formatTable(report: SimulationReport): string {
     lines.push('', arm.label, ...alignRows([[...COLUMNS], ...arm.weeks.map((w) => cells(String(w.period), w)), cells('total', arm.total)]));
   }
   const calibrated = report.arms.find((arm) => arm.calibration);
-  if (calibrated) lines.push('', ...calibrationLines(calibrated));
+  if (calibrated) lines.push('', ...calibrationLines(calibrated), learnedLine(calibrated));
   lines.push('', ...oracleLines(report), '', ...targetLines(report));
   return lines.join('\n');
 }
@@ -67,8 +67,8 @@ export function formatSeeds(reports: readonly SimulationReport[]): string {
     'FP auto / harm: shares of false / true positive kills Medic resurrected on its own; oracle: its recovered share at the harm of Medic with calibration on.',
     ...alignRows([header, ...figures.map(show), summary('median', median), summary('min', (v) => Math.min(...v)), summary('max', (v) => Math.max(...v))]),
     '',
-    `Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm in ${ratios.filter((r) => r >= RATIO_TARGET).length} of ${reports.length} seeds ` +
-      `(median ratio ${ratio(median(ratios))}, expected ${ratio(median(column(7)))})`,
+    `Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm in ${ratios.filter((r) => r >= RATIO_TARGET).length} of ${reports.length} seeds counted ` +
+      `(median ratio ${ratio(median(ratios))}), in ${column(7).filter((r) => r >= RATIO_TARGET).length} of ${reports.length} expected (median ${ratio(median(column(7)))})`,
     `calibration on does no more harm than off beyond max_harm_rate ${percent(first.policy.maxHarmRate, 2)} in ` +
       `${harmDifferences.filter((d) => d <= first.policy.maxHarmRate + 1e-12).length} of ${reports.length} seeds (largest difference ${points(Math.max(...harmDifferences))})`,
   ].join('\n');
@@ -105,8 +105,8 @@ function calibrationLines(arm: ArmReport): string[] {
   const moves = arm.calibrations.filter((c) => c.direction !== 'none');
   const last = arm.calibrations[arm.calibrations.length - 1];
   const lastRun = last
-    ? `last run: ${last.successes} of ${last.samples} labelled auto-approvals since day ${last.evidenceDay} held; harm ${last.reKilled} re-killed of ` +
-      `${last.truePositives} true-positive kills, upper bound ${last.harmUpper === null ? '-' : percent(last.harmUpper, 2)} against max_harm_rate ${percent(last.maxHarmRate, 2)}`
+    ? `last run: ${last.successes} of ${last.samples} labelled auto-approvals since day ${last.evidenceDay} held; predicted harm at ${last.nextMaxScore.toFixed(2)} ` +
+      `${predicted(last)} against max_harm_rate ${percent(last.maxHarmRate, 2)}`
     : 'no run';
   if (moves.length === 0) return [`calibration never moved the ceiling (${lastRun})`];
   return [
@@ -115,15 +115,30 @@ function calibrationLines(arm: ArmReport): string[] {
       (c) =>
         `  day ${c.day}: ${c.direction} ${c.previousMaxScore.toFixed(2)} -> ${c.nextMaxScore.toFixed(2)} ` +
         `(${c.successes} of ${c.samples} held since day ${c.evidenceDay}, Wilson ${(c.wilsonLower ?? 0).toFixed(3)}-${(c.wilsonUpper ?? 1).toFixed(3)}; ` +
-        `harm upper bound ${c.harmUpper === null ? '-' : percent(c.harmUpper, 2)})`,
+        `predicted harm ${predicted(c)})`,
     ),
     `  (${lastRun})`,
   ];
 }
 
+/** What Medic had learnt about the signals by the end of the arm. */
+function learnedLine(arm: ArmReport): string {
+  const l = arm.learned;
+  if (!l) return 'Medic never had labels enough to learn the signals: the configured weighted mean decided throughout';
+  return (
+    `learnt by the end, from ${l.kills} kills in the history window (${l.truePositiveLabels} true- and ${l.falsePositiveLabels} false-positive labels): ` +
+    `quiet share ${percent(l.quietShare, 1)} (${percent(l.quietShareInterval.lower, 1)}–${percent(l.quietShareInterval.upper, 1)}), modules shrunk towards the fleet by ${l.modulePriorLabels.toFixed(1)} labels`
+  );
+}
+
+/** A calibration run's predicted harm at its resulting ceiling: point (interval). */
+function predicted(c: CalibrationRun): string {
+  return c.harmPoint === null ? 'unknown (no learnt model)' : `${percent(c.harmPoint, 2)} (${percent(c.harmLower, 2)}–${percent(c.harmUpper, 2)})`;
+}
+
 /** Medic's point next to the oracle's frontier on the same kills, the ratio, and the oracle's threshold sweep. */
 function oracleLines(report: SimulationReport): string[] {
-  const rows: string[][] = [['', 'FP auto', 'TP auto (harm)', 'oracle: P(FP) >=']];
+  const rows: string[][] = [['', 'FP auto', 'TP auto (harm)', 'oracle: P(FP) >=', 'expected FP auto', 'expected harm']];
   for (const a of report.arms) {
     const { realized, expected } = a.oracle;
     rows.push(
@@ -137,10 +152,13 @@ function oracleLines(report: SimulationReport): string[] {
   }
   const on = arm(report, true).oracle;
   rows.push(['oracle within max_harm_rate', percent(on.oracleAtBudget.recovered), percent(on.oracleAtBudget.harm, 2), on.oracleAtBudget.threshold.toFixed(4)]);
-  for (const point of on.sweep) rows.push([`oracle sweep`, percent(point.recovered), percent(point.harm, 2), String(point.threshold)]);
+  for (const [i, point] of on.sweep.entries()) {
+    const expected = on.sweepExpected[i];
+    rows.push([`oracle sweep`, percent(point.recovered), percent(point.harm, 2), String(point.threshold), percent(expected?.recovered ?? null), percent(expected?.harm ?? null, 2)]);
+  }
   return [
     'oracle: sees the kills Medic saw, their signals and every label Medic held, knows the generative model, approves by P(false positive);',
-    'frontier drawn on the calibration-on kills (sweep and budget rows); "expected" counts each kill by the oracle\'s probability',
+    'frontier drawn on the calibration-on kills (sweep and budget rows); "expected" counts each kill by the oracle\'s probability, so it carries no luck',
     ...alignRows(rows),
     `oracle calibration: its probabilities add up to ${on.truePositives.expected} true positives; ${on.truePositives.counted} were counted`,
   ];
@@ -156,14 +174,18 @@ function targetLines(report: SimulationReport): string[] {
   const harmDifference = realized.medic.harm - off.oracle.realized.medic.harm;
   return [
     'targets:',
-    `  Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm: ${ratio(realized.ratio)} (expected ${ratio(expected.ratio)}): ` +
-      `${(realized.ratio ?? 0) >= RATIO_TARGET ? 'holds' : 'missed'}`,
+    `  Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm: counted ${ratio(realized.ratio)} ${verdict((realized.ratio ?? 0) >= RATIO_TARGET)}, ` +
+      `expected ${ratio(expected.ratio)} ${verdict((expected.ratio ?? 0) >= RATIO_TARGET)}`,
     `  >= ${RECOVERY_TARGET * 100} % of FP kills auto-resurrected with harm <= ${percent(budget, 2)}: ${percent(realized.medic.recovered)} with ${percent(realized.medic.harm, 2)}: ` +
       `${pointHeld ? 'holds' : 'missed'}; the oracle recovers ${percent(atBudget.recovered)} within that harm` +
       `${atBudget.recovered < RECOVERY_TARGET ? ', so the point is beyond its frontier too' : ''}`,
     `  calibration on does no more harm than off beyond max_harm_rate: ${points(harmDifference)} (budget ${points(budget)}): ` +
       `${harmDifference <= budget + 1e-12 ? 'holds' : 'missed'}`,
   ];
+}
+
+function verdict(holds: boolean): string {
+  return holds ? '(holds)' : '(missed)';
 }
 
 function arm(report: SimulationReport, calibration: boolean): ArmReport {

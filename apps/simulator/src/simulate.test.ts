@@ -85,17 +85,26 @@ describe('simulate', () => {
     expect(arm(report, true).calibrations.every((c) => c.direction === 'none' && c.samples === 0)).toBe(true);
   });
 
-  it('measures harm when compromises look like false alarms, and calibration lowers the ceiling in response', async () => {
-    const harmful = { modules: 10, days: 35, seed: 3, maxScore: 0.4, truePositiveRate: 0.8, quietCompromiseRate: 0.8 };
-    const report = await simulate(harmful);
+  it('measures harm, and calibration lowers a ceiling whose predicted harm is above the budget', async () => {
+    const report = await simulate({ days: 30, seed: 3, maxScore: 0.4 });
     const on = arm(report, true);
     const off = arm(report, false);
     expect(off.total.truePositivesAutoResurrected).toBeGreaterThan(0);
-    expect(on.calibrations.some((c) => c.direction === 'down')).toBe(true);
+    const down = on.calibrations.find((c) => c.direction === 'down');
+    expect(down?.harmPoint).not.toBeNull();
+    expect(down?.harmPoint ?? 1).toBeLessThanOrEqual(report.policy.maxHarmRate);
     expect(on.total.autoApproveMaxScore).toBeLessThan(0.4);
     expect(off.total.autoApproveMaxScore).toBe(0.4);
-    const lastWeek = (a: ArmReport) => a.weeks[a.weeks.length - 1]?.truePositiveAutoShare ?? Number.NaN;
-    expect(lastWeek(on)).toBeLessThan(lastWeek(off));
+    expect(on.total.truePositiveAutoShare ?? 1).toBeLessThan(off.total.truePositiveAutoShare ?? 0);
+  });
+
+  it('learns when compromises look like false alarms, and stops auto-approving what looks like one', async () => {
+    const report = await simulate({ modules: 10, days: 35, seed: 3, maxScore: 0.4, truePositiveRate: 0.8, quietCompromiseRate: 0.8 });
+    for (const a of report.arms) {
+      expect(a.weeks[0]?.truePositivesAutoResurrected).toBeGreaterThan(0);
+      expect(a.learned?.quietShare).toBeGreaterThan(0.5);
+      expect(a.weeks.slice(1).every((w) => w.decisions.approve_auto === 0)).toBe(true);
+    }
   });
 
   it('has the simulated operator reject the true positives it reviews, and approve the false ones, through the real use cases', () => {

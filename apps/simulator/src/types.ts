@@ -65,9 +65,12 @@ export interface CalibrationRun {
   readonly wilsonUpper: number | null;
   /** 1-based simulated day its evidence started (the ceiling's last move, or the start of the window). */
   readonly evidenceDay: number;
-  /** Re-killed auto-approvals and true-positive kills in its evidence, and the upper bound of the harm they imply. */
+  /** Re-killed auto-approvals and true-positive kills in its evidence, as observed. */
   readonly reKilled: number;
   readonly truePositives: number;
+  /** The harm its resulting ceiling implies as predicted: point and 95 % interval; null without a learnt model. */
+  readonly harmLower: number | null;
+  readonly harmPoint: number | null;
   readonly harmUpper: number | null;
   readonly maxHarmRate: number | null;
 }
@@ -90,6 +93,15 @@ export interface ArmReport {
   };
   /** The oracle on this arm's kills: its frontier, and Medic's point next to it. */
   readonly oracle: OracleComparison;
+  /** What Medic had learnt about the signals by the end of the run; null when it never had labels enough. */
+  readonly learned: {
+    readonly kills: number;
+    readonly falsePositiveLabels: number;
+    readonly truePositiveLabels: number;
+    readonly quietShare: number;
+    readonly quietShareInterval: { readonly lower: number; readonly upper: number };
+    readonly modulePriorLabels: number;
+  } | null;
 }
 
 /** Everything a run measured, with the parameters and policy that produced it. */
