@@ -24,6 +24,16 @@ describe('compareWithOracle', () => {
   const probabilities = [0.001, 0.002, 0.003, 0.004, 0.01, 0.02, 0.05, 0.1, 0.5, 0.9];
   const truth = (i: number) => i === 3 || i === 8;
 
+  it('lets the oracle approve a share of kills that tie, so it is never held below its own frontier', () => {
+    // Ten kills with the same probability, one true positive among them; Medic resurrected half of them, the true positive too.
+    const tied = Array.from({ length: 10 }, (_, i) => kill(i, i === 0, i < 5));
+    const comparison = compareWithOracle(tied, tied.map(() => 0.1), 0.005);
+    // Expected: each kill 0.1 of a true positive; Medic's half carries half of both, and so does the oracle's random half.
+    expect(comparison.expected.medic).toEqual({ recovered: 0.5, harm: 0.5 });
+    expect(comparison.expected.oracle).toMatchObject({ recovered: 0.5, harm: 0.5 });
+    expect(comparison.expected.ratio).toBe(1);
+  });
+
   it('sweeps every threshold and finds the oracle\'s best point at Medic\'s harm', () => {
     // Medic resurrected kills 0, 2, 5 and the true positive 3: half the true positives, 3 of 8 false positives.
     const kills = probabilities.map((_, i) => kill(i, truth(i), [0, 2, 3, 5].includes(i)));

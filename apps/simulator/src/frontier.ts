@@ -107,9 +107,21 @@ function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]
   };
 }
 
-/** The frontier point recovering the most with no more harm than `maxHarm`. */
+/**
+ * The most the oracle recovers with no more harm than `maxHarm`: the best frontier point within it, and, when the next point
+ * goes beyond it, that share of the next step. Kills with the same probability form one step (with many modules and little
+ * history, hundreds of first kills tie), and an oracle that approves a share of them at random reaches every point between
+ * two steps; without this the oracle would be held below its own frontier, and Medic could score above 1.
+ */
 function best(frontier: readonly FrontierPoint[], maxHarm: number): FrontierPoint {
-  return frontier.filter((f) => f.harm <= maxHarm + 1e-12).reduce((a, b) => (b.recovered > a.recovered ? b : a), frontier[0] as FrontierPoint);
+  const limit = maxHarm + 1e-12;
+  let at = 0;
+  for (let i = 1; i < frontier.length; i++) if (frontier[i]!.harm <= limit && frontier[i]!.recovered >= frontier[at]!.recovered) at = i;
+  const point = frontier[at] as FrontierPoint;
+  const next = frontier[at + 1];
+  if (next === undefined || next.harm <= point.harm || next.recovered <= point.recovered) return point;
+  const part = Math.min(1, Math.max(0, (maxHarm - point.harm) / (next.harm - point.harm)));
+  return { threshold: next.threshold, recovered: point.recovered + part * (next.recovered - point.recovered), harm: point.harm + part * (next.harm - point.harm) };
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
