@@ -4,7 +4,7 @@ import type { DecisionInput, KillReport, ModuleHistory, PolicyConfig, ThreatLook
 import { learntSignalModel } from '@medic/domain/testing';
 import type { BenchContext } from './context';
 import { scaled } from './context';
-import { Prng } from '@medic/simulator';
+import { Prng } from '@medic/domain';
 import { variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt } from './report';

@@ -1,6 +1,6 @@
 import { KILL_REASONS, SEVERITIES, round } from '@medic/domain';
 import type { KillReportWire } from '@medic/domain';
-import { Prng } from '@medic/simulator';
+import { Prng } from '@medic/domain';
 
 /** A kill report in Smith's wire format (ARCHITECTURE.md, Wire format), before JSON encoding. */
 export type WireKill = KillReportWire;

@@ -3,8 +3,8 @@
 // with the field it broke named, every valid kill is decided exactly once, nothing stays pending, and no log line
 // carries a raw control, bidi or zero-width character.
 import type Redis from 'ioredis';
-import { isPrintable, signKillEntry } from '@medic/domain';
-import { connectRedis, REDIS_URL, scratchDir, seededRandom, uniqueId, waitUntilHandled } from '@medic/test-support';
+import { isPrintable, Prng, signKillEntry } from '@medic/domain';
+import { connectRedis, REDIS_URL, scratchDir, uniqueId, waitUntilHandled } from '@medic/test-support';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
@@ -17,7 +17,8 @@ const KEY = 'fuzz-key-0123456789abcdef0123456789abcdef';
 const key = new TextEncoder().encode(KEY);
 
 /** The same entries on every run. */
-const random = seededRandom(SEED);
+const prng = new Prng(SEED);
+const random = (): number => prng.next();
 const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
 const int = (max: number): number => Math.floor(random() * max);
 const name = (): string => `${pick(['web', 'api', 'db', 'cache', 'Queue_2', 'x'])}${pick(['', '-1', '.blue', '_a9'])}`;

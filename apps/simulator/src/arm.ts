@@ -10,7 +10,7 @@ import { SimulatedFleet } from './fleet';
 import type { ModuleSpec } from './fleet';
 import { periods } from './periods';
 import type { Kill } from './periods';
-import { Prng } from './prng';
+import { Prng } from '@medic/domain';
 import { drawSignals } from './smith';
 import { SimulatedThreatIntel } from './threat-intel';
 import type { ArmReport, CalibrationRun, SimulationParameters } from './types';

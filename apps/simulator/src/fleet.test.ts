@@ -1,5 +1,5 @@
 import { drawModules, SimulatedFleet } from './fleet';
-import { Prng } from './prng';
+import { Prng } from '@medic/domain';
 
 describe('drawModules', () => {
   it('names the modules in order and keeps their hidden rates in [0, 0.95] around the mean', () => {

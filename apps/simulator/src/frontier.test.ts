@@ -1,6 +1,6 @@
 import { compareWithOracle } from './frontier';
 import type { Kill } from './periods';
-import { Prng } from './prng';
+import { Prng } from '@medic/domain';
 import { drawSignals } from './smith';
 
 const signals = drawSignals(false, new Prng(1));

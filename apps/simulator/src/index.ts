@@ -13,4 +13,3 @@ export type { ModuleSpec } from './fleet';
 export { SimulatedThreatIntel } from './threat-intel';
 export { drawSignals, signalLikelihoods } from './smith';
 export type { KillSignals, SignalLikelihoods } from './smith';
-export { Prng } from './prng';

@@ -3,7 +3,7 @@ import { sampleRecord } from '@medic/domain/testing';
 import { oracleTruePositiveProbabilities } from './oracle';
 import type { TrueModel } from './oracle';
 import type { Kill } from './periods';
-import { Prng } from './prng';
+import { Prng } from '@medic/domain';
 import { drawSignals } from './smith';
 import { MINUTE } from './units';
 

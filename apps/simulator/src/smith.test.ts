@@ -1,4 +1,4 @@
-import { Prng } from './prng';
+import { Prng } from '@medic/domain';
 import { drawSignals, signalLikelihoods } from './smith';
 import type { KillSignals } from './smith';
 

@@ -29,6 +29,7 @@ export type { HarmByCeiling, ImpliedHarm } from './calibration';
 export type { DomainEvent, EventSink } from './events';
 export { backoffDelay, SOURCE_RETRY, STORE_RETRY } from './retry';
 export { round } from './round';
+export { Prng } from './prng';
 export { snakeCased } from './snake-case';
 export type { SnakeCase, SnakeCased } from './snake-case';
 export { DEFAULT_RESURRECTION } from './use-cases/core';

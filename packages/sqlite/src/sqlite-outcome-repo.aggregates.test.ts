@@ -1,8 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { DECISION_OUTCOMES, OUTCOME_TYPES } from '@medic/domain';
+import { DECISION_OUTCOMES, OUTCOME_TYPES, Prng } from '@medic/domain';
 import type { CalibrationSample, DecisionOutcome, HistoryWindows, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
-import { seededRandom } from '@medic/test-support';
 import { TempStores } from './testing/temp-stores';
 
 const ROWS = 10_000;
@@ -12,7 +11,8 @@ const KINDS = ['decided', 'executing', 'success', 'confirmed', 're_killed', 'fai
 
 function generate(): OutcomeRecord[] {
   // Seeded, so the data set is the same on every run.
-  const random = seededRandom(20250301);
+  const prng = new Prng(20250301);
+  const random = (): number => prng.next();
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const records: OutcomeRecord[] = [];
   for (let i = 0; i < ROWS; i++) {

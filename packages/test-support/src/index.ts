@@ -9,4 +9,3 @@ export { messageOf, sleep, waitFor } from './wait';
 export type { WaitOptions } from './wait';
 export { scratchDir, uniqueId } from './scratch';
 export { freePort } from './net';
-export { seededRandom } from './random';

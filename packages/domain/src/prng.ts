@@ -1,4 +1,4 @@
-/** A seeded pseudo-random number generator (mulberry32): the simulator's only source of randomness, so a seed fixes a run. */
+/** A seeded pseudo-random number generator (mulberry32): the one source of seeded draws (simulator, bench, tests), so a seed fixes a run. */
 export class Prng {
   #state: number;
 
