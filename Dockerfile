@@ -14,7 +14,8 @@ COPY apps/agent/package.json apps/agent/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
 COPY apps apps
-RUN pnpm --filter @medic/agent... build && pnpm --filter @medic/agent deploy --prod --legacy /out
+# --filter-prod: the agent and what it needs at run time, not its test-only workspace packages.
+RUN pnpm --filter-prod "@medic/agent..." build && pnpm --filter @medic/agent deploy --prod --legacy /out
 
 FROM node:20-bookworm-slim
 WORKDIR /app
