@@ -67,7 +67,7 @@ export async function coreBench(ctx: BenchContext): Promise<BenchRow> {
       const before = performance.now();
       const decision = decide(input, policy);
       perDecisionUs.push((performance.now() - before) * 1000);
-      if (round === 0) outcomes[decision.outcome] = (outcomes[decision.outcome] ?? 0) + 1;
+      if (round === 0) outcomes[decision.verdict] = (outcomes[decision.verdict] ?? 0) + 1;
     }
     decideRates.push(count / ((performance.now() - started) / 1000));
     // Let the event loop breathe between rounds (and GC run outside the timed loops where it will).

@@ -47,11 +47,11 @@ describe('configuration', () => {
       reKilledAfterResurrection: false,
       autoApproveMaxScore: maxScore,
     });
-    expect(decide(input(demoReport, demo.policy.autoApprove.maxScore), demo.policy).outcome).toBe('approve_auto');
-    expect(decide(input(demoReport, safe.policy.autoApprove.maxScore), safe.policy).outcome).toBe('pending_review');
+    expect(decide(input(demoReport, demo.policy.autoApprove.maxScore), demo.policy).verdict).toBe('approve_auto');
+    expect(decide(input(demoReport, safe.policy.autoApprove.maxScore), safe.policy).verdict).toBe('pending_review');
     for (const config of [demo, safe]) {
       const decision = decide(input(highRiskReport, config.policy.autoApprove.maxScore), config.policy);
-      expect(decision.outcome).toBe('deny');
+      expect(decision.verdict).toBe('deny');
       expect(decision.guard).toBe('high_confidence_threat');
     }
   });
@@ -80,7 +80,7 @@ describe('configuration', () => {
     const plan = loadConfig({ path: planYaml, env, cwd: repoRoot });
     const input = { report: demoReport, history: EMPTY_HISTORY, threat: { status: 'disabled' } as const, reKilledAfterResurrection: false, autoApproveMaxScore: 0.3 };
     const decision = decide(input, plan.policy);
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.reasoning[0]).toContain('below the confidence threshold 0.7');
   });
 

@@ -1,4 +1,4 @@
-import type { Dependency, HealthCheck } from '@medic/domain';
+import type { Dependency, DependencyStatus } from '@medic/domain';
 
 /** The dependencies `/health` reports, by the names it shows. */
 export type CheckName = 'redis' | 'docker' | 'store' | 'threat_intel' | 'notifier';
@@ -8,11 +8,11 @@ export const CHECK_OF: Readonly<Record<Dependency, CheckName>> = { source: 'redi
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded';
-  readonly checks: Readonly<Record<CheckName, HealthCheck>>;
+  readonly checks: Readonly<Record<CheckName, DependencyStatus>>;
 }
 
 /** Asks a dependency whether it answers; null: the dependency is disabled. */
-export type Probe = (() => Promise<HealthCheck>) | null;
+export type Probe = (() => Promise<DependencyStatus>) | null;
 
 /**
  * Each dependency's health on its own: what its adapter answers when asked, or down while the last call the agent made to
@@ -35,14 +35,14 @@ export class DependencyHealth {
   async report(): Promise<HealthReport> {
     const names = Object.keys(this.probes) as CheckName[];
     const results = await Promise.all(names.map((name) => this.#check(name)));
-    const checks = Object.fromEntries(names.map((name, i) => [name, results[i]])) as Record<CheckName, HealthCheck>;
+    const checks = Object.fromEntries(names.map((name, i) => [name, results[i]])) as Record<CheckName, DependencyStatus>;
     return { status: results.some((check) => check.status === 'down') ? 'degraded' : 'ok', checks };
   }
 
-  async #check(name: CheckName): Promise<HealthCheck> {
+  async #check(name: CheckName): Promise<DependencyStatus> {
     const probe = this.probes[name];
     if (probe === null) return { status: 'disabled' };
-    let answer: HealthCheck;
+    let answer: DependencyStatus;
     try {
       answer = await probe();
     } catch (error) {

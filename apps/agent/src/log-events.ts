@@ -32,10 +32,10 @@ export function logEvents(logger: Logger): EventSink {
         return;
       case 'decided': {
         const d = event.decision;
-        logger.info(`decision ${d.outcome}: ${d.reasoning[0] ?? ''}`, {
+        logger.info(`decision ${d.verdict}: ${d.reasoning[0] ?? ''}`, {
           kill_id: event.killId,
           module: event.module,
-          outcome: d.outcome,
+          outcome: d.verdict,
           score: round(d.riskScore, 3),
           // Not "level": winston owns that key.
           risk_level: d.riskLevel,
@@ -74,10 +74,10 @@ export function logEvents(logger: Logger): EventSink {
         logger.warn(event.warning, { kill_id: event.killId, module: event.module });
         return;
       case 'redecided':
-        logger.warn(`decision changed before resurrecting, now ${event.decision.outcome}: ${event.because}`, {
+        logger.warn(`decision changed before resurrecting, now ${event.decision.verdict}: ${event.because}`, {
           kill_id: event.killId,
           module: event.module,
-          outcome: event.decision.outcome,
+          outcome: event.decision.verdict,
           score: round(event.decision.riskScore, 3),
           risk_level: event.decision.riskLevel,
         });

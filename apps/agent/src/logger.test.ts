@@ -16,7 +16,7 @@ const decided: DomainEvent = {
   module: 'nginx-test',
   executing: true,
   decision: {
-    outcome: 'approve_auto',
+    verdict: 'approve_auto',
     riskScore: 0.37,
     riskLevel: 'low',
     confidence: 0.6,

@@ -1,5 +1,5 @@
 import { backoffDelay } from '@medic/domain';
-import type { DeliveryAttempt, FailureRun, HealthCheck, NotificationOutbox, OutboxEntry } from '@medic/domain';
+import type { DeliveryAttempt, FailureRun, DependencyStatus, NotificationOutbox, OutboxEntry } from '@medic/domain';
 import type { WebhookConfig } from './config';
 import type { Logger } from './logger';
 import type { MessageContext, RenderedMessage } from './notification-formats';
@@ -123,7 +123,7 @@ export class WebhookNotifier {
   }
 
   /** down while a receiver is failing (naming it, its last error and what waits), else up. */
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     const pending = new Map((await this.#options.outbox.webhookStates()).map((s) => [s.webhook, s.pending]));
     const failing = this.#lanes.filter((lane) => lane.run.count > 0);
     if (failing.length === 0) {

@@ -1,5 +1,5 @@
-import { DECISION_OUTCOMES, round } from '@medic/domain';
-import type { DecisionOutcome } from '@medic/domain';
+import { VERDICTS, round } from '@medic/domain';
+import type { Verdict } from '@medic/domain';
 import type { KillSignals } from './smith';
 import type { ArmReport, PeriodRow } from './types';
 import { DAY, MINUTE } from './units';
@@ -11,7 +11,7 @@ export interface Kill {
   readonly at: number;
   readonly truePositive: boolean;
   readonly reKill: boolean;
-  readonly decision: DecisionOutcome;
+  readonly decision: Verdict;
   readonly autoResurrected: boolean;
   /** What Smith reported and the SIEM answered: the signals Medic saw. */
   readonly signals: KillSignals;
@@ -45,7 +45,7 @@ function summarize(kills: readonly Kill[], period: number, first: number, last: 
   const fpAuto = fp.filter((k) => k.autoResurrected).length;
   const tpAuto = tp.filter((k) => k.autoResurrected).length;
   const downtimes = fp.filter((k) => k.recoveredAt !== null).map((k) => ((k.recoveredAt ?? 0) - k.at) / MINUTE);
-  const decisions = Object.fromEntries(DECISION_OUTCOMES.map((d) => [d, kills.filter((k) => k.decision === d).length])) as Record<DecisionOutcome, number>;
+  const decisions = Object.fromEntries(VERDICTS.map((d) => [d, kills.filter((k) => k.decision === d).length])) as Record<Verdict, number>;
   return {
     period,
     firstDay: first + 1,

@@ -1,4 +1,4 @@
-import type { HealthCheck, ThreatContext, ThreatLookup, ThreatIntel } from '@medic/domain';
+import type { DependencyStatus, ThreatContext, ThreatLookup, ThreatIntel } from '@medic/domain';
 
 /** What the simulated SIEM says about a module it has no alert for. */
 const NO_ALERTS: ThreatContext = {
@@ -28,7 +28,7 @@ export class SimulatedThreatIntel implements ThreatIntel {
     return { status: 'answered', context: this.#contexts.get(module) ?? NO_ALERTS };
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     return this.unavailable === undefined ? { status: 'up' } : { status: 'down', detail: this.unavailable };
   }
 }

@@ -1,4 +1,4 @@
-import type { Calibration, DecisionOutcome, OutcomeType } from '@medic/domain';
+import type { Calibration, Verdict, KillOutcome } from '@medic/domain';
 import type { ModuleSpec } from './fleet';
 import type { OracleComparison } from './frontier';
 
@@ -39,7 +39,7 @@ export interface PeriodRow {
   readonly truePositiveKills: number;
   /** Kills of a compromised module Medic had just brought back (Smith killing it again). */
   readonly reKills: number;
-  readonly decisions: Readonly<Record<DecisionOutcome, number>>;
+  readonly decisions: Readonly<Record<Verdict, number>>;
   readonly falsePositivesAutoResurrected: number;
   /** Share of false-positive kills Medic resurrected on its own; null without any. */
   readonly falsePositiveAutoShare: number | null;
@@ -86,7 +86,7 @@ export interface ArmReport {
   readonly calibrations: readonly CalibrationRun[];
   /** The store's own view at the end (GET /stats would show the same). */
   readonly store: {
-    readonly byOutcome: Readonly<Record<OutcomeType, number>>;
+    readonly byOutcome: Readonly<Record<KillOutcome, number>>;
     readonly autoApproveLabelled: number;
     readonly autoApproveAccuracy: number | null;
     readonly operatorVerdicts: { readonly approved: number; readonly rejected: number };

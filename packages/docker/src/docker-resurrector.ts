@@ -3,10 +3,10 @@ import { DEFAULT_KILL_WINDOW_SECONDS, HEALTH_TIMEOUT_LABEL, readHealthTimeoutLab
 import type {
   ContainerLabels,
   ContainerState,
-  HealthCheck,
+  DependencyStatus,
   LabelNotes,
-  HealthStatus,
-  ResurrectionError,
+  ContainerHealth,
+  FailureReason,
   ResurrectionResult,
   ResurrectionTarget,
   ResurrectOptions,
@@ -127,7 +127,7 @@ export class DockerResurrector implements Resurrector {
     if (!located.ok) {
       const { label } = located.error;
       const labels = label ? (label.warning ? { applied: [], ignored: [label.sentence] } : { applied: [`${label.sentence}: nothing was restarted`], ignored: [] }) : null;
-      return { ...failure(located.error.error, located.error.message), ...(labels ? { labels } : {}) };
+      return { ...failure(located.error.reason, located.error.message), ...(labels ? { labels } : {}) };
     }
     const { id, name, details } = located.value;
     progress.containerId = id;
@@ -174,7 +174,7 @@ export class DockerResurrector implements Resurrector {
     return current;
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     const problem = await this.ping();
     return problem === null ? { status: 'up', detail: 'Docker engine answers' } : { status: 'down', detail: `Docker engine not reachable: ${problem}` };
   }
@@ -281,8 +281,8 @@ export class DockerResurrector implements Resurrector {
   private async rollback(
     container: DockerContainerHandle,
     id: string,
-    error: Extract<ResurrectionError, 'unhealthy' | 'health_timeout'>,
-    healthStatus: HealthStatus,
+    error: Extract<FailureReason, 'unhealthy' | 'health_timeout'>,
+    healthStatus: ContainerHealth,
     why: string,
   ): Promise<ResurrectionResult> {
     let message = `${why}; stopped it again`;
@@ -299,7 +299,7 @@ export class DockerResurrector implements Resurrector {
   }
 }
 
-function failure(error: ResurrectionError, message: string): ResurrectionResult {
+function failure(error: FailureReason, message: string): ResurrectionResult {
   return { outcome: 'failure', action: 'none', containerId: null, healthStatus: null, timeToHealthy: null, error, message };
 }
 

@@ -1,7 +1,5 @@
+import type { ContainerHealth } from '@medic/domain';
 import type { DockerContainerDetails } from './docker-client';
-
-/** What the health of a started container says right now. */
-export type HealthReading = 'healthy' | 'unhealthy' | 'starting';
 
 const DOCKER_TIME = /^(\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/;
 
@@ -28,7 +26,7 @@ export function hasHealthCheck(details: DockerContainerDetails): boolean {
  * probe that started at or after State.StartedAt: a container restarted while healthy is not
  * healthy again until a probe of the new run passed.
  */
-export function readHealth(details: DockerContainerDetails): HealthReading {
+export function readHealth(details: DockerContainerDetails): Exclude<ContainerHealth, 'none'> {
   const health = details.State.Health;
   const startedAt = dockerTimeNs(details.State.StartedAt);
   if (!health || startedAt === null) return 'starting';

@@ -1,5 +1,5 @@
 import { ENABLE_LABEL, MODULE_LABEL, readEnableLabel } from '@medic/domain';
-import type { ResurrectionError, ResurrectionTarget, Result } from '@medic/domain';
+import type { FailureReason, ResurrectionTarget, Result } from '@medic/domain';
 import type { DockerClient, DockerContainerDetails, DockerContainerSummary } from './docker-client';
 import { classifyDockerError } from './docker-errors';
 
@@ -16,7 +16,7 @@ export interface LocatedContainer {
 }
 
 export interface LocateFailure {
-  readonly error: Extract<ResurrectionError, 'container_not_found' | 'ambiguous_target' | 'not_enabled'>;
+  readonly reason: Extract<FailureReason, 'container_not_found' | 'ambiguous_target' | 'not_enabled'>;
   readonly message: string;
   /** not_enabled because of the container's own medic.enable label: what it said (a warning when its value was unreadable). */
   readonly label?: { readonly sentence: string; readonly warning: boolean };
@@ -60,12 +60,12 @@ export async function locateContainer(
   const located = found.value;
   const enable = readEnableLabel(located.name, located.labels);
   if (enable.excluded !== null) {
-    return { ok: false, error: { error: 'not_enabled', message: enable.excluded, label: { sentence: enable.excluded, warning: enable.warning !== null } } };
+    return { ok: false, error: { reason: 'not_enabled', message: enable.excluded, label: { sentence: enable.excluded, warning: enable.warning !== null } } };
   }
   if (requireLabel && !enable.optedIn) {
     return {
       ok: false,
-      error: { error: 'not_enabled', message: `container ${located.name} is not labelled ${ENABLE_LABEL}=true, which resurrection requires` },
+      error: { reason: 'not_enabled', message: `container ${located.name} is not labelled ${ENABLE_LABEL}=true, which resurrection requires` },
     };
   }
   return { ok: true, value: located };
@@ -90,13 +90,13 @@ export async function findContainer(docker: DockerClient, target: ResurrectionTa
     const names = labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
     return {
       ok: false,
-      error: { error: 'ambiguous_target', message: `${labelled.length} containers are labelled ${MODULE_LABEL}=${target.module}: ${names.join(', ')}` },
+      error: { reason: 'ambiguous_target', message: `${labelled.length} containers are labelled ${MODULE_LABEL}=${target.module}: ${names.join(', ')}` },
     };
   }
   return {
     ok: false,
     error: {
-      error: 'container_not_found',
+      reason: 'container_not_found',
       message: `no container named ${target.instanceId}${target.module !== target.instanceId ? ` or ${target.module}` : ''}, and none labelled ${MODULE_LABEL}=${target.module}`,
     },
   };

@@ -1,7 +1,7 @@
 // The API of @medic/domain, by name: what the adapters, the agent, the simulator and the bench use, and what the README
 // documents for a program that embeds the policy.
-export { DECISION_OUTCOMES, EMPTY_HISTORY, FACTOR_NAMES, GUARD_CODES, HEALTH_STATUSES, KILL_REASONS, OUTCOME_TYPES, RECORD_STATES, RESURRECTION_ERRORS, RISK_LEVELS, SEVERITIES } from './model';
-export type { Calibration, CalibrationSample, Decision, DecisionOutcome, HealthCheck, HealthStatus, KillReason, KillReport, KillReportRejection, LabelCounts, LabelNotes, Mode, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, ResurrectionError, ResurrectionRef, ResurrectionResult, RiskFactor, Severity, SignalCount, SignalLabel, SignalSample, Stats, ThreatContext, ThreatLookup } from './model';
+export { CONTAINER_HEALTH_VALUES, EMPTY_HISTORY, FACTOR_NAMES, FAILURE_REASONS, GUARD_CODES, KILL_OUTCOMES, KILL_REASONS, RECORD_STATES, RISK_LEVELS, SEVERITIES, VERDICTS } from './model';
+export type { Calibration, CalibrationSample, ContainerHealth, Decision, DependencyStatus, FailureReason, KillOutcome, KillReason, KillReport, KillReportRejection, LabelCounts, LabelNotes, Mode, ModuleHistory, OutcomeRecord, Rejection, ResurrectionOutcome, ResurrectionRef, ResurrectionResult, RiskFactor, Severity, SignalCount, SignalLabel, SignalSample, Stats, ThreatContext, ThreatLookup, Verdict } from './model';
 export { DependencyError, MedicError } from './errors';
 export type { Dependency } from './errors';
 export { err, ok } from './result';
@@ -37,7 +37,7 @@ export type { MedicCore, ResurrectionSettings } from './use-cases/core';
 export { KillPipeline } from './use-cases/kill-pipeline';
 export type { DeliveryStatus, PipelineStatus } from './use-cases/kill-pipeline';
 export { handleDelivery } from './use-cases/handle-delivery';
-export type { HandleOutcome } from './use-cases/handle-delivery';
+export type { DeliveryResult } from './use-cases/handle-delivery';
 export { approveKill } from './use-cases/approve';
 export type { ApprovalRefusal } from './use-cases/approve';
 export { rejectKill } from './use-cases/reject';

@@ -39,8 +39,9 @@ export interface KillReportRejection {
 
 export type Mode = 'observer' | 'live';
 
-export const DECISION_OUTCOMES = ['approve_auto', 'pending_review', 'deny'] as const;
-export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
+/** What Medic decided for a kill: bring it back now, wait for an operator, or leave it down. */
+export const VERDICTS = ['approve_auto', 'pending_review', 'deny'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 export const RISK_LEVELS = ['minimal', 'low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -178,7 +179,7 @@ export const EMPTY_HISTORY: ModuleHistory = {
 
 /** Everything the policy weighed, plus its verdict. */
 export interface Decision {
-  readonly outcome: DecisionOutcome;
+  readonly verdict: Verdict;
   readonly riskScore: number;
   readonly riskLevel: RiskLevel;
   readonly confidence: number;
@@ -192,20 +193,27 @@ export interface Decision {
 }
 
 /**
- * not_killed and already_running: resurrection.verify_kill found nothing to do (the container was not stopped by the
- * reported kill, or came back by itself). They are not resurrections: history, the restart budget and calibration skip them.
+ * What became of a kill after the decision: a resurrection's outcome, undetermined (none yet, or none to come) or
+ * re_killed (Smith killed it again inside the re-kill window). not_killed and already_running: resurrection.verify_kill
+ * found nothing to do (the container was not stopped by the reported kill, or came back by itself). They are not
+ * resurrections: history, the restart budget and calibration skip them.
  */
-export const OUTCOME_TYPES = ['success', 'failure', 'rollback', 'undetermined', 're_killed', 'not_killed', 'already_running'] as const;
-export type OutcomeType = (typeof OUTCOME_TYPES)[number];
+export const KILL_OUTCOMES = ['success', 'failure', 'rollback', 'undetermined', 're_killed', 'not_killed', 'already_running'] as const;
+export type KillOutcome = (typeof KILL_OUTCOMES)[number];
+
+/** What one resurrection attempt came to: every KillOutcome but the two only the record's lifecycle sets. */
+export type ResurrectionOutcome = Exclude<KillOutcome, 'undetermined' | 're_killed'>;
 
 /** Lifecycle of a stored record: decided (nothing to execute yet), executing (restart under way), done. */
 export const RECORD_STATES = ['decided', 'executing', 'done'] as const;
 export type RecordState = (typeof RECORD_STATES)[number];
 
-export const HEALTH_STATUSES = ['healthy', 'none', 'unhealthy', 'starting'] as const;
-export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+/** A container's health as the engine reports it; none: the container has no health check. */
+export const CONTAINER_HEALTH_VALUES = ['healthy', 'none', 'unhealthy', 'starting'] as const;
+export type ContainerHealth = (typeof CONTAINER_HEALTH_VALUES)[number];
 
-export const RESURRECTION_ERRORS = [
+/** Why a resurrection failed or was rolled back. */
+export const FAILURE_REASONS = [
   'container_not_found',
   'ambiguous_target',
   'not_enabled',
@@ -214,7 +222,7 @@ export const RESURRECTION_ERRORS = [
   'unhealthy',
   'health_timeout',
 ] as const;
-export type ResurrectionError = (typeof RESURRECTION_ERRORS)[number];
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** The durable record of one kill: its decision and, once known, its outcome. */
 export interface OutcomeRecord {
@@ -229,8 +237,8 @@ export interface OutcomeRecord {
   readonly report: KillReport;
   readonly mode: Mode;
   readonly state: RecordState;
-  readonly outcomeType: OutcomeType;
-  readonly originalDecision: DecisionOutcome;
+  readonly outcomeType: KillOutcome;
+  readonly originalDecision: Verdict;
   readonly originalRiskScore: number;
   readonly originalConfidence: number;
   readonly riskLevel: RiskLevel;
@@ -241,9 +249,9 @@ export interface OutcomeRecord {
   readonly threatContext: ThreatLookup;
   /** Seconds from the start of the resurrection to healthy (or to running, without a health check). */
   readonly timeToHealthy: number | null;
-  readonly healthStatus: HealthStatus | null;
+  readonly healthStatus: ContainerHealth | null;
   readonly containerId: string | null;
-  readonly error: ResurrectionError | null;
+  readonly error: FailureReason | null;
   readonly errorMessage: string | null;
   readonly approvedBy: string | null;
   readonly approvedAt: string | null;
@@ -274,13 +282,13 @@ export function resurrectionStart(record: Pick<OutcomeRecord, 'approvedAt' | 'ti
 
 /** The result of one resurrection attempt; produced by a Resurrector, never thrown. */
 export interface ResurrectionResult {
-  readonly outcome: 'success' | 'failure' | 'rollback' | 'not_killed' | 'already_running';
+  readonly outcome: ResurrectionOutcome;
   /** What was done to the container. */
   readonly action: 'start' | 'restart' | 'none';
   readonly containerId: string | null;
-  readonly healthStatus: HealthStatus | null;
+  readonly healthStatus: ContainerHealth | null;
   readonly timeToHealthy: number | null;
-  readonly error: ResurrectionError | null;
+  readonly error: FailureReason | null;
   readonly message: string | null;
   /** With verify_kill on: the sentence saying which check held (it goes into the record's reasoning). */
   readonly verification?: string;
@@ -352,8 +360,8 @@ export interface Calibration {
 /** Aggregates for `GET /stats`, computed by the store. */
 export interface Stats {
   readonly total: number;
-  readonly byDecision: Readonly<Record<DecisionOutcome, number>>;
-  readonly byOutcome: Readonly<Record<OutcomeType, number>>;
+  readonly byDecision: Readonly<Record<Verdict, number>>;
+  readonly byOutcome: Readonly<Record<KillOutcome, number>>;
   readonly rejections: number;
   /** Mean time to healthy over successful resurrections, seconds; null without any. */
   readonly averageTimeToHealthy: number | null;
@@ -365,7 +373,7 @@ export interface Stats {
 }
 
 /** One dependency's state for `/health`. */
-export interface HealthCheck {
+export interface DependencyStatus {
   readonly status: 'up' | 'down' | 'disabled';
   readonly detail?: string;
 }

@@ -1,12 +1,12 @@
 import type {
   Calibration,
-  DecisionOutcome,
+  Verdict,
   GuardCode,
-  HealthStatus,
+  ContainerHealth,
   KillReason,
   Mode,
   OutcomeRecord,
-  ResurrectionError,
+  FailureReason,
   RiskFactor,
   RiskLevel,
   Severity,
@@ -49,7 +49,7 @@ export interface NotifiedFactor {
 
 /** Medic's decision on the kill. */
 export interface NotifiedDecision {
-  readonly outcome: DecisionOutcome;
+  readonly outcome: Verdict;
   readonly decidedAt: string;
   readonly mode: Mode;
   readonly riskScore: number;
@@ -65,10 +65,10 @@ export interface NotifiedDecision {
 /** How a resurrection ended. */
 export interface NotifiedResurrection {
   readonly outcome: 'success' | 'failure' | 'rollback';
-  readonly error: ResurrectionError | null;
+  readonly error: FailureReason | null;
   readonly message: string | null;
   readonly timeToHealthy: number | null;
-  readonly healthStatus: HealthStatus | null;
+  readonly healthStatus: ContainerHealth | null;
   readonly containerId: string | null;
   /** Who approved it; null for an automatic resurrection. */
   readonly approvedBy: string | null;

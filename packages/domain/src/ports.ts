@@ -1,17 +1,17 @@
 import type {
   Calibration,
   CalibrationSample,
-  HealthCheck,
+  DependencyStatus,
   ModuleHistory,
   OutcomeRecord,
-  OutcomeType,
+  ResurrectionOutcome,
   Rejection,
   ResurrectionResult,
   SignalSample,
   Stats,
   ThreatLookup,
-  HealthStatus,
-  ResurrectionError,
+  ContainerHealth,
+  FailureReason,
   Decision,
 } from './model';
 import type { OutboxEntry, QueuedNotification } from './notifications';
@@ -48,7 +48,7 @@ export interface KillSource {
    */
   ack(ids: readonly string[], deadLetters?: readonly DeadLetter[]): Promise<void>;
   /** Whether the source currently reaches its broker. */
-  health(): Promise<HealthCheck>;
+  health(): Promise<DependencyStatus>;
   /** Stops reading and releases connections; returns promptly even while a read is blocked. */
   close(): Promise<void>;
 }
@@ -86,16 +86,16 @@ export interface Resurrector {
   /** The labels of the container resurrect would pick, located the same way; never throws. */
   containerLabels(target: ResurrectionTarget): Promise<ContainerLabels>;
   /** Whether the container engine answers. */
-  health(): Promise<HealthCheck>;
+  health(): Promise<DependencyStatus>;
 }
 
 /** What the store needs to finish a record once the resurrection is over. */
 export interface OutcomeUpdate {
-  readonly outcomeType: Extract<OutcomeType, 'success' | 'failure' | 'rollback' | 'not_killed' | 'already_running'>;
+  readonly outcomeType: ResurrectionOutcome;
   readonly timeToHealthy: number | null;
-  readonly healthStatus: HealthStatus | null;
+  readonly healthStatus: ContainerHealth | null;
   readonly containerId: string | null;
-  readonly error: ResurrectionError | null;
+  readonly error: FailureReason | null;
   readonly errorMessage: string | null;
   readonly completedAt: string;
   /** A sentence appended to the record's reasoning (what verify_kill found, what a label changed); absent adds none. */
@@ -109,7 +109,7 @@ export interface OutcomeUpdate {
  * is no longer approve_auto.
  */
 export interface Redecision {
-  readonly decision: Pick<Decision, 'outcome' | 'riskScore' | 'riskLevel' | 'confidence' | 'guard' | 'factors' | 'reasoning'>;
+  readonly decision: Pick<Decision, 'verdict' | 'riskScore' | 'riskLevel' | 'confidence' | 'guard' | 'factors' | 'reasoning'>;
   /** Written with it. */
   readonly notifications?: readonly QueuedNotification[];
 }
@@ -224,7 +224,7 @@ export interface OutcomeRepo {
    */
   stats(): Promise<Stats>;
   /** Whether the store answers. */
-  health(): Promise<HealthCheck>;
+  health(): Promise<DependencyStatus>;
   /** Releases the store. */
   close(): Promise<void>;
 }
@@ -284,7 +284,7 @@ export interface ThreatIntel {
   /** Context for the module over the configured look-back, within the adapter's own time limit; never throws (an outage or a slow answer is status "unavailable"). */
   lookup(module: string): Promise<ThreatLookup>;
   /** Whether the SIEM answers. */
-  health(): Promise<HealthCheck>;
+  health(): Promise<DependencyStatus>;
 }
 
 /** Time, handed to the core so it stays deterministic. */

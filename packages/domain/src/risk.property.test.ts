@@ -103,7 +103,7 @@ describe('decision properties', () => {
       fc.property(inputArb, policyArb, (input, policy) => {
         const denyListed = { ...policy, alwaysDenyModules: [input.report.targetModule] };
         const decision = decide(input, denyListed);
-        expect(decision.outcome).toBe('deny');
+        expect(decision.verdict).toBe('deny');
         expect(decision.guard).toBe('always_deny_module');
       }),
     );
@@ -113,7 +113,7 @@ describe('decision properties', () => {
     fc.assert(
       fc.property(inputArb, policyArb, (input, policy) => {
         const spent = { ...input, history: { ...input.history, recentResurrections: policy.budget.maxRestarts } };
-        expect(decide(spent, policy).outcome).toBe('deny');
+        expect(decide(spent, policy).verdict).toBe('deny');
       }),
     );
   });
@@ -121,7 +121,7 @@ describe('decision properties', () => {
   it('never auto-approves a module re-killed after a resurrection', () => {
     fc.assert(
       fc.property(inputArb, policyArb, (input, policy) => {
-        expect(decide({ ...input, reKilledAfterResurrection: true }, policy).outcome).not.toBe('approve_auto');
+        expect(decide({ ...input, reKilledAfterResurrection: true }, policy).verdict).not.toBe('approve_auto');
       }),
     );
   });
@@ -130,7 +130,7 @@ describe('decision properties', () => {
     fc.assert(
       fc.property(inputArb, policyArb, (input, policy) => {
         const critical = { ...policy, criticalModules: [input.report.targetModule] };
-        expect(decide(input, critical).outcome).not.toBe('approve_auto');
+        expect(decide(input, critical).verdict).not.toBe('approve_auto');
       }),
     );
   });
@@ -139,7 +139,7 @@ describe('decision properties', () => {
     fc.assert(
       fc.property(inputArb, policyArb, (input, policy) => {
         const decision = decide(input, policy);
-        if (decision.outcome !== 'approve_auto') return;
+        if (decision.verdict !== 'approve_auto') return;
         expect(['minimal', 'low']).toContain(decision.riskLevel);
         expect(policy.autoApprove.enabled).toBe(true);
         expect(decision.confidence).toBeGreaterThanOrEqual(policy.autoApprove.minConfidence);
@@ -154,7 +154,7 @@ describe('decision properties', () => {
       fc.property(inputArb, policyArb, (input, policy) => {
         const decision = decide(input, policy);
         if (decision.guard !== null || decision.confidence >= policy.confidenceThreshold) return;
-        expect(decision.outcome).toBe('pending_review');
+        expect(decision.verdict).toBe('pending_review');
       }),
     );
   });
@@ -163,7 +163,7 @@ describe('decision properties', () => {
     fc.assert(
       fc.property(inputArb, policyArb, (input, policy) => {
         const decision = decide(input, policy);
-        if (decision.outcome === 'approve_auto') expect(decision.confidence).toBeGreaterThanOrEqual(policy.confidenceThreshold);
+        if (decision.verdict === 'approve_auto') expect(decision.confidence).toBeGreaterThanOrEqual(policy.confidenceThreshold);
       }),
     );
   });
@@ -186,7 +186,7 @@ describe('decision properties', () => {
         };
         const policy = { ...DEFAULT_POLICY, weights, autoApprove: { enabled, minConfidence: 0.6, maxScore: 0.4 } };
         const decision = decide({ report, history, threat, reKilledAfterResurrection: false, autoApproveMaxScore: 0.4 }, policy);
-        expect(decision.outcome).toBe('deny');
+        expect(decision.verdict).toBe('deny');
       }),
     );
   });

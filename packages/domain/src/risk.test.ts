@@ -68,7 +68,7 @@ describe('riskLevelOf', () => {
 describe('the reboot plan demo', () => {
   it('auto-approves the demo report under the demo policy', () => {
     const decision = decide(input(), DEMO_POLICY);
-    expect(decision.outcome).toBe('approve_auto');
+    expect(decision.verdict).toBe('approve_auto');
     expect(decision.guard).toBeNull();
     expect(decision.riskLevel).toBe('low');
     // (0.3 × 0.4 + 0.1 × 0.25 + 0.1 × 0.4) / 0.5
@@ -81,7 +81,7 @@ describe('the reboot plan demo', () => {
 
   it('sends the demo report to review under the default policy, saying auto-approve is disabled', () => {
     const decision = decide(input({ autoApproveMaxScore: DEFAULT_POLICY.autoApprove.maxScore }), DEFAULT_POLICY);
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.reasoning[0]).toContain('auto-approve is disabled');
   });
 
@@ -90,7 +90,7 @@ describe('the reboot plan demo', () => {
     ['demo', DEMO_POLICY],
   ])('denies the high-risk report under the %s policy', (_name, policy) => {
     const decision = decide(input({ report: HIGH_RISK }), policy);
-    expect(decision.outcome).toBe('deny');
+    expect(decision.verdict).toBe('deny');
     expect(decision.guard).toBe('high_confidence_threat');
     expect(decision.riskLevel).toBe('critical');
     expect(decision.reasoning[0]).toContain('0.99');
@@ -100,7 +100,7 @@ describe('the reboot plan demo', () => {
 describe('guards', () => {
   it('always_deny_module denies and still reports the factors and score', () => {
     const decision = decide(input(), { ...DEMO_POLICY, alwaysDenyModules: ['nginx-test'] });
-    expect(decision.outcome).toBe('deny');
+    expect(decision.verdict).toBe('deny');
     expect(decision.guard).toBe('always_deny_module');
     expect(decision.riskScore).toBeCloseTo(0.37, 10);
     expect(decision.factors).toHaveLength(3);
@@ -119,7 +119,7 @@ describe('guards', () => {
     const threat = (confidenceScore: number, killReason: KillReport['killReason'] = 'threat_detected') =>
       decide(input({ report: { ...DEMO, killReason, confidenceScore } }), DEMO_POLICY);
     expect(threat(0.951).guard).toBe('high_confidence_threat');
-    expect(threat(0.951).outcome).toBe('deny');
+    expect(threat(0.951).verdict).toBe('deny');
     expect(threat(0.95).guard).toBeNull();
     expect(threat(0.99, 'manual_override').guard).toBeNull();
   });
@@ -133,7 +133,7 @@ describe('guards', () => {
   it('open_threat_alerts denies when threat intel recommends deny, whatever the weights', () => {
     const hot: ThreatLookup = { status: 'answered', context: { ...CONTEXT, riskScore: 0.9, openCount: 3, falsePositiveCount: 0, recommendation: 'deny' } };
     const decision = decide(input({ threat: hot }), { ...DEMO_POLICY, weights: { ...DEMO_POLICY.weights, siem_risk_score: 0 } });
-    expect(decision.outcome).toBe('deny');
+    expect(decision.verdict).toBe('deny');
     expect(decision.guard).toBe('open_threat_alerts');
     expect(decision.reasoning[0]).toContain('3 open alert(s)');
     const review: ThreatLookup = { status: 'answered', context: { ...CONTEXT, recommendation: 'review' } };
@@ -142,17 +142,17 @@ describe('guards', () => {
 
   it('restart_budget_spent fires once the budget is used up', () => {
     const atBudget = decide(input({ history: history({ recentResurrections: 3 }) }), DEMO_POLICY);
-    expect(atBudget.outcome).toBe('deny');
+    expect(atBudget.verdict).toBe('deny');
     expect(atBudget.guard).toBe('restart_budget_spent');
     expect(atBudget.reasoning[0]).toMatch(/restart budget spent.*3 time\(s\) in the last 60 minutes/);
     const belowBudget = decide(input({ history: history({ recentResurrections: 2 }) }), DEMO_POLICY);
     expect(belowBudget.guard).toBeNull();
-    expect(belowBudget.outcome).toBe('approve_auto');
+    expect(belowBudget.verdict).toBe('approve_auto');
   });
 
   it('rekilled_after_resurrection sends a low-risk kill to review instead of auto-approving it', () => {
     const decision = decide(input({ reKilledAfterResurrection: true }), DEMO_POLICY);
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.guard).toBe('rekilled_after_resurrection');
     expect(decision.reasoning[0]).toContain('never auto-approved');
   });
@@ -161,7 +161,7 @@ describe('guards', () => {
     const report: KillReport = { ...DEMO, killReason: 'policy_violation', severity: 'high', confidenceScore: 0.9 };
     const decision = decide(input({ report, reKilledAfterResurrection: true }), DEMO_POLICY);
     expect(decision.riskLevel).toBe('critical');
-    expect(decision.outcome).toBe('deny');
+    expect(decision.verdict).toBe('deny');
     expect(decision.guard).toBe('rekilled_after_resurrection');
   });
 });
@@ -310,35 +310,35 @@ describe('outcome', () => {
   it('sends a medium risk to review', () => {
     const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.6, severity: 'medium' } }), DEMO_POLICY);
     expect(decision.riskLevel).toBe('medium');
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.reasoning[0]).toContain('medium');
   });
 
   it('denies a high risk without a guard', () => {
     const decision = decide(input({ report: { ...DEMO, confidenceScore: 0.8, severity: 'high', killReason: 'policy_violation' } }), DEMO_POLICY);
     expect(decision.riskLevel).toBe('high');
-    expect(decision.outcome).toBe('deny');
+    expect(decision.verdict).toBe('deny');
     expect(decision.guard).toBeNull();
   });
 
   it('names each failed auto-approve condition', () => {
     const lowConfidence = decide(input(), { ...DEMO_POLICY, autoApprove: { ...DEMO_POLICY.autoApprove, minConfidence: 0.85 } });
-    expect(lowConfidence.outcome).toBe('pending_review');
+    expect(lowConfidence.verdict).toBe('pending_review');
     expect(lowConfidence.reasoning[0]).toContain('confidence 0.6 is below the required 0.85');
 
     const aboveCeiling = decide(input({ autoApproveMaxScore: 0.3 }), DEMO_POLICY);
-    expect(aboveCeiling.outcome).toBe('pending_review');
+    expect(aboveCeiling.verdict).toBe('pending_review');
     expect(aboveCeiling.autoApproveMaxScore).toBe(0.3);
     expect(aboveCeiling.reasoning[0]).toContain('above the auto-approve ceiling 0.3');
 
     const critical = decide(input(), { ...DEMO_POLICY, criticalModules: ['nginx-test'], weights: { ...DEMO_POLICY.weights, module_criticality: 0 } });
     expect(critical.riskLevel).toBe('low');
-    expect(critical.outcome).toBe('pending_review');
+    expect(critical.verdict).toBe('pending_review');
     expect(critical.reasoning[0]).toContain('nginx-test is on critical_modules');
   });
 
   it('uses the calibrated ceiling from the input, not the configured one', () => {
-    expect(decide(input({ autoApproveMaxScore: 0.37 }), { ...DEMO_POLICY, autoApprove: { ...DEMO_POLICY.autoApprove, maxScore: 0.1 } }).outcome).toBe('approve_auto');
+    expect(decide(input({ autoApproveMaxScore: 0.37 }), { ...DEMO_POLICY, autoApprove: { ...DEMO_POLICY.autoApprove, maxScore: 0.1 } }).verdict).toBe('approve_auto');
   });
 });
 
@@ -353,38 +353,38 @@ describe('confidence threshold', () => {
   it('sends a low risk below the threshold to review instead of auto-approving it, naming both numbers', () => {
     const decision = decide(input(), strict);
     expect(decision.confidence).toBe(0.6);
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.guard).toBeNull();
     expect(decision.reasoning[0]).toBe('Sent to review: confidence 0.6 is below the confidence threshold 0.7, so risk 0.37 (low) is not acted on automatically.');
   });
 
   it('lets a confidence equal to the threshold act', () => {
-    expect(decide(input(), { ...DEMO_POLICY, confidenceThreshold: 0.6 }).outcome).toBe('approve_auto');
+    expect(decide(input(), { ...DEMO_POLICY, confidenceThreshold: 0.6 }).verdict).toBe('approve_auto');
   });
 
   it('sends a high risk below the threshold to review instead of denying it', () => {
     const decision = decide(input({ report: highRiskNoGuard }), strict);
     expect(decision.riskLevel).toBe('high');
-    expect(decision.outcome).toBe('pending_review');
+    expect(decision.verdict).toBe('pending_review');
     expect(decision.reasoning[0]).toContain('below the confidence threshold 0.7');
   });
 
   it('acts on the score once the evidence lifts the confidence to the threshold', () => {
     const answered: ThreatLookup = { status: 'answered', context: CONTEXT };
-    expect(decide(input({ threat: answered }), strict).outcome).toBe('approve_auto');
+    expect(decide(input({ threat: answered }), strict).verdict).toBe('approve_auto');
     const risky: ThreatLookup = { status: 'answered', context: { ...CONTEXT, riskScore: 0.8, recommendation: 'review' } };
     const denied = decide(input({ report: highRiskNoGuard, threat: risky }), strict);
     expect(denied.confidence).toBeCloseTo(0.8, 10);
     expect(denied.riskLevel).toBe('high');
-    expect(denied.outcome).toBe('deny');
+    expect(denied.verdict).toBe('deny');
   });
 
   it('leaves the guards alone: they deny whatever the confidence', () => {
     const threshold: PolicyConfig = { ...DEMO_POLICY, confidenceThreshold: 1 };
     expect(decide(input({ report: HIGH_RISK }), threshold).guard).toBe('high_confidence_threat');
-    expect(decide(input({ report: HIGH_RISK }), threshold).outcome).toBe('deny');
-    expect(decide(input(), { ...threshold, alwaysDenyModules: ['nginx-test'] }).outcome).toBe('deny');
-    expect(decide(input({ history: history({ recentResurrections: 3 }) }), threshold).outcome).toBe('deny');
+    expect(decide(input({ report: HIGH_RISK }), threshold).verdict).toBe('deny');
+    expect(decide(input(), { ...threshold, alwaysDenyModules: ['nginx-test'] }).verdict).toBe('deny');
+    expect(decide(input({ history: history({ recentResurrections: 3 }) }), threshold).verdict).toBe('deny');
   });
 });
 
@@ -498,16 +498,16 @@ describe('the learnt score', () => {
   });
 
   it('keeps the guards and the levels: a deny-listed module or an open-alert answer is denied, a critical score denied', () => {
-    expect(decide(learnt(), { ...LEARNT_POLICY, alwaysDenyModules: ['web'] })).toMatchObject({ outcome: 'deny', guard: 'always_deny_module' });
-    expect(decide(learnt({ threat: { status: 'answered', context: HOT_CONTEXT } }), LEARNT_POLICY)).toMatchObject({ outcome: 'deny', guard: 'open_threat_alerts' });
+    expect(decide(learnt(), { ...LEARNT_POLICY, alwaysDenyModules: ['web'] })).toMatchObject({ verdict: 'deny', guard: 'always_deny_module' });
+    expect(decide(learnt({ threat: { status: 'answered', context: HOT_CONTEXT } }), LEARNT_POLICY)).toMatchObject({ verdict: 'deny', guard: 'open_threat_alerts' });
     const compromise = decide(learnt({ report: { ...HIGH_RISK, targetModule: 'db', confidenceScore: 0.9 } }), LEARNT_POLICY);
-    expect(compromise).toMatchObject({ outcome: 'deny', riskLevel: 'critical', guard: null });
+    expect(compromise).toMatchObject({ verdict: 'deny', riskLevel: 'critical', guard: null });
   });
 
   it('auto-approves a false alarm of a module Smith is rarely right about, under the ceiling', () => {
     const decision = decide(learnt({ history: history({ labels: { falsePositives: 250, truePositives: 1 } }) }), LEARNT_POLICY);
     expect(decision.riskScore).toBeLessThan(0.3);
-    expect(decision.outcome).toBe('approve_auto');
+    expect(decision.verdict).toBe('approve_auto');
   });
 
   it('is never more confident than the quiet share is known', () => {

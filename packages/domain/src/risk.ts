@@ -4,7 +4,7 @@ import { KILL_REASON_RISK, REASON_INDEX, SEVERITY_INDEX, SEVERITY_RISK, bucketsO
 import type { BucketEvidence, KillEvidence, SignalModel } from './signal-model';
 import type {
   Decision,
-  DecisionOutcome,
+  Verdict,
   FactorName,
   GuardCode,
   KillReport,
@@ -289,23 +289,23 @@ export function learnedScore(
  */
 export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
   const assessment = assessRisk(input, policy);
-  const verdict = guardVerdict(input, policy, assessment) ?? levelVerdict(input, policy, assessment);
+  const ruling = guardRuling(input, policy, assessment) ?? levelRuling(input, policy, assessment);
   return {
-    outcome: verdict.outcome,
+    verdict: ruling.verdict,
     riskScore: assessment.score,
     riskLevel: assessment.level,
     confidence: assessment.confidence,
     factors: assessment.factors,
     reasoning: assessment.signals
-      ? [verdict.sentence, learnedScoreSentence(assessment, assessment.signals), signalsSentence(assessment), threatSentence(input.threat), learnedHistorySentence(input, assessment)]
-      : [verdict.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input, assessment)],
-    guard: verdict.guard,
+      ? [ruling.sentence, learnedScoreSentence(assessment, assessment.signals), signalsSentence(assessment), threatSentence(input.threat), learnedHistorySentence(input, assessment)]
+      : [ruling.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input, assessment)],
+    guard: ruling.guard,
     autoApproveMaxScore: input.autoApproveMaxScore,
   };
 }
 
-interface Verdict {
-  readonly outcome: DecisionOutcome;
+interface Ruling {
+  readonly verdict: Verdict;
   readonly guard: GuardCode | null;
   readonly sentence: string;
 }
@@ -354,14 +354,14 @@ function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimat
   return clamp01(BASE_CONFIDENCE + threatShare + historyShare);
 }
 
-function guardVerdict({ report, history, threat, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict | null {
+function guardRuling({ report, history, threat, reKilledAfterResurrection }: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Ruling | null {
   const module = report.targetModule;
   if (policy.alwaysDenyModules.includes(module)) {
-    return { outcome: 'deny', guard: 'always_deny_module', sentence: `Denied: ${module} is on always_deny_modules, so Medic never brings it back.` };
+    return { verdict: 'deny', guard: 'always_deny_module', sentence: `Denied: ${module} is on always_deny_modules, so Medic never brings it back.` };
   }
   if (report.killReason === 'threat_detected' && report.confidenceScore > policy.threatDenyConfidence) {
     return {
-      outcome: 'deny',
+      verdict: 'deny',
       guard: 'high_confidence_threat',
       sentence: `Denied: Smith detected a threat with confidence ${fmt(report.confidenceScore)}, above the ${fmt(policy.threatDenyConfidence)} that is denied outright.`,
     };
@@ -370,14 +370,14 @@ function guardVerdict({ report, history, threat, reKilledAfterResurrection }: De
   if (threat.status === 'answered' && threat.context.recommendation === 'deny') {
     const c = threat.context;
     return {
-      outcome: 'deny',
+      verdict: 'deny',
       guard: 'open_threat_alerts',
       sentence: `Denied: threat intel has ${c.openCount} open alert(s) for ${module} in the last ${c.lookbackHours} h with risk ${fmt(c.riskScore)}.`,
     };
   }
   if (history.recentResurrections >= policy.budget.maxRestarts) {
     return {
-      outcome: 'deny',
+      verdict: 'deny',
       guard: 'restart_budget_spent',
       sentence: `Denied: restart budget spent, ${module} was already resurrected ${history.recentResurrections} time(s) in the last ${policy.budget.windowMinutes} minutes (at most ${policy.budget.maxRestarts}).`,
     };
@@ -385,7 +385,7 @@ function guardVerdict({ report, history, threat, reKilledAfterResurrection }: De
   if (reKilledAfterResurrection) {
     const deny = risk.level === 'high' || risk.level === 'critical';
     return {
-      outcome: deny ? 'deny' : 'pending_review',
+      verdict: deny ? 'deny' : 'pending_review',
       guard: 'rekilled_after_resurrection',
       sentence: `${deny ? 'Denied' : 'Sent to review'}: Smith killed ${module} again soon after Medic resurrected it, so it is never auto-approved${deny ? ` and its risk is ${risk.level}` : ''}.`,
     };
@@ -393,30 +393,30 @@ function guardVerdict({ report, history, threat, reKilledAfterResurrection }: De
   return null;
 }
 
-function levelVerdict(input: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Verdict {
+function levelRuling(input: DecisionInput, policy: PolicyConfig, risk: RiskAssessment): Ruling {
   const score = fmt(risk.score);
   if (risk.confidence < policy.confidenceThreshold) {
     return {
-      outcome: 'pending_review',
+      verdict: 'pending_review',
       guard: null,
       sentence: `Sent to review: confidence ${fmt(risk.confidence)} is below the confidence threshold ${fmt(policy.confidenceThreshold)}, so risk ${score} (${risk.level}) is not acted on automatically.`,
     };
   }
   if (risk.level === 'high' || risk.level === 'critical') {
-    return { outcome: 'deny', guard: null, sentence: `Denied: risk ${score} is ${risk.level}.` };
+    return { verdict: 'deny', guard: null, sentence: `Denied: risk ${score} is ${risk.level}.` };
   }
   if (risk.level === 'medium') {
-    return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is medium.` };
+    return { verdict: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is medium.` };
   }
   const failed = failedAutoApproveConditions(input, policy, risk);
   if (failed === '') {
     return {
-      outcome: 'approve_auto',
+      verdict: 'approve_auto',
       guard: null,
       sentence: `Auto-approved: risk ${score} is ${risk.level}, within the auto-approve ceiling ${fmt(input.autoApproveMaxScore)}, with confidence ${fmt(risk.confidence)} (at least ${fmt(policy.autoApprove.minConfidence)}).`,
     };
   }
-  return { outcome: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is ${risk.level}, but ${failed}.` };
+  return { verdict: 'pending_review', guard: null, sentence: `Sent to review: risk ${score} is ${risk.level}, but ${failed}.` };
 }
 
 /** The auto-approve conditions that fail, joined as one clause; '' when none does. */

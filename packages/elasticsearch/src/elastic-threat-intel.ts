@@ -1,5 +1,5 @@
 import { err, ok } from '@medic/domain';
-import type { HealthCheck, Result, ThreatIntel, ThreatLookup } from '@medic/domain';
+import type { DependencyStatus, Result, ThreatIntel, ThreatLookup } from '@medic/domain';
 import { buildAlertSearch, buildHealthSearch, DEFAULT_ALERTS_INDEX, DEFAULT_FALSE_POSITIVE_TAGS, DEFAULT_LOOKBACK_HOURS } from './alert-query';
 import type { AlertQuery } from './alert-query';
 import { readAlertSummary } from './alert-summary';
@@ -72,7 +72,7 @@ export class ElasticThreatIntel implements ThreatIntel {
   }
 
   /** Up when the configured index answers a search: what the lookups need, with the same privilege and no `monitor`. */
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     const answer = await this.request((options) => this.client.search(buildHealthSearch(this.query.index), options));
     return answer.ok ? { status: 'up' } : { status: 'down', detail: answer.error };
   }

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { MedicError } from '@medic/domain';
-import type { HealthCheck } from '@medic/domain';
+import type { DependencyStatus } from '@medic/domain';
 import { connectRedis, freePort, pendingCount, PrivateRedis, publish, scratchDir, sleep, testStream, waitFor } from '@medic/test-support';
 import { createRedisKillSource } from './create-redis-kill-source';
 import type { RedisKillSource } from './redis-kill-source';
@@ -73,7 +73,7 @@ describe('RedisKillSource across a Redis restart', () => {
     await publishSeq(stream, 0, 50);
     await eventually('some entries were consumed', () => acked.size > 0);
     await server.kill();
-    const healthDuringOutage: HealthCheck = await running.health();
+    const healthDuringOutage: DependencyStatus = await running.health();
     await server.start();
     await publishSeq(stream, 50, 50);
     await eventually('all 100 entries were acknowledged', () => acked.size === 100);

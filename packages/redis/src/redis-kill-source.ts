@@ -1,5 +1,5 @@
 import { MedicError } from '@medic/domain';
-import type { DeadLetter, Delivery, HealthCheck, KillSource } from '@medic/domain';
+import type { DeadLetter, Delivery, DependencyStatus, KillSource } from '@medic/domain';
 import { accessFailure } from './access-errors';
 import { messageOf } from './error-message';
 import type { RedisStreamClient } from './redis-stream-client';
@@ -165,7 +165,7 @@ export class RedisKillSource implements KillSource {
   }
 
   /** 'up' when PING answers within healthTimeoutMs; 'down' at once while reconnecting. */
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     if (this.closed) return { status: 'down', detail: 'source closed' };
     // While reconnecting a PING would only queue up; a first connect still in progress gets the timeout to finish.
     if (['reconnecting', 'close', 'end'].includes(this.client.status)) {

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { DECISION_OUTCOMES, OUTCOME_TYPES, Prng } from '@medic/domain';
-import type { CalibrationSample, DecisionOutcome, HistoryWindows, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Stats } from '@medic/domain';
+import { KILL_OUTCOMES, Prng, VERDICTS } from '@medic/domain';
+import type { CalibrationSample, HistoryWindows, KillOutcome, LabelCounts, ModuleHistory, OutcomeRecord, Stats, Verdict } from '@medic/domain';
 import { FIXTURE_TIME, minutesFrom, sampleRecord } from '@medic/domain/testing';
 import { TempStores } from './testing/temp-stores';
 
@@ -18,7 +18,7 @@ function generate(): OutcomeRecord[] {
   for (let i = 0; i < ROWS; i++) {
     const decidedAt = minutesFrom(-Math.floor(random() * 60 * DAY));
     const completedAt = minutesFrom(Math.floor(random() * 120), decidedAt);
-    const decision = pick(DECISION_OUTCOMES);
+    const decision = pick(VERDICTS);
     const kind = pick(KINDS);
     const timeToHealthy = random() < 0.1 ? null : Math.round(random() * 5000) / 1000;
     const base = {
@@ -71,8 +71,8 @@ function expectedStats(records: readonly OutcomeRecord[], rejections: number): S
   const auto = records.filter(labelled);
   return {
     total: records.length,
-    byDecision: Object.fromEntries(DECISION_OUTCOMES.map((d) => [d, count((r) => r.originalDecision === d)])) as Record<DecisionOutcome, number>,
-    byOutcome: Object.fromEntries(OUTCOME_TYPES.map((o) => [o, count((r) => r.outcomeType === o)])) as Record<OutcomeType, number>,
+    byDecision: Object.fromEntries(VERDICTS.map((d) => [d, count((r) => r.originalDecision === d)])) as Record<Verdict, number>,
+    byOutcome: Object.fromEntries(KILL_OUTCOMES.map((o) => [o, count((r) => r.outcomeType === o)])) as Record<KillOutcome, number>,
     rejections,
     averageTimeToHealthy: timed.reduce((sum, r) => sum + (r.timeToHealthy ?? 0), 0) / timed.length,
     autoApproveAccuracy: auto.filter(heldOnce).length / auto.length,

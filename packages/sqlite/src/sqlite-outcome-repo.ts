@@ -3,18 +3,18 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type { Expression, SqliteDatabase as KyselySqliteDatabase, SqlBool, Transaction } from 'kysely';
-import { DECISION_OUTCOMES, KILL_REASONS, MedicError, OUTCOME_TYPES, SEVERITIES } from '@medic/domain';
+import { VERDICTS, KILL_REASONS, MedicError, KILL_OUTCOMES, SEVERITIES } from '@medic/domain';
 import type {
   BatchWrite,
   Calibration,
   CalibrationSample,
-  DecisionOutcome,
-  HealthCheck,
+  Verdict,
+  DependencyStatus,
   HistoryWindows,
   ModuleHistory,
   OutcomeRecord,
   OutcomeRepo,
-  OutcomeType,
+  KillOutcome,
   OutcomeUpdate,
   QueuedNotification,
   Redecision,
@@ -309,7 +309,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
           .updateTable('outcomes')
           .set({
             state: 'decided',
-            original_decision: d.outcome,
+            original_decision: d.verdict,
             original_risk_score: d.riskScore,
             original_confidence: d.confidence,
             risk_level: d.riskLevel,
@@ -571,8 +571,8 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
         const rejections = await trx.selectFrom('rejections').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         return {
           total: totals.total,
-          byDecision: countsBy<DecisionOutcome>(DECISION_OUTCOMES, decisions, 'original_decision'),
-          byOutcome: countsBy<OutcomeType>(OUTCOME_TYPES, outcomes, 'outcome_type'),
+          byDecision: countsBy<Verdict>(VERDICTS, decisions, 'original_decision'),
+          byOutcome: countsBy<KillOutcome>(KILL_OUTCOMES, outcomes, 'outcome_type'),
           rejections: rejections.n,
           averageTimeToHealthy: totals.average_time_to_healthy,
           autoApproveAccuracy: totals.auto_labelled === 0 ? null : totals.auto_held / totals.auto_labelled,
@@ -583,7 +583,7 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
     );
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     if (this.closed) return { status: 'down', detail: 'store closed' };
     try {
       await sql`select 1`.execute(this.db);

@@ -120,7 +120,7 @@ export function notificationOutboxContract(name: string, makeHarness: () => Prom
       const { repo, outbox } = await open();
       const executing = sampleRecord({ killId: 'kill-auto', state: 'executing', originalDecision: 'approve_auto', wasAutoApproved: true });
       await repo.insert(executing);
-      const decision = { outcome: 'pending_review', riskScore: 0.5, riskLevel: 'medium', confidence: 0.6, guard: null, factors: [], reasoning: ['Label said so.'] } as const;
+      const decision = { verdict: 'pending_review', riskScore: 0.5, riskLevel: 'medium', confidence: 0.6, guard: null, factors: [], reasoning: ['Label said so.'] } as const;
       const facts = decisionOf({ ...executing, originalDecision: 'pending_review', state: 'decided' });
       expect(await repo.redecide('kill-auto', { decision, notifications: [queued('re-1', 'hook', facts)] })).toBe(true);
       expect(await repo.redecide('kill-auto', { decision, notifications: [queued('re-2', 'hook', facts)] })).toBe(false);

@@ -203,7 +203,7 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
       const decided = sampleRecord({ killId: 'kill-decided' });
       await insertAll(repo, [auto, approved, decided]);
       const factors = [{ name: 'module_criticality', value: 0.9, weight: 0.15, normalizedWeight: 0.2, contribution: 0.18, detail: 'from a label' }] as const;
-      const decision = { outcome: 'deny', riskScore: 0.81, riskLevel: 'critical', confidence: 0.6, guard: null, factors: [...factors], reasoning: ['Label changed it.', 'Denied.'] } as const;
+      const decision = { verdict: 'deny', riskScore: 0.81, riskLevel: 'critical', confidence: 0.6, guard: null, factors: [...factors], reasoning: ['Label changed it.', 'Denied.'] } as const;
       expect(await repo.redecide('kill-auto', { decision })).toBe(true);
       expect(await repo.get('kill-auto')).toEqual({
         ...auto,

@@ -1,7 +1,7 @@
 import { ENABLE_LABEL, HEALTH_TIMEOUT_LABEL, MODULE_LABEL, readEnableLabel, readHealthTimeoutLabel } from '../container-labels';
 import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '../kill-verification';
 import type { ContainerState } from '../kill-verification';
-import type { HealthCheck, ResurrectionResult } from '../model';
+import type { DependencyStatus, ResurrectionResult } from '../model';
 import type { Clock, ContainerLabels, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
 
 /** How a container's health check behaves once it runs: passes, fails, never decides within any timeout, or there is none. */
@@ -196,7 +196,7 @@ export class InMemoryFleet implements Resurrector {
     return { name: c.name, running: c.running, health, startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt) };
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     return this.down ? { status: 'down', detail: 'in-memory engine is down' } : { status: 'up' };
   }
 

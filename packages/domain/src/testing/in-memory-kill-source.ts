@@ -1,5 +1,5 @@
 import { MedicError } from '../errors';
-import type { HealthCheck } from '../model';
+import type { DependencyStatus } from '../model';
 import type { Clock, DeadLetter, Delivery, KillSource } from '../ports';
 
 interface StreamEntry {
@@ -165,7 +165,7 @@ export class InMemoryKillSource implements KillSource {
     this.stream.settle(ids, deadLetters);
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     if (this.#closed) return { status: 'down', detail: 'closed' };
     return this.stream.down ? { status: 'down', detail: 'in-memory stream is down' } : { status: 'up' };
   }

@@ -1,6 +1,6 @@
-import type { Calibration, CalibrationSample, DecisionOutcome, HealthCheck, LabelCounts, ModuleHistory, OutcomeRecord, OutcomeType, Rejection, SignalCount, SignalLabel, SignalSample, Stats } from '../model';
+import type { Calibration, CalibrationSample, Verdict, DependencyStatus, LabelCounts, ModuleHistory, OutcomeRecord, KillOutcome, Rejection, SignalCount, SignalLabel, SignalSample, Stats } from '../model';
 import { MedicError } from '../errors';
-import { DECISION_OUTCOMES, OUTCOME_TYPES, isApprovable } from '../model';
+import { VERDICTS, KILL_OUTCOMES, isApprovable } from '../model';
 import type { QueuedNotification } from '../notifications';
 import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate, Redecision } from '../ports';
 import { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
@@ -9,7 +9,7 @@ import { decile } from '../signal-model';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Outcome types of an executed resurrection. */
-const EXECUTED: readonly OutcomeType[] = ['success', 'failure', 'rollback', 're_killed'];
+const EXECUTED: readonly KillOutcome[] = ['success', 'failure', 'rollback', 're_killed'];
 
 const ms = (iso: string): number => Date.parse(iso);
 const onOrAfter = (iso: string | null, since: string): boolean => iso !== null && ms(iso) >= ms(since);
@@ -91,7 +91,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     const d = structuredClone(redecision.decision);
     Object.assign(r, {
       state: 'decided',
-      originalDecision: d.outcome,
+      originalDecision: d.verdict,
       originalRiskScore: d.riskScore,
       originalConfidence: d.confidence,
       riskLevel: d.riskLevel,
@@ -245,8 +245,8 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
 
   async stats(): Promise<Stats> {
     this.#ensureUp();
-    const byDecision = Object.fromEntries(DECISION_OUTCOMES.map((d) => [d, 0])) as Record<DecisionOutcome, number>;
-    const byOutcome = Object.fromEntries(OUTCOME_TYPES.map((o) => [o, 0])) as Record<OutcomeType, number>;
+    const byDecision = Object.fromEntries(VERDICTS.map((d) => [d, 0])) as Record<Verdict, number>;
+    const byOutcome = Object.fromEntries(KILL_OUTCOMES.map((o) => [o, 0])) as Record<KillOutcome, number>;
     for (const r of this.#records) {
       byDecision[r.originalDecision] += 1;
       byOutcome[r.outcomeType] += 1;
@@ -268,7 +268,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     };
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     return this.down ? { status: 'down', detail: 'in-memory store is down' } : { status: 'up' };
   }
 
@@ -277,7 +277,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
   #history(module: string, windows: HistoryWindows): ModuleHistory {
     const mine = this.#records.filter((r) => r.targetModule === module);
     const inHistory = mine.filter((r) => isExecuted(r) && onOrAfter(r.completedAt, windows.historySince));
-    const count = (type: OutcomeType): number => inHistory.filter((r) => r.outcomeType === type).length;
+    const count = (type: KillOutcome): number => inHistory.filter((r) => r.outcomeType === type).length;
     const recent = mine.filter((r) => (r.state === 'executing' || isExecuted(r)) && onOrAfter(r.timestamp, windows.budgetSince));
     // Stable sort over insertion order: equal completion times keep the first stored first.
     const unlabelled = mine

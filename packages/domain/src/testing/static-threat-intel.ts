@@ -1,4 +1,4 @@
-import type { HealthCheck, ThreatContext, ThreatLookup } from '../model';
+import type { DependencyStatus, ThreatContext, ThreatLookup } from '../model';
 import type { Clock, ThreatIntel } from '../ports';
 import { QUIET_CONTEXT } from './fixtures';
 
@@ -29,7 +29,7 @@ export class StaticThreatIntel implements ThreatIntel {
     return { status: 'answered', context: own ?? fallback ?? QUIET_CONTEXT };
   }
 
-  async health(): Promise<HealthCheck> {
+  async health(): Promise<DependencyStatus> {
     return this.options.unavailable === undefined ? { status: 'up' } : { status: 'down', detail: this.options.unavailable };
   }
 }

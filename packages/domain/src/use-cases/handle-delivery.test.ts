@@ -9,9 +9,9 @@ import { InMemoryKillSource } from '../testing/in-memory-kill-source';
 import { StaticThreatIntel } from '../testing/static-threat-intel';
 import { createTestCore } from '../testing/test-core';
 import { handleDelivery } from './handle-delivery';
-import type { HandleOutcome } from './handle-delivery';
+import type { DeliveryResult } from './handle-delivery';
 
-function recordOf(outcome: HandleOutcome): OutcomeRecord {
+function recordOf(outcome: DeliveryResult): OutcomeRecord {
   if (outcome.kind === 'rejected') throw new Error(`expected a record, got a rejection: ${outcome.rejection.reason}`);
   return outcome.record;
 }

@@ -5,7 +5,7 @@ import type { MedicCore } from './core';
 import { KillPipeline } from './kill-pipeline';
 
 /** What became of one delivery once everything it set off is over; `record` is the stored state after any resurrection. */
-export type HandleOutcome =
+export type DeliveryResult =
   | { readonly kind: 'rejected'; readonly rejection: Rejection }
   | { readonly kind: 'duplicate'; readonly record: OutcomeRecord }
   | { readonly kind: 'decided'; readonly record: OutcomeRecord };
@@ -15,7 +15,7 @@ export type HandleOutcome =
  * engine retries included). For programs that handle kills one at a time; the agent feeds a long-lived pipeline in batches.
  * Errors of the store or the source propagate and leave the delivery unacknowledged, so it is retried later.
  */
-export async function handleDelivery(core: MedicCore, delivery: Delivery): Promise<HandleOutcome> {
+export async function handleDelivery(core: MedicCore, delivery: Delivery): Promise<DeliveryResult> {
   const pipeline = new KillPipeline(core);
   const [status] = await pipeline.handle([delivery]);
   await pipeline.settled();

@@ -378,7 +378,7 @@ export class KillPipeline {
       if (threats) core.onEvent({ type: 'threat_intel', killId, lookup: threat });
       const input: DecisionInput = { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore, signals };
       const decision = decide(input, core.policy);
-      const executing = live && decision.outcome === 'approve_auto';
+      const executing = live && decision.verdict === 'approve_auto';
       const newRecord = recordOf(core, report, decision, threat, executing, at);
       records.push(newRecord);
       if (routes) for (const queued of queueNotification(routes, decisionFacts(newRecord, core.approvalTtlMinutes), core.newId)) notifications.push(queued);
@@ -593,8 +593,8 @@ export class KillPipeline {
       `Label ${CRITICALITY_LABEL}=${fmt(reading.value)} on container ${container} replaced risk.module_criticality ` +
       `(${configured === undefined ? 'not set' : fmt(configured)}) for ${module}, and the kill was decided again with it before resurrecting`;
     const scores = `risk ${fmt(job.record.originalRiskScore)} → ${fmt(decision.riskScore)}`;
-    if (decision.outcome === 'approve_auto') return { kind: 'proceed', note: `${replaced}: still approve_auto (${scores}).` };
-    return { kind: 'withdraw', decision, because: `${replaced}: ${decision.outcome} instead of approve_auto (${scores}); nothing was restarted.` };
+    if (decision.verdict === 'approve_auto') return { kind: 'proceed', note: `${replaced}: still approve_auto (${scores}).` };
+    return { kind: 'withdraw', decision, because: `${replaced}: ${decision.verdict} instead of approve_auto (${scores}); nothing was restarted.` };
   }
 
   /** An automatic resurrection a container label stopped: the record takes the new decision (with its notification), and the kill is settled. */
@@ -603,11 +603,11 @@ export class KillPipeline {
     const { record } = job;
     const { killId, targetModule: module } = record;
     const reasoning = [because, ...decision.reasoning];
-    const { outcome, riskScore, riskLevel, confidence, guard, factors } = decision;
+    const { verdict, riskScore, riskLevel, confidence, guard, factors } = decision;
     const redecided: OutcomeRecord = {
       ...record,
       state: 'decided',
-      originalDecision: outcome,
+      originalDecision: verdict,
       originalRiskScore: riskScore,
       riskLevel,
       originalConfidence: confidence,
@@ -617,7 +617,7 @@ export class KillPipeline {
       reasoning,
     };
     const redecision: Redecision = {
-      decision: { outcome, riskScore, riskLevel, confidence, guard, factors, reasoning },
+      decision: { verdict, riskScore, riskLevel, confidence, guard, factors, reasoning },
       notifications: queueNotification(core.notificationRoutes, decisionFacts(redecided, core.approvalTtlMinutes), core.newId),
     };
     if (!(await this.#store(job, () => core.repo.redecide(killId, redecision)))) return;
@@ -814,7 +814,7 @@ function recordOf(core: MedicCore, report: KillReport, decision: Decision, threa
     mode: core.mode,
     state: executing ? 'executing' : 'decided',
     outcomeType: 'undetermined',
-    originalDecision: decision.outcome,
+    originalDecision: decision.verdict,
     originalRiskScore: decision.riskScore,
     originalConfidence: decision.confidence,
     riskLevel: decision.riskLevel,
