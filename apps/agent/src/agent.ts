@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveKill, err, KillPipeline, MedicError, NOTIFICATION_EVENTS, ok, rejectKill } from '@medic/domain';
+import { approveKill, CalibratedCeiling, err, KillPipeline, MedicError, NOTIFICATION_EVENTS, ok, rejectKill } from '@medic/domain';
 import type {
   Clock,
   DomainEvent,
@@ -85,7 +85,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     mode: config.mode,
     resurrection: { concurrency: config.resurrection.concurrency, retryDeadlineSeconds: config.resurrection.retryDeadlineSeconds },
     approvalTtlMinutes: config.approvalTtlMinutes,
-    thresholds: { autoApproveMaxScore: config.policy.autoApprove.maxScore },
+    ceiling: new CalibratedCeiling(config.policy.autoApprove.maxScore),
     learned: { signals: null },
     onEvent: (event: DomainEvent) => {
       log(event);
@@ -105,7 +105,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     startedAt: Date.now(),
     now: () => Date.now(),
     health: () => health.report(),
-    thresholds: () => core.thresholds,
+    ceiling: core.ceiling,
     notifications: async () => (notifier ? notifier.stats() : null),
     approve: async (killId, approvedBy) => {
       const result = await approveKill(core, pipeline, killId, approvedBy);

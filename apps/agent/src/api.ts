@@ -5,7 +5,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { escapeNonPrintable } from '@medic/domain';
-import type { ApprovalRefusal, Calibration, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
+import type { ApprovalRefusal, AutoApproveCeiling, Calibration, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
 import type { HealthReport } from './dependency-health';
 import { toApiRecord } from './api-records';
 import type { NotificationStats } from './webhook-notifier';
@@ -24,7 +24,7 @@ export interface ApiDeps {
   readonly startedAt: number;
   readonly now: () => number;
   readonly health: () => Promise<HealthReport>;
-  readonly thresholds: () => { autoApproveMaxScore: number };
+  readonly ceiling: AutoApproveCeiling;
   /** The webhook notifier's counts; null when no webhook is configured. */
   readonly notifications: () => Promise<NotificationStats | null>;
   readonly approve: (killId: string, approvedBy: string) => Promise<Result<OutcomeRecord, ApprovalRefusal>>;
@@ -105,7 +105,7 @@ export function createApi(deps: ApiDeps): Hono {
       auto_approve_accuracy: stats.autoApproveAccuracy,
       auto_approve_labelled: stats.autoApproveLabelled,
       operator_verdicts: stats.operatorVerdicts,
-      thresholds: { auto_approve_max_score: deps.thresholds().autoApproveMaxScore },
+      thresholds: { auto_approve_max_score: deps.ceiling.current() },
       calibration: calibration ? calibrationJson(calibration) : null,
       notifications,
     });

@@ -1,4 +1,4 @@
-import { DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
+import { CalibratedCeiling, DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig, SignalModel } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -89,7 +89,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     mode: 'live',
     resurrection: DEFAULT_RESURRECTION,
     approvalTtlMinutes: APPROVAL_TTL_MINUTES,
-    thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
+    ceiling: new CalibratedCeiling(policy.autoApprove.maxScore),
     learned: { signals: null },
     onEvent: () => undefined,
   };
@@ -198,7 +198,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
       // Without calibration Medic still learns from its outcomes (labels settle, the signals are relearnt); only the ceiling stays.
       await learnFromOutcomes(core);
     }
-    maxScoreByDay[day] = core.thresholds.autoApproveMaxScore;
+    maxScoreByDay[day] = core.ceiling.current();
   };
 
   try {

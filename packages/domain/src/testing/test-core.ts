@@ -3,6 +3,7 @@ import type { KillReport } from '../model';
 import type { PolicyConfig } from '../policy';
 import { DEFAULT_POLICY } from '../policy';
 import type { Delivery } from '../ports';
+import { CalibratedCeiling } from '../use-cases/ceiling';
 import { DEFAULT_RESURRECTION } from '../use-cases/core';
 import type { MedicCore } from '../use-cases/core';
 import { KillPipeline } from '../use-cases/kill-pipeline';
@@ -62,7 +63,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     mode: options.mode ?? 'live',
     resurrection: options.resurrection ?? DEFAULT_RESURRECTION,
     approvalTtlMinutes: options.approvalTtlMinutes ?? 60,
-    thresholds: { autoApproveMaxScore: policy.autoApprove.maxScore },
+    ceiling: new CalibratedCeiling(policy.autoApprove.maxScore),
     learned: { signals: null },
     onEvent: (event) => events.push(event),
     ...(options.signing ? { signing: options.signing } : {}),

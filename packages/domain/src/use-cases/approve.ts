@@ -5,6 +5,9 @@ import { err, ok } from '../result';
 import type { MedicCore } from './core';
 import type { KillPipeline } from './kill-pipeline';
 
+/** What an operator's verdict (approve or reject) works with. */
+export type VerdictDeps = Pick<MedicCore, 'repo' | 'clock' | 'mode' | 'approvalTtlMinutes' | 'onEvent'>;
+
 /** Why an operator's verdict (approve or reject) was refused: unknown (404), not pending or observer mode (409), expired (410). */
 export interface ApprovalRefusal {
   readonly code: 'not_found' | 'not_pending' | 'observer_mode' | 'expired';
@@ -22,15 +25,15 @@ export interface Approval {
  * Approves a pending_review kill, or a resurrection that failed because the engine stayed unreachable, and hands it to the
  * pipeline, which resurrects it once its module is free. Does not wait for the resurrection.
  */
-export async function approveKill(core: MedicCore, pipeline: KillPipeline, killId: string, approvedBy: string): Promise<Result<Approval, ApprovalRefusal>> {
-  const refusal = await refuseVerdict(core, killId, 'approve');
+export async function approveKill(deps: VerdictDeps, pipeline: Pick<KillPipeline, 'resurrect'>, killId: string, approvedBy: string): Promise<Result<Approval, ApprovalRefusal>> {
+  const refusal = await refuseVerdict(deps, killId, 'approve');
   if (refusal) return err(refusal);
-  if (!(await core.repo.markApproved(killId, approvedBy, core.clock.now().toISOString()))) {
+  if (!(await deps.repo.markApproved(killId, approvedBy, deps.clock.now().toISOString()))) {
     // Someone else decided it between the read and the write.
-    return err((await refuseVerdict(core, killId, 'approve')) ?? { code: 'not_pending', message: `kill ${killId} is no longer approvable` });
+    return err((await refuseVerdict(deps, killId, 'approve')) ?? { code: 'not_pending', message: `kill ${killId} is no longer approvable` });
   }
-  core.onEvent({ type: 'approved', killId, approvedBy });
-  const approved = await core.repo.get(killId);
+  deps.onEvent({ type: 'approved', killId, approvedBy });
+  const approved = await deps.repo.get(killId);
   if (!approved) return err({ code: 'not_found', message: `no decision for kill ${killId}` });
   return ok({ record: approved, execution: pipeline.resurrect(approved) });
 }
@@ -40,8 +43,8 @@ export async function approveKill(core: MedicCore, pipeline: KillPipeline, killI
  * may. Both take a pending_review kill; an approval also takes a resurrection that failed with docker_unavailable, for as
  * long after it failed as a pending kill after its decision.
  */
-export async function refuseVerdict(core: MedicCore, killId: string, verb: 'approve' | 'reject'): Promise<ApprovalRefusal | null> {
-  const record = await core.repo.get(killId);
+export async function refuseVerdict(deps: Omit<VerdictDeps, 'onEvent'>, killId: string, verb: 'approve' | 'reject'): Promise<ApprovalRefusal | null> {
+  const record = await deps.repo.get(killId);
   if (!record) return { code: 'not_found', message: `no decision for kill ${killId}` };
   const pending = record.state === 'decided' && record.originalDecision === 'pending_review';
   if (verb === 'approve' ? !isApprovable(record) : !pending) {
@@ -52,13 +55,13 @@ export async function refuseVerdict(core: MedicCore, killId: string, verb: 'appr
       message: `kill ${record.killId} is not pending review (decision ${record.originalDecision}, state ${record.state}${outcome}${verdictOf(record)})${hint}`,
     };
   }
-  if (core.mode === 'observer') {
+  if (deps.mode === 'observer') {
     return { code: 'observer_mode', message: `Medic runs in observer mode, where operators neither approve nor reject; switch to live mode to ${verb}` };
   }
   const since = pending || record.completedAt === null ? record.timestamp : record.completedAt;
-  const ageMinutes = (core.clock.now().getTime() - Date.parse(since)) / 60_000;
-  if (ageMinutes > core.approvalTtlMinutes) {
-    return { code: 'expired', message: `kill ${killId} became pending ${Math.floor(ageMinutes)} minutes ago; verdicts expire after ${core.approvalTtlMinutes} minutes` };
+  const ageMinutes = (deps.clock.now().getTime() - Date.parse(since)) / 60_000;
+  if (ageMinutes > deps.approvalTtlMinutes) {
+    return { code: 'expired', message: `kill ${killId} became pending ${Math.floor(ageMinutes)} minutes ago; verdicts expire after ${deps.approvalTtlMinutes} minutes` };
   }
   return null;
 }

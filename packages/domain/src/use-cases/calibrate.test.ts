@@ -3,7 +3,7 @@ import type { KillReport, OutcomeRecord } from '../model';
 import { minutesFrom, sampleRecord, sampleReport } from '../testing/fixtures';
 import { createTestCore } from '../testing/test-core';
 import type { TestCore } from '../testing/test-core';
-import { learnFromOutcomes, restoreThresholds, runCalibration } from './calibrate';
+import { learnFromOutcomes, restoreCeiling, runCalibration } from './calibrate';
 import { handleDelivery } from './handle-delivery';
 
 /** Calibration with the harm budget out of the way (tests of the budget set their own). */
@@ -84,11 +84,11 @@ describe('runCalibration', () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
     await compromisesOfDb(t);
-    const before = t.core.thresholds.autoApproveMaxScore;
+    const before = t.core.ceiling.current();
     const calibration = await runCalibration(t.core, LOOSE);
     expect(calibration).toMatchObject({ direction: 'up', samples: 80, successes: 80, previousMaxScore: before, calibratedAt: t.clock.now().toISOString() });
     expect(calibration.nextMaxScore).toBeGreaterThan(before);
-    expect(t.core.thresholds.autoApproveMaxScore).toBe(calibration.nextMaxScore);
+    expect(t.core.ceiling.current()).toBe(calibration.nextMaxScore);
     expect(calibration.harmUpper).not.toBeNull();
     expect(await t.repo.latestCalibration()).toEqual(calibration);
     expect(t.events).toContainEqual({ type: 'calibrated', calibration });
@@ -108,7 +108,7 @@ describe('runCalibration', () => {
     for (let i = 0; i < 10; i++) await t.repo.insert({ ...autoApproved(t, `rekilled-${i}`, 're_killed', 60 + i), reKilledAt: t.clock.now().toISOString() });
     const calibration = await runCalibration(t.core, LOOSE);
     expect(calibration).toMatchObject({ direction: 'down', samples: 20, successes: 10 });
-    expect(t.core.thresholds.autoApproveMaxScore).toBeLessThan(calibration.previousMaxScore);
+    expect(t.core.ceiling.current()).toBeLessThan(calibration.previousMaxScore);
   });
 
   it('keeps the ceiling with too few samples', async () => {
@@ -146,17 +146,17 @@ describe('runCalibration', () => {
     for (let i = 0; i < 30; i++) await t.repo.insert(autoApproved(t, `web-${i}`, 'success', 60 + i));
     for (let i = 0; i < 9; i++) await t.repo.insert(rejected(t, `quiet-${i}`, 300 + i, FALSE_ALARM, 'web'));
     await compromisesOfDb(t);
-    const before = t.core.thresholds.autoApproveMaxScore;
+    const before = t.core.ceiling.current();
     const calibration = await runCalibration(t.core, DEFAULT_CALIBRATION);
     expect(calibration).toMatchObject({ direction: 'down', samples: 110, successes: 110, maxHarmRate: DEFAULT_CALIBRATION.maxHarmRate });
     expect(calibration.nextMaxScore).toBeLessThan(before);
     expect(calibration.reason).toMatch(/above max_harm_rate 0\.50 %/);
     expect(await t.repo.latestCalibration()).toEqual(calibration);
-    expect(t.core.thresholds.autoApproveMaxScore).toBe(calibration.nextMaxScore);
+    expect(t.core.ceiling.current()).toBe(calibration.nextMaxScore);
   });
 });
 
-describe('restoreThresholds', () => {
+describe('restoreCeiling', () => {
   it('puts the newest stored calibration back in force after a restart', async () => {
     const first = calibratable();
     for (let i = 0; i < 80; i++) await first.repo.insert(autoApproved(first, `held-${i}`, 'success', 60 + i));
@@ -164,15 +164,15 @@ describe('restoreThresholds', () => {
     const calibration = await runCalibration(first.core, LOOSE);
 
     const restarted = calibratable(first.repo);
-    expect(restarted.core.thresholds.autoApproveMaxScore).toBe(calibration.previousMaxScore);
-    await expect(restoreThresholds(restarted.core)).resolves.toEqual(calibration);
-    expect(restarted.core.thresholds.autoApproveMaxScore).toBe(calibration.nextMaxScore);
+    expect(restarted.core.ceiling.current()).toBe(calibration.previousMaxScore);
+    await expect(restoreCeiling(restarted.core)).resolves.toEqual(calibration);
+    expect(restarted.core.ceiling.current()).toBe(calibration.nextMaxScore);
   });
 
-  it('leaves the thresholds alone when nothing was calibrated yet', async () => {
+  it('leaves the ceiling alone when nothing was calibrated yet', async () => {
     const t = calibratable();
-    const before = t.core.thresholds.autoApproveMaxScore;
-    await expect(restoreThresholds(t.core)).resolves.toBeNull();
-    expect(t.core.thresholds.autoApproveMaxScore).toBe(before);
+    const before = t.core.ceiling.current();
+    await expect(restoreCeiling(t.core)).resolves.toBeNull();
+    expect(t.core.ceiling.current()).toBe(before);
   });
 });

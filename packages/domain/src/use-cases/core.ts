@@ -5,6 +5,7 @@ import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
 import type { SigningPolicy } from '../report-signature';
 import type { SignalModel } from '../signal-model';
+import type { CalibratedCeiling } from './ceiling';
 
 /** How resurrections run: how many at once, and how long an unreachable engine is retried. */
 export interface ResurrectionSettings {
@@ -16,7 +17,10 @@ export interface ResurrectionSettings {
 
 export const DEFAULT_RESURRECTION: ResurrectionSettings = { concurrency: 8, retryDeadlineSeconds: 300 };
 
-/** Everything the use cases work with: the ports, the policy and the few settings that are not policy. */
+/**
+ * Everything the use cases together work with: the ports, the policy and the few settings that are not policy. A
+ * composition root builds one; each use case declares the slice it takes (PipelineDeps, VerdictDeps, CalibrationDeps).
+ */
 export interface MedicCore {
   readonly source: KillSource;
   readonly repo: OutcomeRepo;
@@ -30,8 +34,8 @@ export interface MedicCore {
   readonly resurrection: ResurrectionSettings;
   /** How long a pending_review kill can be approved. */
   readonly approvalTtlMinutes: number;
-  /** Mutable: calibration moves it. */
-  readonly thresholds: { autoApproveMaxScore: number };
+  /** The auto-approve ceiling: calibration moves it, deciding and the API read it. */
+  readonly ceiling: CalibratedCeiling;
   /** Mutable: what Medic learnt about the signals, relearnt at every calibration; null until the fleet has labels enough. */
   readonly learned: { signals: SignalModel | null };
   readonly onEvent: EventSink;

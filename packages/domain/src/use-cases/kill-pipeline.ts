@@ -11,8 +11,19 @@ import type { ContainerLabels, DeadLetter, Delivery, HistoryWindows, OutcomeUpda
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
 import type { DecisionInput } from '../risk';
-import type { MedicCore } from './core';
 import { round } from '../round';
+import type { SignalModel } from '../signal-model';
+import type { AutoApproveCeiling } from './ceiling';
+import type { MedicCore } from './core';
+
+/** What the pipeline works with: every port and setting, the ceiling to read and the learnt signals to read. */
+export type PipelineDeps = Pick<
+  MedicCore,
+  'source' | 'repo' | 'resurrector' | 'threatIntel' | 'clock' | 'newId' | 'policy' | 'mode' | 'resurrection' | 'approvalTtlMinutes' | 'onEvent' | 'signing' | 'notificationRoutes'
+> & {
+  readonly ceiling: AutoApproveCeiling;
+  readonly learned: { readonly signals: SignalModel | null };
+};
 
 /** What became of one delivery of a batch by the time the batch was committed. */
 export type DeliveryStatus =
@@ -117,7 +128,7 @@ const noop = (): void => undefined;
  * failure / docker_unavailable.
  */
 export class KillPipeline {
-  readonly #core: MedicCore;
+  readonly #deps: PipelineDeps;
   /** Modules with a resurrection queued or running. */
   readonly #lanes = new Map<string, Lane>();
   /** Kills queued, running or waiting, with the array their repeats go to. */
@@ -137,8 +148,8 @@ export class KillPipeline {
   #stopSignal: () => void = noop;
   readonly #stopped: Promise<true>;
 
-  constructor(core: MedicCore) {
-    this.#core = core;
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
     this.#stopped = new Promise((resolve) => (this.#stopSignal = () => resolve(true)));
   }
 
@@ -164,8 +175,8 @@ export class KillPipeline {
    * when the source hands them out again, are acknowledged once the re-check is over. Call before the first batch.
    */
   async resume(): Promise<number> {
-    if (this.#core.mode !== 'live') return 0;
-    const executing = await this.#call('store', () => this.#core.repo.listExecuting());
+    if (this.#deps.mode !== 'live') return 0;
+    const executing = await this.#call('store', () => this.#deps.repo.listExecuting());
     await this.#serially(async () => {
       for (const record of executing) {
         if (!this.#held.has(record.killId)) this.#schedule({ record, options: RECHECK, delivery: null, repeats: [], finished: noop });
@@ -234,8 +245,8 @@ export class KillPipeline {
     const rejections: Rejection[] = [];
     const deadLetters: DeadLetter[] = [];
     let rejectedAt: string | null = null;
-    const signing = this.#core.signing;
-    const now = signing ? this.#core.clock.now() : null;
+    const signing = this.#deps.signing;
+    const now = signing ? this.#deps.clock.now() : null;
     for (let i = 0; i < deliveries.length; i++) {
       const delivery = deliveries[i]!;
       if (this.#inHand.has(delivery.id)) {
@@ -252,7 +263,7 @@ export class KillPipeline {
         indices.push(i);
         continue;
       }
-      rejectedAt ??= this.#core.clock.now().toISOString();
+      rejectedAt ??= this.#deps.clock.now().toISOString();
       const problem = read.error;
       const rejection: Rejection = {
         deliveryId: delivery.id,
@@ -278,9 +289,9 @@ export class KillPipeline {
    * once, a resurrection by waiting for it.
    */
   async #decideAndCommit(kills: readonly Kill[], rejections: readonly Rejection[], deadLetters: readonly DeadLetter[]): Promise<Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>> {
-    const core = this.#core;
-    const live = core.mode === 'live';
-    const now = core.clock.now();
+    const deps = this.#deps;
+    const live = deps.mode === 'live';
+    const now = deps.clock.now();
     const at = now.toISOString();
 
     // Look up: one query for the kills already stored, one for the histories of the modules to decide, one threat-intel
@@ -288,23 +299,23 @@ export class KillPipeline {
     const unknown = new Set<string>();
     for (const { report } of kills) if (!this.#held.has(report.killId)) unknown.add(report.killId);
     const stored = new Map<string, OutcomeRecord>();
-    if (unknown.size > 0) for (const record of await this.#call('store', () => core.repo.getMany([...unknown]))) stored.set(record.killId, record);
+    if (unknown.size > 0) for (const record of await this.#call('store', () => deps.repo.getMany([...unknown]))) stored.set(record.killId, record);
     const modules = new Set<string>();
     for (const { report } of kills) {
       if (!stored.has(report.killId) && !this.#held.has(report.killId) && !this.#lanes.has(report.targetModule)) modules.add(report.targetModule);
     }
-    const windows = historyWindows(now, core.policy);
-    const histories = modules.size > 0 ? await this.#call('store', () => core.repo.moduleHistories([...modules], windows)) : new Map<string, ModuleHistory>();
+    const windows = historyWindows(now, deps.policy);
+    const histories = modules.size > 0 ? await this.#call('store', () => deps.repo.moduleHistories([...modules], windows)) : new Map<string, ModuleHistory>();
     const threats = await this.#lookupThreats(modules);
-    const autoApproveMaxScore = core.thresholds.autoApproveMaxScore;
-    const signals = core.learned.signals;
+    const autoApproveMaxScore = deps.ceiling.current();
+    const signals = deps.learned.signals;
 
     // Decide, in delivery order.
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
     const seen = new Map<string, Seen>();
     const records: OutcomeRecord[] = [];
     const notifications: QueuedNotification[] = [];
-    const routes = core.notificationRoutes;
+    const routes = deps.notificationRoutes;
     const decided: Decided[] = [];
     const labels: ReKillLabel[] = [];
     const acks: string[] = [];
@@ -375,13 +386,13 @@ export class KillPipeline {
       const history = reKill.history;
       const previous = reKill.label?.killId ?? null;
       const threat = threats?.get(module) ?? DISABLED;
-      if (threats) core.onEvent({ type: 'threat_intel', killId, lookup: threat });
+      if (threats) deps.onEvent({ type: 'threat_intel', killId, lookup: threat });
       const input: DecisionInput = { report, history, threat, reKilledAfterResurrection: previous !== null, autoApproveMaxScore, signals };
-      const decision = decide(input, core.policy);
+      const decision = decide(input, deps.policy);
       const executing = live && decision.verdict === 'approve_auto';
-      const newRecord = recordOf(core, report, decision, threat, executing, at);
+      const newRecord = recordOf(deps, report, decision, threat, executing, at);
       records.push(newRecord);
-      if (routes) for (const queued of queueNotification(routes, decisionFacts(newRecord, core.approvalTtlMinutes), core.newId)) notifications.push(queued);
+      if (routes) for (const queued of queueNotification(routes, decisionFacts(newRecord, deps.approvalTtlMinutes), deps.newId)) notifications.push(queued);
       decided.push({ kill, index: i, decision, record: newRecord, executing, reKilled: previous, input });
       if (executing) {
         behind.set(module, []);
@@ -397,7 +408,7 @@ export class KillPipeline {
     // Commit: records, labels, rejections and the notifications of the decisions in one transaction. Nothing above is visible before it.
     const results =
       records.length + labels.length + rejections.length > 0
-        ? await this.#call('store', () => core.repo.commitBatch({ records, reKills: labels, rejections, notifications }))
+        ? await this.#call('store', () => deps.repo.commitBatch({ records, reKills: labels, rejections, notifications }))
         : [];
 
     const jobs: Job[] = rechecks;
@@ -405,13 +416,13 @@ export class KillPipeline {
       const { kill, index, decision, record, executing, reKilled, input } = decided[j]!;
       const { killId, targetModule: module } = record;
       if (results[j] === 'inserted') {
-        if (reKilled) core.onEvent({ type: 're_killed', killId, previousKillId: reKilled });
-        core.onEvent({ type: 'decided', killId, module, decision, executing });
+        if (reKilled) deps.onEvent({ type: 're_killed', killId, previousKillId: reKilled });
+        deps.onEvent({ type: 'decided', killId, module, decision, executing });
         if (executing) jobs.push({ record, options: RESTART, delivery: kill.delivery.id, repeats: kill.repeats, finished: noop, decidedFrom: input });
         continue;
       }
       // Another consumer stored this kill between the look-up and the commit: its decision stands.
-      const theirs = await this.#call('store', () => core.repo.get(killId));
+      const theirs = await this.#call('store', () => deps.repo.get(killId));
       const state = theirs?.state ?? 'decided';
       duplicates.push({ killId, state });
       kinds[index] = 'duplicate';
@@ -452,9 +463,9 @@ export class KillPipeline {
       }
     }
     await this.#acknowledge(acks, deadLetters);
-    for (const { killId, state } of duplicates) core.onEvent({ type: 'duplicate', killId, state });
+    for (const { killId, state } of duplicates) deps.onEvent({ type: 'duplicate', killId, state });
     for (const r of rejections) {
-      core.onEvent({ type: 'rejected', deliveryId: r.deliveryId, killId: r.killId, rejection: { field: r.field, rule: r.rule, message: r.reason } });
+      deps.onEvent({ type: 'rejected', deliveryId: r.deliveryId, killId: r.killId, rejection: { field: r.field, rule: r.rule, message: r.reason } });
     }
     return kinds;
   }
@@ -476,7 +487,7 @@ export class KillPipeline {
   #wait(lane: Lane, item: Kill | Job): void {
     lane.waiting.push(item);
     this.#hold(item);
-    if (!isJob(item)) this.#core.onEvent({ type: 'waiting', killId: item.report.killId, module: item.report.targetModule });
+    if (!isJob(item)) this.#deps.onEvent({ type: 'waiting', killId: item.report.killId, module: item.report.targetModule });
   }
 
   #hold(item: Kill | Job): void {
@@ -494,13 +505,13 @@ export class KillPipeline {
   }
 
   #pump(): void {
-    const limit = Math.max(1, this.#core.resurrection.concurrency);
+    const limit = Math.max(1, this.#deps.resurrection.concurrency);
     while (!this.#stopping && this.#running.size < limit && this.#ready.length > 0) {
       const job = this.#ready.shift()!;
       const run: Promise<void> = this.#run(job)
         .catch((error: unknown) => {
           // The ports promise not to throw here; if one does, the job is left for a restart like an abandoned one.
-          this.#core.onEvent({ type: 'background_error', killId: job.record.killId, stage: 'complete', message: messageOf(error), retrying: false });
+          this.#deps.onEvent({ type: 'background_error', killId: job.record.killId, stage: 'complete', message: messageOf(error), retrying: false });
         })
         .finally(() => {
           this.#running.delete(run);
@@ -517,19 +528,19 @@ export class KillPipeline {
    * resurrection itself, both retried while the engine is unreachable; then its outcome stored, then its deliveries acknowledged.
    */
   async #run(job: Job): Promise<void> {
-    const core = this.#core;
+    const deps = this.#deps;
     const { record } = job;
     const { killId, targetModule: module, targetInstanceId: instanceId } = record;
     const target: ResurrectionTarget = { killId, module, instanceId, killedAt: record.report.timestamp };
-    core.onEvent({ type: 'resurrecting', killId, module, resumed: !job.options.restartIfRunning });
-    const deadline = Date.parse(resurrectionStart(record)) + core.resurrection.retryDeadlineSeconds * 1000;
+    deps.onEvent({ type: 'resurrecting', killId, module, resumed: !job.options.restartIfRunning });
+    const deadline = Date.parse(resurrectionStart(record)) + deps.resurrection.retryDeadlineSeconds * 1000;
     let options = job.options;
     let labelsRead = job.decidedFrom === undefined;
     let criticalityNote: string | null = null;
     let result: ResurrectionResult;
     for (let attempt = 1; ; attempt++) {
       if (!labelsRead) {
-        const labels = await core.resurrector.containerLabels(target);
+        const labels = await deps.resurrector.containerLabels(target);
         if (labels.status === 'unavailable') {
           result = { outcome: 'failure', action: 'none', containerId: null, healthStatus: null, timeToHealthy: null, error: 'docker_unavailable', message: labels.reason };
         } else {
@@ -537,17 +548,17 @@ export class KillPipeline {
           const check = this.#checkCriticality(job, job.decidedFrom!, labels);
           if (check.kind === 'withdraw') return this.#withdraw(job, check.decision, check.because);
           criticalityNote = check.note;
-          result = await core.resurrector.resurrect(target, options);
+          result = await deps.resurrector.resurrect(target, options);
         }
       } else {
-        result = await core.resurrector.resurrect(target, options);
+        result = await deps.resurrector.resurrect(target, options);
       }
       if (result.error !== 'docker_unavailable') break;
       if (this.#stopping) return this.#abandon(job);
-      const remaining = deadline - core.clock.now().getTime();
+      const remaining = deadline - deps.clock.now().getTime();
       if (remaining <= 0) break;
       const delayMs = Math.min(backoffDelay(ENGINE_RETRY, attempt), remaining);
-      core.onEvent({ type: 'resurrection_retry', killId, module, attempt, delayMs, reason: result.message ?? 'container engine unreachable' });
+      deps.onEvent({ type: 'resurrection_retry', killId, module, attempt, delayMs, reason: result.message ?? 'container engine unreachable' });
       this.#retrying.add(killId);
       const stopped = await this.#sleep(delayMs);
       this.#retrying.delete(killId);
@@ -555,13 +566,13 @@ export class KillPipeline {
       // The failed attempt may have started or restarted the container before the engine went away: from now on only re-check.
       if (result.action !== 'none') options = RECHECK;
     }
-    core.onEvent({ type: 'resurrected', killId, module, result });
-    for (const warning of result.labels?.ignored ?? []) core.onEvent({ type: 'label_ignored', killId, module, warning });
-    const completed = outcomeUpdate(result, core.clock.now(), criticalityNote);
+    deps.onEvent({ type: 'resurrected', killId, module, result });
+    for (const warning of result.labels?.ignored ?? []) deps.onEvent({ type: 'label_ignored', killId, module, warning });
+    const completed = outcomeUpdate(result, deps.clock.now(), criticalityNote);
     const { outcomeType: outcome, error, errorMessage: message, timeToHealthy, healthStatus, containerId, completedAt } = completed;
-    const facts = core.notificationRoutes ? resurrectionFacts(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt }) : null;
-    const update: OutcomeUpdate = { ...completed, notifications: queueNotification(core.notificationRoutes, facts, core.newId) };
-    if (!(await this.#store(job, () => core.repo.complete(killId, update)))) return;
+    const facts = deps.notificationRoutes ? resurrectionFacts(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt }) : null;
+    const update: OutcomeUpdate = { ...completed, notifications: queueNotification(deps.notificationRoutes, facts, deps.newId) };
+    if (!(await this.#store(job, () => deps.repo.complete(killId, update)))) return;
     await this.#settle(job);
     if (job.finished !== noop) job.finished(await this.#finishedRecord(record, update));
     this.#release(module);
@@ -574,7 +585,7 @@ export class KillPipeline {
    * resurrect reads it, and observer mode decides without the engine, as live mode does.
    */
   #checkCriticality(job: Job, input: DecisionInput, labels: ContainerLabels): CriticalityCheck {
-    const core = this.#core;
+    const deps = this.#deps;
     const { killId, targetModule: module } = job.record;
     if (labels.status !== 'found') return { kind: 'proceed', note: null };
     const { container } = labels;
@@ -583,12 +594,12 @@ export class KillPipeline {
     const reading = readCriticalityLabel(container, labels.labels);
     if (reading.status === 'absent') return { kind: 'proceed', note: null };
     if (reading.status === 'invalid') {
-      core.onEvent({ type: 'label_ignored', killId, module, warning: reading.warning });
+      deps.onEvent({ type: 'label_ignored', killId, module, warning: reading.warning });
       return { kind: 'proceed', note: `${capitalize(reading.warning)}.` };
     }
-    const configured = Object.hasOwn(core.policy.moduleCriticality, module) ? core.policy.moduleCriticality[module] : undefined;
+    const configured = Object.hasOwn(deps.policy.moduleCriticality, module) ? deps.policy.moduleCriticality[module] : undefined;
     if (configured === reading.value) return { kind: 'proceed', note: null };
-    const decision = decide({ ...input, criticalityOverride: { value: reading.value, source: `label ${CRITICALITY_LABEL} on container ${container}` } }, core.policy);
+    const decision = decide({ ...input, criticalityOverride: { value: reading.value, source: `label ${CRITICALITY_LABEL} on container ${container}` } }, deps.policy);
     const replaced =
       `Label ${CRITICALITY_LABEL}=${fmt(reading.value)} on container ${container} replaced risk.module_criticality ` +
       `(${configured === undefined ? 'not set' : fmt(configured)}) for ${module}, and the kill was decided again with it before resurrecting`;
@@ -599,7 +610,7 @@ export class KillPipeline {
 
   /** An automatic resurrection a container label stopped: the record takes the new decision (with its notification), and the kill is settled. */
   async #withdraw(job: Job, decision: Decision, because: string): Promise<void> {
-    const core = this.#core;
+    const deps = this.#deps;
     const { record } = job;
     const { killId, targetModule: module } = record;
     const reasoning = [because, ...decision.reasoning];
@@ -618,12 +629,12 @@ export class KillPipeline {
     };
     const redecision: Redecision = {
       decision: { verdict, riskScore, riskLevel, confidence, guard, factors, reasoning },
-      notifications: queueNotification(core.notificationRoutes, decisionFacts(redecided, core.approvalTtlMinutes), core.newId),
+      notifications: queueNotification(deps.notificationRoutes, decisionFacts(redecided, deps.approvalTtlMinutes), deps.newId),
     };
-    if (!(await this.#store(job, () => core.repo.redecide(killId, redecision)))) return;
-    core.onEvent({ type: 'redecided', killId, module, decision: { ...decision, reasoning }, because });
+    if (!(await this.#store(job, () => deps.repo.redecide(killId, redecision)))) return;
+    deps.onEvent({ type: 'redecided', killId, module, decision: { ...decision, reasoning }, because });
     await this.#settle(job);
-    if (job.finished !== noop) job.finished((await core.repo.get(killId).catch(() => null)) ?? redecided);
+    if (job.finished !== noop) job.finished((await deps.repo.get(killId).catch(() => null)) ?? redecided);
     this.#release(module);
   }
 
@@ -634,7 +645,7 @@ export class KillPipeline {
         await write();
         return true;
       } catch (error) {
-        this.#core.onEvent({ type: 'background_error', killId: job.record.killId, stage: 'complete', message: messageOf(error), retrying: !this.#stopping });
+        this.#deps.onEvent({ type: 'background_error', killId: job.record.killId, stage: 'complete', message: messageOf(error), retrying: !this.#stopping });
         if (this.#stopping || (await this.#sleep(backoffDelay(STORE_RETRY, attempt)))) {
           this.#abandon(job);
           return false;
@@ -645,27 +656,27 @@ export class KillPipeline {
 
   /** The job's outcome is durable: its deliveries are acknowledged. */
   async #settle(job: Job): Promise<void> {
-    const core = this.#core;
+    const deps = this.#deps;
     const { killId } = job.record;
     this.#unhold(job);
     try {
       await this.#acknowledge(job.delivery === null ? job.repeats : [job.delivery, ...job.repeats]);
     } catch (error) {
       // The outcome is durable: a redelivery of these entries is acknowledged as a duplicate.
-      core.onEvent({ type: 'background_error', killId, stage: 'ack', message: messageOf(error), retrying: false });
+      deps.onEvent({ type: 'background_error', killId, stage: 'ack', message: messageOf(error), retrying: false });
     }
-    for (let i = 0; i < job.repeats.length; i++) core.onEvent({ type: 'duplicate', killId, state: 'done' });
+    for (let i = 0; i < job.repeats.length; i++) deps.onEvent({ type: 'duplicate', killId, state: 'done' });
   }
 
   /** The one place deliveries are acknowledged (dead letters with them), always after what they caused is durable. */
   async #acknowledge(ids: readonly string[], deadLetters: readonly DeadLetter[] = []): Promise<void> {
     if (ids.length === 0 && deadLetters.length === 0) return;
-    await this.#call('source', () => this.#core.source.ack(ids, deadLetters));
+    await this.#call('source', () => this.#deps.source.ack(ids, deadLetters));
   }
 
   /** The record as stored once done (reasoning with any note appended); from what is known if the store cannot say. */
   async #finishedRecord(record: OutcomeRecord, update: OutcomeUpdate): Promise<OutcomeRecord> {
-    const stored = await this.#core.repo.get(record.killId).catch(() => null);
+    const stored = await this.#deps.repo.get(record.killId).catch(() => null);
     if (stored) return stored;
     const { note, notifications: _queued, ...outcome } = update;
     return { ...record, ...outcome, state: 'done', reasoning: note ? [...record.reasoning, note] : record.reasoning };
@@ -673,7 +684,7 @@ export class KillPipeline {
 
   /** Left for a restart: the record stays executing and its deliveries pending. */
   #abandon(job: Job): void {
-    this.#core.onEvent({ type: 'abandoned', killId: job.record.killId, module: job.record.targetModule });
+    this.#deps.onEvent({ type: 'abandoned', killId: job.record.killId, module: job.record.targetModule });
   }
 
   /** The module's resurrection is over: what waited for it goes next, in order. */
@@ -715,7 +726,7 @@ export class KillPipeline {
         const lane = started ?? { waiting: [] };
         if (!started) this.#lanes.set(module, lane);
         for (const item of rest) this.#wait(lane, item);
-        this.#core.onEvent({ type: 'background_error', killId: batch[0]!.report.killId, stage: 'decide', message: messageOf(error), retrying: !this.#stopping });
+        this.#deps.onEvent({ type: 'background_error', killId: batch[0]!.report.killId, stage: 'decide', message: messageOf(error), retrying: !this.#stopping });
         if (!started) void this.#sleep(backoffDelay(STORE_RETRY, 1)).then((stopped) => (stopped ? undefined : this.#release(module)));
         return;
       }
@@ -734,13 +745,13 @@ export class KillPipeline {
     for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
-  /** Sleeps on the core's clock; true when the pipeline stopped meanwhile. */
+  /** Sleeps on the clock; true when the pipeline stopped meanwhile. */
   #sleep(ms: number): Promise<boolean> {
-    return Promise.race([this.#core.clock.sleep(ms).then(() => false), this.#stopped]);
+    return Promise.race([this.#deps.clock.sleep(ms).then(() => false), this.#stopped]);
   }
 
   async #lookupThreats(modules: ReadonlySet<string>): Promise<Map<string, ThreatLookup> | null> {
-    const intel = this.#core.threatIntel;
+    const intel = this.#deps.threatIntel;
     if (!intel) return null;
     const names = [...modules];
     // The adapter owns the time limit; a broken adapter still only makes the factor unavailable.
@@ -802,16 +813,16 @@ function labelReKill(
   };
 }
 
-function recordOf(core: MedicCore, report: KillReport, decision: Decision, threat: ThreatLookup, executing: boolean, at: string): OutcomeRecord {
+function recordOf(deps: Pick<PipelineDeps, 'newId' | 'mode'>, report: KillReport, decision: Decision, threat: ThreatLookup, executing: boolean, at: string): OutcomeRecord {
   return {
-    outcomeId: core.newId(),
-    decisionId: core.newId(),
+    outcomeId: deps.newId(),
+    decisionId: deps.newId(),
     killId: report.killId,
     targetModule: report.targetModule,
     targetInstanceId: report.targetInstanceId,
     timestamp: at,
     report,
-    mode: core.mode,
+    mode: deps.mode,
     state: executing ? 'executing' : 'decided',
     outcomeType: 'undetermined',
     originalDecision: decision.verdict,
