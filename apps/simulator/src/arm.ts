@@ -137,9 +137,9 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     );
     const [delivery] = await source.receive(1);
     if (!delivery) throw new Error(`kill ${killId} was published but not delivered`);
-    const outcome = await handleDelivery(core, delivery);
-    if (outcome.kind !== 'decided') throw new Error(`kill ${killId} was not decided (${outcome.kind})`);
-    const record = outcome.record;
+    const handled = await handleDelivery(core, delivery);
+    if (handled.kind !== 'decided') throw new Error(`kill ${killId} was not decided (${handled.kind})`);
+    const record = handled.record;
     const kill: Kill = {
       killId,
       module,

@@ -5,12 +5,12 @@ import type { DependencyStatus, ResurrectionResult } from '../model';
 import type { Clock, ContainerLabels, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
 
 /** How a container's health check behaves once it runs: passes, fails, never decides within any timeout, or there is none. */
-export type FleetHealth = 'passing' | 'failing' | 'never' | 'none';
+export type HealthCheckBehaviour = 'passing' | 'failing' | 'never' | 'none';
 
 export interface FleetContainerSpec {
   readonly name: string;
   readonly running?: boolean;
-  readonly health?: FleetHealth;
+  readonly health?: HealthCheckBehaviour;
   readonly labels?: Readonly<Record<string, string>>;
   /** Time (ms of the fleet's clock) from start to the health verdict; 0 (default) decides at once. */
   readonly bootMs?: number;
@@ -25,7 +25,7 @@ export interface FleetContainer {
   readonly id: string;
   readonly name: string;
   running: boolean;
-  health: FleetHealth;
+  health: HealthCheckBehaviour;
   readonly labels: Readonly<Record<string, string>>;
   bootMs: number;
   /** How many times it has been started or restarted (a container added running counts once). */

@@ -3,7 +3,7 @@ export { ManualClock } from './manual-clock';
 export { InMemoryStream, InMemoryKillSource } from './in-memory-kill-source';
 export type { InMemoryKillSourceOptions } from './in-memory-kill-source';
 export { InMemoryFleet } from './in-memory-fleet';
-export type { FleetContainer, FleetContainerSpec, FleetHealth, InMemoryFleetOptions } from './in-memory-fleet';
+export type { FleetContainer, FleetContainerSpec, HealthCheckBehaviour, InMemoryFleetOptions } from './in-memory-fleet';
 export { InMemoryOutcomeRepo } from './in-memory-outcome-repo';
 export { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
 export { StaticThreatIntel } from './static-threat-intel';

@@ -11,9 +11,9 @@ import { createTestCore } from '../testing/test-core';
 import { handleDelivery } from './handle-delivery';
 import type { DeliveryResult } from './handle-delivery';
 
-function recordOf(outcome: DeliveryResult): OutcomeRecord {
-  if (outcome.kind === 'rejected') throw new Error(`expected a record, got a rejection: ${outcome.rejection.reason}`);
-  return outcome.record;
+function recordOf(handled: DeliveryResult): OutcomeRecord {
+  if (handled.kind === 'rejected') throw new Error(`expected a record, got a rejection: ${handled.rejection.reason}`);
+  return handled.record;
 }
 
 describe('handleDelivery', () => {
@@ -21,9 +21,9 @@ describe('handleDelivery', () => {
     const t = createTestCore();
     t.fleet.add({ name: 'web-1', health: 'passing' });
     const delivery = await t.deliver({ killId: 'kill-1' });
-    const outcome = await handleDelivery(t.core, delivery);
-    expect(outcome.kind).toBe('decided');
-    expect(recordOf(outcome)).toMatchObject({
+    const handled = await handleDelivery(t.core, delivery);
+    expect(handled.kind).toBe('decided');
+    expect(recordOf(handled)).toMatchObject({
       killId: 'kill-1',
       originalDecision: 'approve_auto',
       wasAutoApproved: true,
@@ -34,7 +34,7 @@ describe('handleDelivery', () => {
       decisionId: 'id-2',
       timestamp: t.clock.now().toISOString(),
     });
-    expect(await t.repo.get('kill-1')).toEqual(recordOf(outcome));
+    expect(await t.repo.get('kill-1')).toEqual(recordOf(handled));
     expect(t.fleet.container('web-1').startCount).toBe(1);
     expect(t.stream.acked).toEqual([delivery.id]);
     expect(t.events.map((e) => e.type)).toEqual(['decided', 'resurrecting', 'resurrected']);
@@ -82,8 +82,8 @@ describe('handleDelivery', () => {
     it('decides a report signed with a known key', async () => {
       const t = createTestCore({ signing });
       t.fleet.add({ name: 'web-1', health: 'passing' });
-      const outcome = await handleDelivery(t.core, await t.deliver(signKillEntry(killEntryFields({ killId: 'signed-1' }), 'smith-1', key, mac), { raw: true }));
-      expect(recordOf(outcome)).toMatchObject({ killId: 'signed-1', outcomeType: 'success' });
+      const handled = await handleDelivery(t.core, await t.deliver(signKillEntry(killEntryFields({ killId: 'signed-1' }), 'smith-1', key, mac), { raw: true }));
+      expect(recordOf(handled)).toMatchObject({ killId: 'signed-1', outcomeType: 'success' });
     });
 
     it.each([
@@ -95,11 +95,11 @@ describe('handleDelivery', () => {
       const t = createTestCore({ signing });
       t.fleet.add({ name: 'web-1', health: 'passing' });
       const delivery = await t.deliver(fields, { raw: true });
-      const outcome = await handleDelivery(t.core, delivery);
-      if (outcome.kind !== 'rejected') throw new Error(`expected a rejection, got ${outcome.kind}`);
-      expect(outcome.rejection).toMatchObject({ field, rule, reason: expect.stringMatching(new RegExp(`^${field}: ${rule}: `)) });
+      const handled = await handleDelivery(t.core, delivery);
+      if (handled.kind !== 'rejected') throw new Error(`expected a rejection, got ${handled.kind}`);
+      expect(handled.rejection).toMatchObject({ field, rule, reason: expect.stringMatching(new RegExp(`^${field}: ${rule}: `)) });
       expect(t.repo.rejections()).toHaveLength(1);
-      expect(t.stream.deadLetters.map((d) => d.fields.reason)).toEqual([outcome.rejection.reason]);
+      expect(t.stream.deadLetters.map((d) => d.fields.reason)).toEqual([handled.rejection.reason]);
       expect(t.stream.acked).toEqual([delivery.id]);
       expect(await t.repo.recent(10)).toEqual([]);
       expect(t.fleet.attempts).toEqual([]);
@@ -127,9 +127,9 @@ describe('handleDelivery', () => {
     const restarted = new InMemoryKillSource(t.stream, { consumer: t.source.consumer });
     const [redelivered] = await restarted.receive(10);
     expect(redelivered?.id).toBe(delivery.id);
-    const outcome = await handleDelivery({ ...t.core, source: restarted }, redelivered ?? delivery);
-    expect(outcome.kind).toBe('duplicate');
-    expect(recordOf(outcome)).toMatchObject({ state: 'done', outcomeType: 'success', healthStatus: 'healthy' });
+    const handled = await handleDelivery({ ...t.core, source: restarted }, redelivered ?? delivery);
+    expect(handled.kind).toBe('duplicate');
+    expect(recordOf(handled)).toMatchObject({ state: 'done', outcomeType: 'success', healthStatus: 'healthy' });
     expect(t.fleet.container('web-1').startCount).toBe(1);
     expect(t.events).toContainEqual({ type: 'resurrecting', killId: 'kill-crash', module: 'web', resumed: true });
     expect(t.stream.pendingIds()).toEqual([]);
@@ -140,8 +140,8 @@ describe('handleDelivery', () => {
     t.fleet.add({ name: 'web-1', running: true });
     const delivery = await t.deliver({ killId: 'kill-exec' });
     await t.repo.insert({ ...(await decidedRecordFor('kill-exec')), state: 'executing' });
-    const outcome = await handleDelivery(t.core, delivery);
-    expect(outcome).toMatchObject({ kind: 'duplicate', record: { state: 'executing' } });
+    const handled = await handleDelivery(t.core, delivery);
+    expect(handled).toMatchObject({ kind: 'duplicate', record: { state: 'executing' } });
     expect(t.fleet.attempts).toEqual([]);
     expect(t.stream.acked).toEqual([delivery.id]);
   });
@@ -160,9 +160,9 @@ describe('handleDelivery', () => {
         const t = createTestCore({ mode: 'observer' });
         for (const name of ['web', 'api', 'payments', 'db']) t.fleet.add({ name, health: 'passing' });
         for (const r of reports) {
-          const outcome = await handleDelivery(t.core, await t.deliver({ ...r, targetInstanceId: r.targetModule }));
-          expect(outcome.kind).not.toBe('rejected');
-          expect(recordOf(outcome)).toMatchObject({ state: 'decided', wasAutoApproved: false, mode: 'observer' });
+          const handled = await handleDelivery(t.core, await t.deliver({ ...r, targetInstanceId: r.targetModule }));
+          expect(handled.kind).not.toBe('rejected');
+          expect(recordOf(handled)).toMatchObject({ state: 'decided', wasAutoApproved: false, mode: 'observer' });
         }
         expect(t.fleet.attempts).toEqual([]);
         expect(t.stream.pendingIds()).toEqual([]);
@@ -173,8 +173,8 @@ describe('handleDelivery', () => {
 
   it('decides as live does in observer mode, but records nothing executed', async () => {
     const t = createTestCore({ mode: 'observer' });
-    const outcome = await handleDelivery(t.core, await t.deliver({ killId: 'kill-obs' }));
-    expect(recordOf(outcome)).toMatchObject({ originalDecision: 'approve_auto', state: 'decided', outcomeType: 'undetermined', wasAutoApproved: false });
+    const handled = await handleDelivery(t.core, await t.deliver({ killId: 'kill-obs' }));
+    expect(recordOf(handled)).toMatchObject({ originalDecision: 'approve_auto', state: 'decided', outcomeType: 'undetermined', wasAutoApproved: false });
     expect(t.events).toContainEqual(expect.objectContaining({ type: 'decided', executing: false }));
   });
 

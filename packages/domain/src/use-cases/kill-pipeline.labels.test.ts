@@ -63,8 +63,8 @@ describe('KillPipeline and container labels', () => {
     const t = core();
     const app = t.fleet.add({ name: 'web-1', health: 'passing', labels: { 'medic.criticality': '1' } });
     const delivery = await t.deliver({ killId: 'kill-critical' });
-    const outcome = await handleDelivery(t.core, delivery);
-    expect(outcome.kind).toBe('decided');
+    const handled = await handleDelivery(t.core, delivery);
+    expect(handled.kind).toBe('decided');
     const record = await t.repo.get('kill-critical');
     expect(record).toMatchObject({ state: 'decided', originalDecision: 'pending_review', wasAutoApproved: false, outcomeType: 'undetermined' });
     expect(record?.reasoning[0]).toBe(

@@ -9,8 +9,8 @@ import { rejectKill } from './reject';
 async function withPendingKill(options: TestCoreOptions = {}): Promise<TestCore> {
   const t = createTestCore({ policy: DEFAULT_POLICY, ...options });
   t.fleet.add({ name: 'web-1', running: false, health: 'passing' });
-  const outcome = await handleDelivery(t.core, await t.deliver({ killId: 'kill-pending' }));
-  expect(outcome).toMatchObject({ kind: 'decided', record: { originalDecision: 'pending_review', state: 'decided' } });
+  const handled = await handleDelivery(t.core, await t.deliver({ killId: 'kill-pending' }));
+  expect(handled).toMatchObject({ kind: 'decided', record: { originalDecision: 'pending_review', state: 'decided' } });
   return t;
 }
 
