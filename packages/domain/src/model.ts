@@ -266,6 +266,22 @@ export interface OutcomeRecord {
   readonly reKilledAt: string | null;
 }
 
+/** The fields of a freshly decided record: nothing is known yet of its resurrection, verdict or labels. */
+export const NOTHING_KNOWN_YET = {
+  timeToHealthy: null,
+  healthStatus: null,
+  containerId: null,
+  error: null,
+  errorMessage: null,
+  approvedBy: null,
+  approvedAt: null,
+  rejectedBy: null,
+  rejectedAt: null,
+  completedAt: null,
+  confirmedAt: null,
+  reKilledAt: null,
+} as const satisfies Partial<OutcomeRecord>;
+
 /**
  * Whether an operator may approve the record: a decided pending_review kill, or a resurrection that failed only because the
  * container engine stayed unreachable until the retry deadline.

@@ -83,11 +83,7 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
   const weights = policy.weights;
   const falsePositives = estimateFalsePositiveRate(input.history.labels, input.history.fleetLabels);
   // The signal factors with data, in the canonical order of FACTOR_NAMES: values and weights first, details once.
-  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
-  const override = input.criticalityOverride;
-  const configured = override ? override.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
-  const critical = policy.criticalModules.includes(module);
-  const criticality = critical ? 1 : configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
+  const { value: criticality, detail: criticalityDetail } = criticalityOf(policy, module, input.criticalityOverride);
   const siem = threat.status === 'answered' ? threat.context : null;
   const wSmith = usableWeight(weights.smith_confidence);
   const wSeverity = usableWeight(weights.severity);
@@ -104,14 +100,7 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
     factorOf('severity', SEVERITY_RISK[report.severity], wSeverity, share(wSeverity), `severity ${report.severity}`),
     factorOf('kill_reason', KILL_REASON_RISK[report.killReason], wReason, share(wReason), `kill reason ${report.killReason}`),
   ];
-  if (criticality !== null) {
-    const detail = critical
-      ? `${module} is on critical_modules`
-      : override
-        ? `${module} has criticality ${fmt(override.value)} from ${override.source}`
-        : `${module} has configured criticality ${fmt(configured ?? 0)}`;
-    factors.push(factorOf('module_criticality', criticality, wCriticality, share(wCriticality), detail));
-  }
+  if (criticality !== null) factors.push(factorOf('module_criticality', criticality, wCriticality, share(wCriticality), criticalityDetail));
   if (siem !== null) {
     const detail = `threat intel risk ${fmt(siem.riskScore)} from ${siem.alertCount} alert(s) in ${siem.lookbackHours} h`;
     factors.push(factorOf('siem_risk_score', clamp01(siem.riskScore), wSiem, share(wSiem), detail));
@@ -164,7 +153,7 @@ function assessLearned(input: DecisionInput, policy: PolicyConfig, model: Signal
   const evidence = killEvidence(model, bucketsOf(report, threat), weights);
   const override = input.criticalityOverride;
   const learned = learnedScore(model, policy, module, history.labels, evidence, model.quietShare, override);
-  const { score, estimate, contributions, criticality, critical, configured, criticalityShare, raised, moduleRight, lnPrior } = learned;
+  const { score, estimate, contributions, criticality, criticalityDetail, criticalityShare, raised, moduleRight, lnPrior } = learned;
   const conf = decile(report.confidenceScore);
   const factors: RiskFactor[] = [
     learnedFactor('smith_confidence', clamp01(report.confidenceScore), weights.smith_confidence, contributions[0]!, `Smith's confidence ${fmt(report.confidenceScore)} (${DECILES[conf]}: ${bucket(model.smithConfidence[conf])})`),
@@ -172,12 +161,8 @@ function assessLearned(input: DecisionInput, policy: PolicyConfig, model: Signal
     learnedFactor('kill_reason', KILL_REASON_RISK[report.killReason], weights.kill_reason, contributions[2]!, `kill reason ${report.killReason} (${bucket(model.killReason[REASON_INDEX[report.killReason]])})`),
   ];
   if (criticality !== null) {
-    const detail = critical
-      ? `${module} is on critical_modules`
-      : override
-        ? `${module} has criticality ${fmt(override.value)} from ${override.source}`
-        : `${module} has configured criticality ${fmt(configured ?? 0)}`;
-    factors.push({ name: 'module_criticality', value: criticality, weight: usableWeight(weights.module_criticality), normalizedWeight: criticalityShare, contribution: raised, detail: `${detail}: + ${fmt(criticalityShare)} × ${fmt(criticality)}` });
+    const detail = `${criticalityDetail}: + ${fmt(criticalityShare)} × ${fmt(criticality)}`;
+    factors.push({ name: 'module_criticality', value: criticality, weight: usableWeight(weights.module_criticality), normalizedWeight: criticalityShare, contribution: raised, detail });
   }
   if (threat.status === 'answered') {
     const c = threat.context;
@@ -220,11 +205,25 @@ export interface LearnedScore {
   /** Score change of smith_confidence, severity, kill_reason and siem_risk_score, each after the stronger ones. */
   readonly contributions: readonly [number, number, number, number];
   readonly criticality: number | null;
-  readonly critical: boolean;
-  readonly configured: number | undefined;
+  /** Where the criticality came from, as a sentence. */
+  readonly criticalityDetail: string;
   readonly criticalityShare: number;
   /** What module criticality added to the score. */
   readonly raised: number;
+}
+
+/** The module's criticality and the sentence saying where it came from; null value: none is known. */
+function criticalityOf(
+  policy: PolicyConfig,
+  module: string,
+  override: DecisionInput['criticalityOverride'],
+): { readonly value: number | null; readonly detail: string } {
+  if (policy.criticalModules.includes(module)) return { value: 1, detail: `${module} is on critical_modules` };
+  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
+  const configured = override ? override.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  const value = configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
+  const detail = override ? `${module} has criticality ${fmt(override.value)} from ${override.source}` : `${module} has configured criticality ${fmt(configured ?? 0)}`;
+  return { value, detail };
 }
 
 /**
@@ -271,16 +270,14 @@ export function learnedScore(
     taken |= 1 << best;
   }
 
-  const configured = criticalityOverride ? criticalityOverride.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
-  const critical = policy.criticalModules.includes(module);
-  const criticality = critical ? 1 : configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
+  const { value: criticality, detail: criticalityDetail } = criticalityOf(policy, module, criticalityOverride);
   const wCriticality = criticality === null ? 0 : usableWeight(weights.module_criticality);
   const signalWeights =
     usableWeight(weights.smith_confidence) + usableWeight(weights.severity) + usableWeight(weights.kill_reason) + (evidence.siem === null ? 0 : usableWeight(weights.siem_risk_score));
   const criticalityShare = wCriticality > 0 ? wCriticality / (wCriticality + signalWeights) : 0;
   const raised = criticality === null ? 0 : criticalityShare * criticality;
   const score = clamp01(scoreOfOdds(Math.exp(lnPrior + lnSignals)) + raised);
-  return { score, lnPrior, lnSignals, estimate, moduleRight, contributions, criticality, critical, configured, criticalityShare, raised };
+  return { score, lnPrior, lnSignals, estimate, moduleRight, contributions, criticality, criticalityDetail, criticalityShare, raised };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { KillReason, KillReport, OutcomeRecord, Severity, SignalCount, SignalLabel, SignalSample, ThreatContext } from '../model';
+import { NOTHING_KNOWN_YET } from '../model';
 import { DEFAULT_POLICY } from '../policy';
 import type { PolicyConfig } from '../policy';
 import { learnSignalModel } from '../signal-model';
@@ -128,18 +129,7 @@ export function sampleRecord(overrides: Partial<OutcomeRecord> = {}): OutcomeRec
     ],
     reasoning: ['Risk 0.45 is medium.', 'Threat intel is disabled.'],
     threatContext: { status: 'disabled' },
-    timeToHealthy: null,
-    healthStatus: null,
-    containerId: null,
-    error: null,
-    errorMessage: null,
-    approvedBy: null,
-    approvedAt: null,
-    rejectedBy: null,
-    rejectedAt: null,
-    completedAt: null,
-    confirmedAt: null,
-    reKilledAt: null,
+    ...NOTHING_KNOWN_YET,
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@ import { CRITICALITY_LABEL, readCriticalityLabel, readEnableLabel } from '../con
 import { DependencyError } from '../errors';
 import type { Dependency } from '../errors';
 import { killIdHint, readKillEntry } from '../kill-report';
-import { EMPTY_HISTORY, resurrectionStart } from '../model';
+import { EMPTY_HISTORY, NOTHING_KNOWN_YET, resurrectionStart } from '../model';
 import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionResult, ThreatLookup } from '../model';
 import { decisionFacts, queueNotification, resurrectionFacts } from '../notifications';
 import type { QueuedNotification } from '../notifications';
@@ -834,18 +834,7 @@ function recordOf(deps: Pick<PipelineDeps, 'newId' | 'mode'>, report: KillReport
     factors: decision.factors,
     reasoning: decision.reasoning,
     threatContext: threat,
-    timeToHealthy: null,
-    healthStatus: null,
-    containerId: null,
-    error: null,
-    errorMessage: null,
-    approvedBy: null,
-    approvedAt: null,
-    rejectedBy: null,
-    rejectedAt: null,
-    completedAt: null,
-    confirmedAt: null,
-    reKilledAt: null,
+    ...NOTHING_KNOWN_YET,
   };
 }
 
