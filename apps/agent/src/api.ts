@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { escapeNonPrintable } from '@medic/domain';
+import { CALIBRATION_FIELDS, escapeNonPrintable, snakeCased } from '@medic/domain';
 import type { ApprovalRefusal, AutoApproveCeiling, Calibration, Mode, OutcomeRecord, OutcomeRepo, Result } from '@medic/domain';
 import type { HealthReport } from './dependency-health';
 import { toApiRecord } from './api-records';
@@ -200,23 +200,5 @@ function tokenMatches(presented: string, token: string): boolean {
 }
 
 function calibrationJson(c: Calibration) {
-  return {
-    calibrated_at: c.calibratedAt,
-    previous_max_score: c.previousMaxScore,
-    next_max_score: c.nextMaxScore,
-    direction: c.direction,
-    samples: c.samples,
-    successes: c.successes,
-    success_rate: c.successRate,
-    wilson_lower: c.wilsonLower,
-    wilson_upper: c.wilsonUpper,
-    evidence_since: c.evidenceSince,
-    re_killed: c.reKilled,
-    true_positives: c.truePositives,
-    harm_lower: c.harmLower,
-    harm_point: c.harmPoint,
-    harm_upper: c.harmUpper,
-    max_harm_rate: c.maxHarmRate,
-    reason: c.reason,
-  };
+  return snakeCased(c, CALIBRATION_FIELDS);
 }

@@ -1,5 +1,5 @@
 // The learning loop (re-kill labels, calibration) in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
-import type { Clock, KillReport, OutcomeRecord } from '@medic/domain';
+import type { CALIBRATION_FIELDS, Calibration, Clock, KillReport, OutcomeRecord, SnakeCased } from '@medic/domain';
 import { estimateFalsePositiveRate } from '@medic/domain';
 import { ManualClock, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { uniqueId, waitFor } from '@medic/test-support';
@@ -125,25 +125,7 @@ function many(n: number, make: (i: number) => OutcomeRecord): OutcomeRecord[] {
 
 interface StatsBody {
   thresholds: { auto_approve_max_score: number };
-  calibration: {
-    calibrated_at: string;
-    previous_max_score: number;
-    next_max_score: number;
-    direction: 'up' | 'down' | 'none';
-    samples: number;
-    successes: number;
-    success_rate: number | null;
-    wilson_lower: number | null;
-    wilson_upper: number | null;
-    evidence_since: string;
-    re_killed: number;
-    true_positives: number;
-    harm_lower: number | null;
-    harm_point: number | null;
-    harm_upper: number | null;
-    max_harm_rate: number | null;
-    reason: string;
-  } | null;
+  calibration: SnakeCased<Calibration, (typeof CALIBRATION_FIELDS)[number]> | null;
   by_outcome: Record<string, number>;
   operator_verdicts: { approved: number; rejected: number };
   auto_approve_labelled: number;

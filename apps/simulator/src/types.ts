@@ -52,27 +52,16 @@ export interface PeriodRow {
   readonly autoApproveMaxScore: number;
 }
 
-/** One stored calibration run, by simulated day. */
-export interface CalibrationRun {
+/** One stored calibration run, by simulated day: its figures as stored, its instants as simulated days. */
+export interface CalibrationRun
+  extends Pick<
+    Calibration,
+    'direction' | 'previousMaxScore' | 'nextMaxScore' | 'samples' | 'successes' | 'wilsonLower' | 'wilsonUpper' | 'reKilled' | 'truePositives' | 'harmLower' | 'harmPoint' | 'harmUpper' | 'maxHarmRate'
+  > {
   /** 1-based simulated day the run opened. */
   readonly day: number;
-  readonly direction: Calibration['direction'];
-  readonly previousMaxScore: number;
-  readonly nextMaxScore: number;
-  readonly samples: number;
-  readonly successes: number;
-  readonly wilsonLower: number | null;
-  readonly wilsonUpper: number | null;
   /** 1-based simulated day its evidence started (the ceiling's last move, or the start of the window). */
   readonly evidenceDay: number;
-  /** Re-killed auto-approvals and true-positive kills in its evidence, as observed. */
-  readonly reKilled: number;
-  readonly truePositives: number;
-  /** The harm its resulting ceiling implies as predicted: point and 95 % interval; null without a learnt model. */
-  readonly harmLower: number | null;
-  readonly harmPoint: number | null;
-  readonly harmUpper: number | null;
-  readonly maxHarmRate: number | null;
 }
 
 /** One arm of the comparison: the same world, with calibration on or off. */

@@ -1,6 +1,6 @@
 // The API of @medic/domain, by name: what the adapters, the agent, the simulator and the bench use, and what the README
 // documents for a program that embeds the policy.
-export { CONTAINER_HEALTH_VALUES, EMPTY_HISTORY, FACTOR_NAMES, FAILURE_REASONS, GUARD_CODES, KILL_OUTCOMES, KILL_REASONS, RECORD_STATES, RISK_LEVELS, SEVERITIES, VERDICTS } from './model';
+export { CALIBRATION_FIELDS, CONTAINER_HEALTH_VALUES, EMPTY_HISTORY, FACTOR_NAMES, FAILURE_REASONS, GUARD_CODES, KILL_OUTCOMES, KILL_REASONS, RECORD_STATES, RISK_LEVELS, SEVERITIES, VERDICTS } from './model';
 export type { Calibration, CalibrationSample, ContainerHealth, Decision, DependencyStatus, FailureReason, KillOutcome, KillReason, KillReport, KillReportRejection, LabelCounts, LabelNotes, Mode, ModuleHistory, OutcomeRecord, Rejection, ResurrectionOutcome, ResurrectionRef, ResurrectionResult, RiskFactor, Severity, SignalCount, SignalLabel, SignalSample, Stats, ThreatContext, ThreatLookup, Verdict } from './model';
 export { DependencyError, MedicError } from './errors';
 export type { Dependency } from './errors';

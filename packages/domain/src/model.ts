@@ -373,6 +373,27 @@ export interface Calibration {
   readonly reason: string;
 }
 
+/** Every field of a Calibration, in the order the API and the store list them. */
+export const CALIBRATION_FIELDS = [
+  'calibratedAt',
+  'previousMaxScore',
+  'nextMaxScore',
+  'direction',
+  'samples',
+  'successes',
+  'successRate',
+  'wilsonLower',
+  'wilsonUpper',
+  'evidenceSince',
+  'reKilled',
+  'truePositives',
+  'harmLower',
+  'harmPoint',
+  'harmUpper',
+  'maxHarmRate',
+  'reason',
+] as const satisfies ReadonlyArray<keyof Calibration>;
+
 /** Aggregates for `GET /stats`, computed by the store. */
 export interface Stats {
   readonly total: number;

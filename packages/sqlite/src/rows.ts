@@ -8,7 +8,7 @@ import {
   FAILURE_REASONS,
   RISK_LEVELS,
 } from '@medic/domain';
-import { notificationOf } from '@medic/domain';
+import { CALIBRATION_FIELDS, notificationOf, snakeCased } from '@medic/domain';
 import type { Calibration, KillReport, Mode, NotificationEvent, NotificationExtra, OutboxEntry, OutcomeRecord, QueuedNotification, Rejection, RiskFactor, ThreatLookup } from '@medic/domain';
 import type { Insertable } from 'kysely';
 import { killReport, riskFactors, storedItems, textList, threatLookup } from './json-shapes';
@@ -140,23 +140,9 @@ export function pushRejectionRowValues(r: Rejection, into: unknown[]): void {
 
 export function toCalibrationRow(c: Calibration): Insertable<CalibrationsTable> {
   return {
+    ...snakeCased(c, CALIBRATION_FIELDS),
     calibrated_at: utc(c.calibratedAt, 'calibratedAt'),
-    previous_max_score: c.previousMaxScore,
-    next_max_score: c.nextMaxScore,
-    direction: c.direction,
-    samples: c.samples,
-    successes: c.successes,
-    success_rate: c.successRate,
-    wilson_lower: c.wilsonLower,
-    wilson_upper: c.wilsonUpper,
     evidence_since: utc(c.evidenceSince, 'evidenceSince'),
-    re_killed: c.reKilled,
-    true_positives: c.truePositives,
-    harm_lower: c.harmLower,
-    harm_point: c.harmPoint,
-    harm_upper: c.harmUpper,
-    max_harm_rate: c.maxHarmRate,
-    reason: c.reason,
   };
 }
 
