@@ -92,21 +92,6 @@ die() {
   exit 1
 }
 
-APT_UPDATED=0
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$APT_UPDATED" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
-    APT_UPDATED=1
-  fi
-  note "installing ${missing[*]} from Debian's packages"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
 # docker-compose with the real file and the override, minus the published ports (see the header).
 compose() {
   docker-compose -p "$PROJECT" -f "$REPO/docker-compose.yaml" -f "$REPO/scripts/compose-check.override.yaml" config \
@@ -156,9 +141,8 @@ compose_up() { # phase description
 
 # Tools and images.
 note "pnpm compose-check in $REPO (project $PROJECT, work dir $WORK)"
-bash "$REPO/scripts/services.sh" image tools 2>&1 | detail
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "scripts/services.sh could not bring up Docker, the test image, curl"
-apt_install docker-compose debootstrap || die "could not install docker-compose and debootstrap from Debian's packages"
+bash "$REPO/scripts/services.sh" image tools compose-tools 2>&1 | detail
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "scripts/services.sh could not bring up Docker, the test image, curl, docker-compose and debootstrap"
 note "$(docker-compose version --short | sed 's/^/docker-compose /'), Docker engine $(docker version -f '{{.Server.Version}}')"
 
 if docker container inspect "$AGENT" >/dev/null 2>&1 \

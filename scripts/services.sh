@@ -3,7 +3,8 @@
 # Redis on 127.0.0.1:6379 without persistence, a Docker engine, and the test image
 # medic-test/busybox. Reuses what already runs; installs from Debian's packages what is missing.
 # Idempotent; prints what it did. Usage: scripts/services.sh [redis|docker|image|tools ...]
-# (default: redis docker image; tools installs the sqlite3 and curl commands the demo uses).
+# (default: redis docker image; tools installs the sqlite3 and curl commands the demo uses, compose-tools
+# docker-compose and debootstrap for pnpm compose-check).
 set -euo pipefail
 
 REDIS_PORT="${MEDIC_REDIS_PORT:-6379}"
@@ -102,6 +103,15 @@ ensure_tools() {
   say "tools: sqlite3 and curl present"
 }
 
+# What pnpm compose-check needs besides Docker: docker-compose, and debootstrap for the stand-in images.
+ensure_compose_tools() {
+  local pkgs=()
+  command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
+  command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
+  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  say "compose tools: docker-compose and debootstrap present"
+}
+
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(redis docker image)
 for t in "${targets[@]}"; do
@@ -110,6 +120,7 @@ for t in "${targets[@]}"; do
     docker) ensure_docker ;;
     image) ensure_docker; ensure_image ;;
     tools) ensure_tools ;;
-    *) die "unknown service '$t' (expected redis, docker, image or tools)" ;;
+    compose-tools) ensure_compose_tools ;;
+    *) die "unknown service '$t' (expected redis, docker, image, tools or compose-tools)" ;;
   esac
 done
