@@ -1,5 +1,6 @@
 // resurrection.verify_kill against the real engine, beyond the Resurrector contract: restart policies, undecided health
 // checks and the kill window.
+import { finished } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import type { ResurrectionTarget } from '@medic/domain';
 import { connectDocker, TestFleet, waitFor } from '@medic/test-support';
@@ -29,7 +30,10 @@ describe('DockerResurrector with verify_kill', () => {
     const killedAt = new Date().toISOString();
     // Killed from inside (a `docker kill` counts as a manual stop, which no restart policy undoes).
     const exec = await container.exec({ Cmd: ['kill', '-TERM', '1'] });
-    await exec.start({ Detach: true });
+    // The engine answers with a response stream even when detached; read it to its end so its socket closes.
+    const answer = await exec.start({ Detach: true });
+    answer.resume();
+    await finished(answer);
     await waitFor(
       `${name} to run again`,
       async () => {
