@@ -151,6 +151,8 @@ describe('agent process', () => {
     await publishing;
 
     const second = run(['--config', config], { cwd: dir });
+    // The first agent may have decided every kill before SIGKILL landed: the SIGTERM below must still reach a started agent.
+    await waitFor('the second agent to start', async () => (second.output().includes('started in observer mode') ? true : undefined));
     await waitFor('every kill to be decided', async () => ((await storedKillIds(dir)).length >= ids.length ? true : undefined), { timeoutMs: 60_000 });
     await waitFor('nothing pending', async () => ((await pendingCount(redis, stream, 'medic-agent')) === 0 ? true : undefined));
     const stored = await storedKillIds(dir);
