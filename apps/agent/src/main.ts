@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MedicError } from '@medic/domain';
 import { createAgent } from './agent';
+import type { Agent } from './agent-runtime';
 import { formatResults, runChecks } from './check';
 import { loadConfig } from './config';
 import type { AgentConfig } from './config';
@@ -46,8 +47,18 @@ async function main(): Promise<void> {
     process.exit(failed.length === 0 ? 0 : 1);
   }
 
-  const agent = await createAgent({ config });
+  // The handlers come before createAgent: a stop requested while it opens the store and connects is honoured once it
+  // has, so a service manager stopping Medic during start-up still sees exit 0.
+  let agent: Agent | undefined;
   let stoppingSince: number | undefined;
+  const stop = (running: Agent) =>
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`medic: shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
   const shutdown = (signal: string) => {
     if (stoppingSince !== undefined) {
       // pnpm passes on the signal its process group already delivered here: a repeat this soon is the same request.
@@ -56,16 +67,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stoppingSince = Date.now();
-    agent.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`medic: shutdown failed: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
+    if (agent) void stop(agent);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  agent = await createAgent({ config });
+  if (stoppingSince !== undefined) return void stop(agent);
   await agent.start();
 }
 
