@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   // The handlers come before createAgent: a stop requested while it opens the store and connects is honoured once it
   // has, so a service manager stopping Medic during start-up still sees exit 0.
-  let agent: Agent | undefined;
+  let agent: Agent | undefined = undefined;
   let stoppingSince: number | undefined;
   const stop = (running: Agent) =>
     running.stop().then(
