@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveKill, CalibratedCeiling, err, KillPipeline, MedicError, NOTIFICATION_EVENTS, ok, rejectKill } from '@medic/domain';
+import { approveKill, CalibratedCeiling, err, LearnedSignalModel, KillPipeline, MedicError, NOTIFICATION_EVENTS, ok, rejectKill } from '@medic/domain';
 import type {
   Clock,
   DomainEvent,
@@ -86,7 +86,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     resurrection: { concurrency: config.resurrection.concurrency, retryDeadlineSeconds: config.resurrection.retryDeadlineSeconds },
     approvalTtlMinutes: config.approvalTtlMinutes,
     ceiling: new CalibratedCeiling(config.policy.autoApprove.maxScore),
-    learned: { signals: null },
+    learned: new LearnedSignalModel(),
     onEvent: (event: DomainEvent) => {
       log(event);
       // Kills that waited for their module, and resurrection outcomes, are written outside the loop's batches.

@@ -1,4 +1,4 @@
-import { CalibratedCeiling, DEFAULT_RESURRECTION, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
+import { CalibratedCeiling, DEFAULT_RESURRECTION, LearnedSignalModel, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig, SignalModel } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -90,7 +90,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
     resurrection: DEFAULT_RESURRECTION,
     approvalTtlMinutes: APPROVAL_TTL_MINUTES,
     ceiling: new CalibratedCeiling(policy.autoApprove.maxScore),
-    learned: { signals: null },
+    learned: new LearnedSignalModel(),
     onEvent: () => undefined,
   };
   const pipeline = new KillPipeline(core);
@@ -256,7 +256,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         operatorVerdicts: stats.operatorVerdicts,
       },
       oracle,
-      learned: learnedSummary(core.learned.signals),
+      learned: learnedSummary(core.learned.current()),
     };
   } finally {
     await repo.close();

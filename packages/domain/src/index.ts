@@ -36,6 +36,8 @@ export { DEFAULT_RESURRECTION } from './use-cases/core';
 export type { MedicCore, ResurrectionSettings } from './use-cases/core';
 export { CalibratedCeiling } from './use-cases/ceiling';
 export type { AutoApproveCeiling } from './use-cases/ceiling';
+export { LearnedSignalModel } from './use-cases/learned-signals';
+export type { LearnedSignals } from './use-cases/learned-signals';
 export { KillPipeline } from './use-cases/kill-pipeline';
 export type { DeliveryStatus, PipelineDeps, PipelineStatus } from './use-cases/kill-pipeline';
 export { handleDelivery } from './use-cases/handle-delivery';

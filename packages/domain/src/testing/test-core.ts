@@ -4,6 +4,7 @@ import type { PolicyConfig } from '../policy';
 import { DEFAULT_POLICY } from '../policy';
 import type { Delivery } from '../ports';
 import { CalibratedCeiling } from '../use-cases/ceiling';
+import { LearnedSignalModel } from '../use-cases/learned-signals';
 import { DEFAULT_RESURRECTION } from '../use-cases/core';
 import type { MedicCore } from '../use-cases/core';
 import { KillPipeline } from '../use-cases/kill-pipeline';
@@ -64,7 +65,7 @@ export function createTestCore(options: TestCoreOptions = {}): TestCore {
     resurrection: options.resurrection ?? DEFAULT_RESURRECTION,
     approvalTtlMinutes: options.approvalTtlMinutes ?? 60,
     ceiling: new CalibratedCeiling(policy.autoApprove.maxScore),
-    learned: { signals: null },
+    learned: new LearnedSignalModel(),
     onEvent: (event) => events.push(event),
     ...(options.signing ? { signing: options.signing } : {}),
     ...(options.notificationRoutes ? { notificationRoutes: options.notificationRoutes } : {}),

@@ -74,7 +74,7 @@ describe('runCalibration', () => {
     for (let i = 0; i < 30; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
     await compromisesOfDb(t);
     await runCalibration(t.core, LOOSE);
-    const model = t.core.learned.signals;
+    const model = t.core.learned.current();
     expect(model).toMatchObject({ kills: 40, labels: { falsePositives: 30, truePositives: 10 } });
     await handleDelivery(t.core, await t.deliver({ killId: 'next', targetModule: 'web', ...FALSE_ALARM }));
     expect((await t.repo.get('next'))?.reasoning.join(' ')).toContain('by what Medic learnt from 40 kill(s)');

@@ -27,7 +27,7 @@ async function learn(deps: LearningDeps): Promise<{ model: SignalModel | null; s
   const since = ago(deps.policy.historyWindowDays * 24 * 60);
   const sample = await deps.repo.signalSample(since);
   const model = learnSignalModel(sample, deps.policy, { since, at: now.toISOString() });
-  deps.learned.signals = model;
+  deps.learned.set(model);
   deps.onEvent({ type: 'signals_learned', since, model });
   return { model, sample };
 }

@@ -4,8 +4,8 @@ import type { NotificationRoutes } from '../notifications';
 import type { PolicyConfig } from '../policy';
 import type { Clock, IdGenerator, KillSource, OutcomeRepo, Resurrector, ThreatIntel } from '../ports';
 import type { SigningPolicy } from '../report-signature';
-import type { SignalModel } from '../signal-model';
 import type { CalibratedCeiling } from './ceiling';
+import type { LearnedSignalModel } from './learned-signals';
 
 /** How resurrections run: how many at once, and how long an unreachable engine is retried. */
 export interface ResurrectionSettings {
@@ -36,8 +36,8 @@ export interface MedicCore {
   readonly approvalTtlMinutes: number;
   /** The auto-approve ceiling: calibration moves it, deciding and the API read it. */
   readonly ceiling: CalibratedCeiling;
-  /** Mutable: what Medic learnt about the signals, relearnt at every calibration; null until the fleet has labels enough. */
-  readonly learned: { signals: SignalModel | null };
+  /** What Medic learnt about the signals: relearnt at every calibration, read by deciding. */
+  readonly learned: LearnedSignalModel;
   readonly onEvent: EventSink;
   /** Signed kill reports (smith.signing); absent: signatures are not checked. */
   readonly signing?: SigningPolicy;

@@ -12,7 +12,7 @@ import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
 import type { DecisionInput } from '../risk';
 import { round } from '../round';
-import type { SignalModel } from '../signal-model';
+import type { LearnedSignals } from './learned-signals';
 import type { AutoApproveCeiling } from './ceiling';
 import type { MedicCore } from './core';
 
@@ -22,7 +22,7 @@ export type PipelineDeps = Pick<
   'source' | 'repo' | 'resurrector' | 'threatIntel' | 'clock' | 'newId' | 'policy' | 'mode' | 'resurrection' | 'approvalTtlMinutes' | 'onEvent' | 'signing' | 'notificationRoutes'
 > & {
   readonly ceiling: AutoApproveCeiling;
-  readonly learned: { readonly signals: SignalModel | null };
+  readonly learned: LearnedSignals;
 };
 
 /** What became of one delivery of a batch by the time the batch was committed. */
@@ -308,7 +308,7 @@ export class KillPipeline {
     const histories = modules.size > 0 ? await this.#call('store', () => deps.repo.moduleHistories([...modules], windows)) : new Map<string, ModuleHistory>();
     const threats = await this.#lookupThreats(modules);
     const autoApproveMaxScore = deps.ceiling.current();
-    const signals = deps.learned.signals;
+    const signals = deps.learned.current();
 
     // Decide, in delivery order.
     const kinds = new Array<Exclude<DeliveryStatus['kind'], 'rejected' | 'in_hand'>>(kills.length);
