@@ -72,3 +72,8 @@ export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDa
  * `targetSuccessRate` take it down at least a step of 0.05.
  */
 export const CALIBRATION_LIMITS = { step: 0.05, grain: 0.01, min: 0.1, max: 0.4, targetSuccessRate: 0.95 } as const;
+
+/** The module's risk.module_criticality, undefined when none is configured (Object.hasOwn: a module named "constructor" must not read Object.prototype). */
+export function configuredCriticality(policy: PolicyConfig, module: string): number | undefined {
+  return Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+}

@@ -14,6 +14,7 @@ import type {
   RiskLevel,
   ThreatLookup,
 } from './model';
+import { configuredCriticality } from './policy';
 import type { PolicyConfig } from './policy';
 import { round } from './round';
 
@@ -219,8 +220,7 @@ function criticalityOf(
   override: DecisionInput['criticalityOverride'],
 ): { readonly value: number | null; readonly detail: string } {
   if (policy.criticalModules.includes(module)) return { value: 1, detail: `${module} is on critical_modules` };
-  // Object.hasOwn: a module named "constructor" must not read Object.prototype.
-  const configured = override ? override.value : Object.hasOwn(policy.moduleCriticality, module) ? policy.moduleCriticality[module] : undefined;
+  const configured = override ? override.value : configuredCriticality(policy, module);
   const value = configured !== undefined && Number.isFinite(configured) ? clamp01(configured) : null;
   const detail = override ? `${module} has criticality ${fmt(override.value)} from ${override.source}` : `${module} has configured criticality ${fmt(configured ?? 0)}`;
   return { value, detail };

@@ -6,6 +6,7 @@ import { EMPTY_HISTORY, NOTHING_KNOWN_YET, resurrectionStart } from '../model';
 import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionResult, ThreatLookup } from '../model';
 import { decisionFacts, queueNotification, resurrectionFacts } from '../notifications';
 import type { QueuedNotification } from '../notifications';
+import { configuredCriticality } from '../policy';
 import type { PolicyConfig } from '../policy';
 import type { ContainerLabels, DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, Redecision, ResurrectOptions, ResurrectionTarget } from '../ports';
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
@@ -597,7 +598,7 @@ export class KillPipeline {
       deps.onEvent({ type: 'label_ignored', killId, module, warning: reading.warning });
       return { kind: 'proceed', note: `${capitalize(reading.warning)}.` };
     }
-    const configured = Object.hasOwn(deps.policy.moduleCriticality, module) ? deps.policy.moduleCriticality[module] : undefined;
+    const configured = configuredCriticality(deps.policy, module);
     if (configured === reading.value) return { kind: 'proceed', note: null };
     const decision = decide({ ...input, criticalityOverride: { value: reading.value, source: `label ${CRITICALITY_LABEL} on container ${container}` } }, deps.policy);
     const replaced =
