@@ -194,6 +194,12 @@ USER_OF_IMAGE="$(docker image inspect -f '{{.Config.User}}' "$IMAGE")"
 HEALTH_OF_IMAGE="$(docker image inspect -f '{{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}}' "$IMAGE")"
 [ "$USER_OF_IMAGE" = node ] && [ -n "$HEALTH_OF_IMAGE" ]
 check $? "the Dockerfile builds $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}')): USER $USER_OF_IMAGE, with a HEALTHCHECK"
+# The image ships what runs: the agent's dist and bin, no TypeScript sources or tests of it or its workspace packages.
+SHIPPED="$(docker run --rm --network none --name "medic-test-$RAND-files" --entrypoint sh "$IMAGE" -c \
+  'test -f /app/dist/main.js && test -x /app/bin/medic-agent && echo runnable;
+   find -L /app /app/node_modules/@medic -mindepth 1 -maxdepth 2 \( -name src -o -name test -o -name "*.test.js" -o \( -name "*.ts" ! -name "*.d.ts" \) \) -print' 2>&1)"
+[ "$SHIPPED" = runnable ]
+check $? "the image ships the agent's dist and bin, without sources or tests$( [ "$SHIPPED" = runnable ] || printf ': %s' "$(echo "$SHIPPED" | grep -v '^runnable$' | head -n 5 | tr '\n' ' ')")"
 
 # Phase 1: live, token set.
 export MEDIC_MODE=live MEDIC_API_TOKEN="$TOKEN"
