@@ -104,6 +104,29 @@ describe('RedisKillSource', () => {
     expect(await pendingCount()).toBe(0);
   });
 
+  it('renews the entries it holds, so no other consumer takes over a kill in flight for longer than claimIdleMs', async () => {
+    const ids = await publishMany(3);
+    const holder = open({ consumer: 'medic-holder', claimIdleMs: 1_500 });
+    expect((await receiveUntil(holder, 3)).map((d) => d.id)).toEqual(ids);
+    const other = open({ consumer: 'medic-other', claimIdleMs: 1_500, blockMs: 100 });
+
+    // Over three times claimIdleMs with the entries unacknowledged: the other consumer reads all along and gets none.
+    const seenByOther: string[] = [];
+    for (const until = Date.now() + 4_500; Date.now() < until; ) seenByOther.push(...(await other.receive(10)).map((d) => d.id));
+
+    expect(seenByOther).toEqual([]);
+    expect(await pendingByConsumer()).toEqual({ 'medic-holder': 3 });
+    // The renewal redelivered nothing and counted no delivery.
+    const detail = (await redis.xpending(stream, GROUP, '-', '+', 10)) as Array<[string, string, number, number]>;
+    expect(detail.map(([id, consumer, , deliveries]) => [id, consumer, deliveries])).toEqual(ids.map((id) => [id, 'medic-holder', 1]));
+
+    // Once the holder is gone its entries go idle and are taken over.
+    await holder.close();
+    const claimed = await receiveUntil(other, 3, 200);
+    expect(claimed.map((d) => d.id).sort()).toEqual([...ids].sort());
+    expect(await pendingByConsumer()).toEqual({ 'medic-other': 3 });
+  });
+
   it('hands each of 1,000 entries to exactly one of two concurrent consumers', async () => {
     const ids = await publishMany(1000);
     const consumers = [open({ consumer: 'medic-1' }), open({ consumer: 'medic-2' })];

@@ -19,7 +19,10 @@ export interface RedisKillSourceOptions {
   readonly consumer: string;
   /** How long one read waits for new entries (default 500 ms). */
   readonly blockMs?: number;
-  /** Entries pending this long with another consumer are taken over (default 60 000 ms). */
+  /**
+   * Entries pending this long with another consumer are taken over (default 60 000 ms). The source renews the entries it
+   * holds itself every claimIdleMs/3, so a kill in flight longer than this is never taken over while its agent runs.
+   */
   readonly claimIdleMs?: number;
   /** Default `<stream>.dead`. */
   readonly deadLetterStream?: string;
@@ -43,6 +46,8 @@ const DEFAULT_OPEN_WAIT_MS = 10_000;
 /** ioredis's errors for a command on a connection that is gone. */
 const UNUSABLE_CONNECTION = /^(Stream isn't writeable|Connection is closed)/;
 const SCAN_DONE = '0-0';
+/** Pending entries renewed per XPENDING/XCLAIM round trip. */
+const RENEW_PAGE = 500;
 
 /**
  * KillSource on a Redis Streams consumer group (ARCHITECTURE.md, Ports): own pending entries first (at start and after every
@@ -59,6 +64,10 @@ export class RedisKillSource implements KillSource {
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
   private readonly claimIntervalMs: number;
+  private readonly renewAfterMs: number;
+  /** Renews this consumer's pending entries while the source is open; started by the first receive(). */
+  private renewTimer: NodeJS.Timeout | null = null;
+  private renewing = false;
   private readonly unavailableWaitMs: number;
   private readonly healthTimeoutMs: number;
   private readonly endpoint: string;
@@ -90,6 +99,7 @@ export class RedisKillSource implements KillSource {
     this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
     this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
     this.claimIntervalMs = Math.max(50, Math.floor(this.claimIdleMs / 2));
+    this.renewAfterMs = Math.max(10, Math.floor(this.claimIdleMs / 3));
     this.unavailableWaitMs = options.unavailableWaitMs ?? DEFAULT_UNAVAILABLE_WAIT_MS;
     this.healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
     this.endpoint = options.endpoint ?? 'the configured server';
@@ -183,6 +193,7 @@ export class RedisKillSource implements KillSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.renewTimer) clearInterval(this.renewTimer);
     for (const wake of this.readerWaits) wake();
     this.reader.disconnect();
     if (this.client.status === 'ready') await withTimeout(this.client.quit().catch(() => undefined), QUIT_TIMEOUT_MS);
@@ -195,6 +206,7 @@ export class RedisKillSource implements KillSource {
   private async receiveNow(max: number): Promise<Delivery[]> {
     const count = Math.floor(max);
     if (this.closed || count < 1) return [];
+    this.renewTimer ??= setInterval(() => void this.renewHeld(), this.renewAfterMs).unref();
     // Unreachable: ioredis reconnects with its backoff, health() says down, and the caller reads again.
     if (this.reader.status !== 'ready' && !(await this.readerReady())) {
       const fatal = this.readerError === null || this.closed ? null : accessFailure(this.readerError, this.endpoint);
@@ -262,6 +274,33 @@ export class RedisKillSource implements KillSource {
       }
     } while (this.claimCursor !== SCAN_DONE);
     return [];
+  }
+
+  /**
+   * Resets the idle time of this consumer's entries pending longer than renewAfterMs (kills in flight, or waiting behind
+   * their module), so no other consumer's XAUTOCLAIM takes them over. XCLAIM's own min-idle-time check keeps an entry
+   * that another consumer claimed in the meantime (its idle time reset) from being taken back. Best effort: a failed
+   * renewal is retried on the next tick, long before claimIdleMs.
+   */
+  private async renewHeld(): Promise<void> {
+    if (this.renewing || this.closed || this.client.status !== 'ready') return;
+    this.renewing = true;
+    try {
+      let start = '-';
+      for (;;) {
+        const page = await this.client.xpending(this.stream, this.group, 'IDLE', this.renewAfterMs, start, '+', RENEW_PAGE, this.consumer);
+        const ids = page.map((entry) => String((entry as unknown[])[0]));
+        if (ids.length > 0) await this.client.xclaim(this.stream, this.group, this.consumer, this.renewAfterMs, ...ids, 'JUSTID');
+        if (ids.length < RENEW_PAGE) break;
+        start = `(${ids.at(-1)!}`;
+      }
+    } catch (error) {
+      if (!this.closed && !messageOf(error).startsWith('NOGROUP')) {
+        this.log('warn', `renewing held Redis entries failed; retrying in ${this.renewAfterMs} ms: ${messageOf(error)}`, { stream: this.stream, consumer: this.consumer });
+      }
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /** Entries deleted from the stream while pending cannot be handled: acknowledge and skip them. */

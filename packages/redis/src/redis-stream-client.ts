@@ -41,6 +41,10 @@ export interface RedisStreamClient {
   ): Promise<unknown>;
   /** XAUTOCLAIM key group consumer min-idle-time start COUNT count. */
   xautoclaim(key: string, group: string, consumer: string, minIdleMs: number, start: string, countToken: 'COUNT', count: number): Promise<unknown[]>;
+  /** XPENDING key group IDLE min-idle-time start end count consumer: one consumer's entries pending at least that long. */
+  xpending(key: string, group: string, idleToken: 'IDLE', minIdleMs: number, start: string, end: string, count: number, consumer: string): Promise<unknown[]>;
+  /** XCLAIM key group consumer min-idle-time id [id ...] JUSTID: resets the entries' idle time without redelivering them. */
+  xclaim(...args: [key: string, group: string, consumer: string, minIdleMs: number, ...ids: string[], justid: 'JUSTID']): Promise<unknown[]>;
   /** XACK key group id [id ...]. */
   xack(key: string, group: string, ...ids: string[]): Promise<number>;
   /** A MULTI/EXEC transaction of the given commands (each [name, ...args]). */
