@@ -510,9 +510,14 @@ describe('the learnt score', () => {
     expect(decision.verdict).toBe('approve_auto');
   });
 
-  it('is never more confident than the quiet share is known', () => {
-    const risk = assessRisk(learnt({ threat: { status: 'answered', context: CONTEXT }, history: history({ labels: { falsePositives: 10_000, truePositives: 0 } }) }), LEARNT_POLICY);
-    expect(risk.confidence).toBeCloseTo(0.6 + 0.2 + 0.2 * model.quietShareCertainty, 12);
+  it("takes its confidence from the module's estimate, not from how wide the quiet share's interval is (calibration weighs that)", () => {
+    const input = learnt({ threat: { status: 'answered', context: CONTEXT }, history: history({ labels: { falsePositives: 40, truePositives: 2 } }) });
+    const risk = assessRisk(input, LEARNT_POLICY);
+    expect(risk.falsePositives).not.toBeNull();
+    expect(risk.confidence).toBeCloseTo(0.6 + 0.2 + 0.2 * risk.falsePositives!.certainty, 12);
+    const vague = assessRisk({ ...input, signals: { ...model, quietShareInterval: { lower: 0.001, upper: 0.9 } } }, LEARNT_POLICY);
+    expect(vague.confidence).toBe(risk.confidence);
+    expect(vague.score).toBe(risk.score);
   });
 
   it('says in plain English what each signal contributed and on how many labels, and what the module and the fleet say', () => {

@@ -126,7 +126,7 @@ export function assessRisk(input: DecisionInput, policy: PolicyConfig): RiskAsse
         `against the fleet's ${fmt(falsePositives.fleetRate)}: the score's odds × ${fmt((oddsOf(moduleRight) / oddsOf(fleetRight)) ** strength)}`,
     });
   }
-  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, falsePositives, null), factors, falsePositives, signals: null };
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, falsePositives), factors, falsePositives, signals: null };
 }
 
 /** Score of a learnt probability: (log10 of the odds that Smith was right + 3) / 4, so each 0.25 is a factor of ten in the odds and 0.75 is even odds. */
@@ -191,7 +191,7 @@ function assessLearned(input: DecisionInput, policy: PolicyConfig, model: Signal
     contribution: score - others,
     detail: `the module's prior odds that Smith is right are ${odds(Math.exp(lnPrior))}, a score of ${fmt(prior)} on their own${clamped ? ', less what clamping the score to [0, 1] took off' : ''}`,
   });
-  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, estimate, model), factors, falsePositives: estimate, signals: model };
+  return { score, level: riskLevelOf(score), confidence: confidenceOf(threat, estimate), factors, falsePositives: estimate, signals: model };
 }
 
 /** The numbers behind a learnt score, without any text: decide() and the harm calibration predicts both use it. */
@@ -342,12 +342,13 @@ function factorOf(name: FactorName, value: number, weight: number, normalizedWei
 
 /**
  * Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the
- * module's false-positive estimate; for a learnt score, no more than how well the quiet share is known (every low score rests on it).
+ * module's false-positive estimate. How well a learnt model knows its quiet share is no gate here (it was one, and kept Medic
+ * idle for weeks): the score uses the share learnt, and calibration never raises the ceiling while the harm at the upper end
+ * of that share's interval is above the budget.
  */
-function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null, model: SignalModel | null): number {
+function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null): number {
   const threatShare = threat.status === 'answered' ? THREAT_INTEL_CONFIDENCE : 0;
-  const certainty = falsePositives?.certainty ?? 0;
-  const historyShare = HISTORY_CONFIDENCE * (model ? Math.min(certainty, model.quietShareCertainty) : certainty);
+  const historyShare = HISTORY_CONFIDENCE * (falsePositives?.certainty ?? 0);
   return clamp01(BASE_CONFIDENCE + threatShare + historyShare);
 }
 

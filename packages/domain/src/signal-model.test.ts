@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY } from './policy';
 import type { PolicyConfig } from './policy';
 import type { KillReason, Severity, SignalCount, SignalLabel, SignalSample } from './model';
-import { MIN_LABELS_PER_KIND, REASON_INDEX, SEVERITY_INDEX, bucketsOf, decile, killEvidence, learnSignalModel, saturatedLogRatio } from './signal-model';
+import { REASON_INDEX, SEVERITY_INDEX, bucketsOf, decile, killEvidence, learnSignalModel, saturatedLogRatio } from './signal-model';
 import type { SignalModel } from './signal-model';
 
 const WINDOW = { since: '2026-01-01T00:00:00.000Z', at: '2026-04-01T00:00:00.000Z' };
@@ -84,17 +84,45 @@ describe('saturatedLogRatio', () => {
 });
 
 describe('learnSignalModel', () => {
-  it(`learns nothing until the fleet has ${MIN_LABELS_PER_KIND} labels of each kind`, () => {
-    const few: SignalSample = {
+  it('learns from the first kill, with no labels yet, starting at the configured tables; nothing without kills', () => {
+    expect(learnSignalModel({ firstDecidedAt: null, counts: [] }, DEFAULT_POLICY, WINDOW)).toBeNull();
+    const unlabelled: SignalSample = {
       firstDecidedAt: WINDOW.since,
       counts: [
-        { module: 'a', killReason: 'anomaly_behavior', severity: 'low', confidence: 3, siem: null, label: 'false_positive', kills: 50 },
-        { module: 'a', killReason: 'threat_detected', severity: 'high', confidence: 8, siem: null, label: 'true_positive', kills: MIN_LABELS_PER_KIND - 1 },
-        { module: 'a', killReason: 'threat_detected', severity: 'high', confidence: 8, siem: null, label: null, kills: 100 },
+        { module: 'a', killReason: 'threat_detected', severity: 'high', confidence: 8, siem: null, label: null, kills: 3 },
+        { module: 'a', killReason: 'dependency_cascade', severity: 'low', confidence: 3, siem: null, label: null, kills: 12 },
       ],
     };
-    expect(learnSignalModel(few, DEFAULT_POLICY, WINDOW)).toBeNull();
-    expect(learnSignalModel({ firstDecidedAt: null, counts: [] }, DEFAULT_POLICY, WINDOW)).toBeNull();
+    const model = learn(unlabelled);
+    expect(model.labels).toEqual({ falsePositives: 0, truePositives: 0 });
+    // The tables rate threat_detected 1 and dependency_cascade 0.1: the first says compromise, the second false alarm.
+    expect(ratioOf(model, 'threat_detected')).toBeGreaterThan(0);
+    expect(ratioOf(model, 'dependency_cascade')).toBeLessThan(0);
+    expect(model.quietShare).toBeGreaterThan(0);
+    expect(model.quietShare).toBeLessThan(1);
+  });
+
+  it('moves the quiet share smoothly as compromises that looked like false alarms are labelled, one at a time', () => {
+    const withQuiet = (quiet: number): number =>
+      learn({
+        firstDecidedAt: WINDOW.since,
+        counts: [
+          { module: 'a', killReason: 'threat_detected', severity: 'critical', confidence: 9, siem: null, label: null, kills: 40 },
+          { module: 'a', killReason: 'resource_exhaustion', severity: 'low', confidence: 2, siem: null, label: 'false_positive', kills: 160 },
+          ...(quiet > 0 ? [{ module: 'a', killReason: 'resource_exhaustion' as const, severity: 'low' as const, confidence: 2, siem: null, label: 'true_positive' as const, kills: quiet }] : []),
+        ],
+      }).quietShare;
+    const shares = [0, 1, 2, 3, 4, 5, 6].map(withQuiet);
+    // Before any: the prior's half a quiet compromise among 40 that showed, not 0 (which would let signals prove anything).
+    expect(shares[0]!).toBeGreaterThan(0.005);
+    for (let i = 1; i < shares.length; i++) {
+      // Each label raises it by about one compromise in the 40-odd: no threshold of labels where it jumps.
+      expect(shares[i]! - shares[i - 1]!).toBeGreaterThan(0.015);
+      expect(shares[i]! - shares[i - 1]!).toBeLessThan(0.03);
+    }
+    // 6 quiet of 46 compromises: the share heads for 6 / 46 from the prior's pull.
+    expect(shares[6]!).toBeGreaterThan(0.08);
+    expect(shares[6]!).toBeLessThan(0.2);
   });
 
   it("recovers each signal's likelihood ratio and the quiet share from labelled kills", () => {

@@ -20,8 +20,6 @@ export const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
 export const PRIOR_LABELS = 20;
 /** Pseudo-counts of the prior on the quiet share (Jeffreys): it says nothing about how many compromises look like false alarms. */
 export const QUIET_PRIOR = { quiet: 0.5, loud: 0.5 } as const;
-/** Labels of each kind the fleet needs before Medic decides from what it learned instead of the configured weighted mean. */
-export const MIN_LABELS_PER_KIND = 5;
 /** Added to every table value before normalising, so no bucket starts impossible under either class. */
 const TABLE_FLOOR = 0.05;
 const MAX_ITERATIONS = 500;
@@ -61,8 +59,6 @@ export interface SignalModel {
   readonly quietShare: number;
   /** Its 95 % interval (Wilson, over the expected counts and the prior's). */
   readonly quietShareInterval: { readonly lower: number; readonly upper: number };
-  /** How narrow that interval is, 1 − (upper − lower) / (upper + lower) in [0, 1]: 0 knows nothing, 1 is certain. */
-  readonly quietShareCertainty: number;
   /** The chance that a resurrected false positive is killed again inside the re-kill window anyway (Smith's rate per module). */
   readonly chanceReKill: number;
   /** Per bucket, indexed as KILL_REASONS, SEVERITIES, deciles, deciles, and [no alert closed as a false positive, some]. */
@@ -152,7 +148,8 @@ interface Group {
  * Medic did not deny, a choice made on the signals, so leaving the unlabelled kills out would bias what is learnt; with them
  * in, the maximum-likelihood estimate (expectation–maximisation) is not biased by that choice. The configured tables
  * (SEVERITY_RISK, KILL_REASON_RISK, a decile's midpoint for confidence and SIEM risk) are the prior, worth PRIOR_LABELS
- * labels of each kind shared by `risk.weights`. Null until the fleet has MIN_LABELS_PER_KIND labels of each kind.
+ * labels of each kind shared by `risk.weights`: from the first kill on, what is learnt starts at the configured tables and moves
+ * towards the labels as they arrive, with no threshold of labels to cross. Null only when there is no kill to learn from.
  */
 export function learnSignalModel(sample: SignalSample, policy: PolicyConfig, window: { readonly since: string; readonly at: string }): SignalModel | null {
   const counts = sample.counts;
@@ -174,7 +171,7 @@ export function learnSignalModel(sample: SignalSample, policy: PolicyConfig, win
     if (group) group.kills += n;
     else groups.set(key, { cells, label: row.label, kills: n });
   }
-  if (falsePositives < MIN_LABELS_PER_KIND || truePositives < MIN_LABELS_PER_KIND) return null;
+  if (kills === 0) return null;
 
   // Smith's rate of kills per module over the time the kills span (the window, or less on a young store).
   const start = Math.max(Date.parse(window.since), Date.parse(sample.firstDecidedAt ?? window.since));
@@ -272,7 +269,6 @@ export function learnSignalModel(sample: SignalSample, policy: PolicyConfig, win
     truePositiveRate: wLoud + wQuiet,
     quietShare: wQuiet / (wLoud + wQuiet),
     quietShareInterval,
-    quietShareCertainty: Math.max(0, 1 - (quietShareInterval.upper - quietShareInterval.lower) / (quietShareInterval.upper + quietShareInterval.lower)),
     chanceReKill,
     killReason: evidence(0),
     severity: evidence(1),
