@@ -71,6 +71,21 @@ describe('compareWithOracle', () => {
     expect(expected.ratio).toBe(1);
   });
 
+  it('counts the oracle blind at the threshold where its expected harm is Medic\'s, not at its luckiest point', () => {
+    // Medic approved the oracle's four most certain kills, the true positive 3 among them.
+    const kills = probabilities.map((_, i) => kill(i, truth(i), i < 4));
+    const comparison = compareWithOracle(kills, probabilities, 0.005);
+    // Counted at Medic's counted harm the oracle may go on to kill 7, since its next true positive is kill 8: luck.
+    expect(comparison.realized.oracle.recovered).toBe(0.875);
+    // Blind, it takes the same four kills Medic took, chosen on its probabilities alone: the same counted point.
+    expect(comparison.blind.oracle).toEqual({ threshold: 0.996, recovered: 0.375, harm: 0.5 });
+    expect(comparison.blind.medic).toEqual(comparison.realized.medic);
+    expect(comparison.blind.ratio).toBe(1);
+    // The threshold does not depend on what happened: another truth on the kills it takes moves only the counts.
+    const luckier = probabilities.map((_, i) => kill(i, i === 8, i < 4));
+    expect(compareWithOracle(luckier, probabilities, 0.005).blind.oracle).toEqual({ threshold: 0.996, recovered: 0.4444, harm: 0 });
+  });
+
   it('has no ratio when the oracle recovers nothing at Medic\'s harm', () => {
     const kills = [kill(0, true, false), kill(1, false, false)];
     expect(compareWithOracle(kills, [0.2, 0.9], 0.005).realized).toMatchObject({ medic: { recovered: 0, harm: 0 }, ratio: null });

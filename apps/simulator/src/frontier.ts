@@ -28,6 +28,12 @@ export interface OracleComparison {
    * positives happened to look like false alarms.
    */
   readonly expected: SameHarm;
+  /**
+   * Counted again, with the oracle's threshold chosen without looking at any truth: where the oracle's expected harm equals
+   * Medic's expected harm (the `expected` comparison's point). `realized` takes the oracle's best counted point within Medic's
+   * counted harm, so it picks the oracle's luck (its next true positive may be far down its ranking); this does not.
+   */
+  readonly blind: SameHarm;
   /** The oracle's probabilities summed over the kills, and the true positives counted: close when it is calibrated. */
   readonly truePositives: { readonly expected: number; readonly counted: number };
   /** The oracle's best point (counted) within the harm budget. */
@@ -69,6 +75,7 @@ export function compareWithOracle(kills: readonly Kill[], truePositiveProbabilit
     realized: sameHarm(counted, frontier),
     truePositives: { expected: round(sum(expected, (k) => k.truePositive), 1), counted: sum(counted, (k) => k.truePositive) },
     expected: sameHarm(expected, expectedFrontier),
+    blind: blindComparison(counted, expected, expectedFrontier),
     oracleAtBudget: rounded(best(frontier, harmBudget)),
     harmBudget,
     sweep: SWEEP_THRESHOLDS.map((t) => rounded({ ...at(t), threshold: t })),
@@ -107,6 +114,27 @@ function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]
   };
 }
 
+/** Medic's counted point next to the oracle's counted point at the threshold (and share of its step) where its expected harm is Medic's. */
+function blindComparison(counted: readonly Weighted[], expected: readonly Weighted[], expectedFrontier: readonly FrontierPoint[]): SameHarm {
+  const approved = expected.filter((k) => k.approvedByMedic);
+  const { threshold, part } = bestWithPart(expectedFrontier, share(sum(approved, (k) => k.truePositive), sum(expected, (k) => k.truePositive)));
+  let fp = 0;
+  let tp = 0;
+  for (const k of counted) {
+    const taken = k.p > threshold ? 1 : k.p === threshold ? part : 0;
+    fp += taken * k.falsePositive;
+    tp += taken * k.truePositive;
+  }
+  const medic = counted.filter((k) => k.approvedByMedic);
+  const medicPoint = { recovered: share(sum(medic, (k) => k.falsePositive), sum(counted, (k) => k.falsePositive)), harm: share(sum(medic, (k) => k.truePositive), sum(counted, (k) => k.truePositive)) };
+  const oracle = { threshold, recovered: share(fp, sum(counted, (k) => k.falsePositive)), harm: share(tp, sum(counted, (k) => k.truePositive)) };
+  return {
+    medic: { recovered: round(medicPoint.recovered, 4), harm: round(medicPoint.harm, 4) },
+    oracle: rounded(oracle),
+    ratio: oracle.recovered === 0 ? null : round(medicPoint.recovered / oracle.recovered, 4),
+  };
+}
+
 /**
  * The most the oracle recovers with no more harm than `maxHarm`: the best frontier point within it, and, when the next point
  * goes beyond it, that share of the next step. Kills with the same probability form one step (with many modules and little
@@ -114,14 +142,21 @@ function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]
  * two steps; without this the oracle would be held below its own frontier, and Medic could score above 1.
  */
 function best(frontier: readonly FrontierPoint[], maxHarm: number): FrontierPoint {
+  return bestWithPart(frontier, maxHarm).point;
+}
+
+/** best(), with the threshold whose step it takes a share of and that share (1: the whole step down to the threshold). */
+function bestWithPart(frontier: readonly FrontierPoint[], maxHarm: number): { point: FrontierPoint; threshold: number; part: number } {
   const limit = maxHarm + 1e-12;
   let at = 0;
   for (let i = 1; i < frontier.length; i++) if (frontier[i]!.harm <= limit && frontier[i]!.recovered >= frontier[at]!.recovered) at = i;
   const point = frontier[at] as FrontierPoint;
   const next = frontier[at + 1];
-  if (next === undefined || next.harm <= point.harm || next.recovered <= point.recovered) return point;
+  if (next === undefined || next.harm <= point.harm || next.recovered <= point.recovered) return { point, threshold: point.threshold, part: 1 };
   const part = Math.min(1, Math.max(0, (maxHarm - point.harm) / (next.harm - point.harm)));
-  return { threshold: next.threshold, recovered: point.recovered + part * (next.recovered - point.recovered), harm: point.harm + part * (next.harm - point.harm) };
+  if (part < 1e-9) return { point, threshold: point.threshold, part: 1 };
+  const shared = { threshold: next.threshold, recovered: point.recovered + part * (next.recovered - point.recovered), harm: point.harm + part * (next.harm - point.harm) };
+  return { point: shared, threshold: next.threshold, part };
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

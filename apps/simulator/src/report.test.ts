@@ -40,6 +40,8 @@ describe('formatTable', () => {
       expect(block[0]).toMatch(new RegExp(`^Medic, ${a.label}\\s+${(realized.medic.recovered * 100).toFixed(1)} %\\s+${(realized.medic.harm * 100).toFixed(2)} %$`));
       expect(block[1]).toMatch(new RegExp(`^  oracle at that harm\\s+${(realized.oracle.recovered * 100).toFixed(1)} %`));
       expect(block[2]).toMatch(/^ {2}Medic \/ oracle\s+(\d\.\d{3}|-)$/);
+      expect(block[6]).toMatch(new RegExp(`^  blind: oracle at expected harm\\s+${(a.oracle.blind.oracle.recovered * 100).toFixed(1)} %\\s+${(a.oracle.blind.oracle.harm * 100).toFixed(2)} %`));
+      expect(block[7]).toMatch(/^ {2}blind: Medic \/ oracle\s+(\d\.\d{3}|-)$/);
     }
     expect(text).toMatch(/^oracle sweep\s+\d+\.\d %\s+\d+\.\d\d %\s+0\.999\s+\d+\.\d %\s+\d+\.\d\d %$/m);
     expect(text).toMatch(/^learnt by the end, from \d+ kills in the history window|^Medic never had labels enough/m);
@@ -50,7 +52,7 @@ describe('formatTable', () => {
     const lines = formatTable(report).split('\n');
     const start = lines.indexOf('targets:');
     expect(lines.slice(start + 1)).toEqual([
-      expect.stringMatching(/^ {2}Medic recovers >= 90 % of the oracle at the same harm: counted (\d\.\d{3}|-) \((holds|missed)\), expected (\d\.\d{3}|-) \((holds|missed)\)$/),
+      expect.stringMatching(/^ {2}Medic recovers >= 90 % of the oracle at the same harm: counted (\d\.\d{3}|-) \((holds|missed)\), expected (\d\.\d{3}|-) \((holds|missed)\), counted blind (\d\.\d{3}|-) \((holds|missed)\)$/),
       expect.stringMatching(/^ {2}>= 80 % of FP kills auto-resurrected with harm <= 0\.50 %: .*: (holds|missed); the oracle recovers \d+\.\d % within that harm/),
       expect.stringMatching(/^ {2}calibration on does no more harm than off beyond max_harm_rate: [-+]\d+\.\d\d points \(budget \+0\.50 points\): (holds|missed)$/),
     ]);
@@ -61,11 +63,11 @@ describe('formatSeeds', () => {
   it('prints one line per seed, then the median, minimum and maximum, and how often the targets held', () => {
     const lines = formatSeeds([report, other]).split('\n');
     expect(lines[0]).toMatch(/seeds 2, 3$/);
-    expect(lines[2]).toMatch(/^seed\s+FP auto on\s+harm on\s+FP auto off\s+harm off\s+oracle at harm on\s+Medic\/oracle\s+\(expected\)\s+harm on-off\s+moves$/);
+    expect(lines[2]).toMatch(/^seed\s+FP auto on\s+harm on\s+FP auto off\s+harm off\s+oracle at harm on\s+Medic\/oracle\s+\(expected\)\s+\(blind\)\s+harm on-off\s+moves$/);
     expect(lines[3]).toMatch(/^2\s/);
     expect(lines[4]).toMatch(/^3\s/);
     expect(lines.slice(5, 8).map((l) => l.split(/\s+/)[0])).toEqual(['median', 'min', 'max']);
-    expect(lines[9]).toMatch(/^Medic recovers >= 90 % of the oracle at the same harm in [0-2] of 2 seeds counted \(median ratio \d\.\d{3}\), in [0-2] of 2 expected \(median \d\.\d{3}\)$/);
+    expect(lines[9]).toMatch(/^Medic recovers >= 90 % of the oracle at the same harm in [0-2] of 2 seeds counted \(median ratio \d\.\d{3}\), in [0-2] of 2 expected \(median \d\.\d{3}\), in [0-2] of 2 counted blind \(median \d\.\d{3}\)$/);
     expect(lines[10]).toMatch(/^calibration on does no more harm than off beyond max_harm_rate 0\.50 % in [0-2] of 2 seeds/);
   });
 });

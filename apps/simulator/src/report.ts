@@ -26,7 +26,7 @@ export function formatTable(report: SimulationReport): string {
 export function formatSeeds(reports: readonly SimulationReport[]): string {
   const first = reports[0];
   if (!first) return 'no runs';
-  const header = ['seed', 'FP auto on', 'harm on', 'FP auto off', 'harm off', 'oracle at harm on', 'Medic/oracle', '(expected)', 'harm on-off', 'moves'];
+  const header = ['seed', 'FP auto on', 'harm on', 'FP auto off', 'harm off', 'oracle at harm on', 'Medic/oracle', '(expected)', '(blind)', 'harm on-off', 'moves'];
   const figures = reports.map((r) => {
     const on = arm(r, true);
     const off = arm(r, false);
@@ -39,6 +39,7 @@ export function formatSeeds(reports: readonly SimulationReport[]): string {
       on.oracle.realized.oracle.recovered,
       on.oracle.realized.ratio ?? Number.NaN,
       on.oracle.expected.ratio ?? Number.NaN,
+      on.oracle.blind.ratio ?? Number.NaN,
       on.oracle.realized.medic.harm - off.oracle.realized.medic.harm,
       on.calibrations.filter((c) => c.direction !== 'none').length,
     ];
@@ -52,8 +53,9 @@ export function formatSeeds(reports: readonly SimulationReport[]): string {
     percent(row[5] ?? null),
     ratio(row[6] ?? Number.NaN),
     ratio(row[7] ?? Number.NaN),
-    points(row[8] ?? 0),
-    String(row[9]),
+    ratio(row[8] ?? Number.NaN),
+    points(row[9] ?? 0),
+    String(row[10]),
   ];
   const column = (i: number) => figures.map((f) => f[i] ?? Number.NaN).filter((v) => !Number.isNaN(v));
   const summary = (label: string, pick: (values: number[]) => number) => {
@@ -61,14 +63,15 @@ export function formatSeeds(reports: readonly SimulationReport[]): string {
     return [label, ...show(row).slice(1)];
   };
   const ratios = column(6);
-  const harmDifferences = column(8);
+  const harmDifferences = column(9);
   return [
     `${heading(first)}; seeds ${reports.map((r) => r.parameters.seed).join(', ')}`,
     'FP auto / harm: shares of false / true positive kills Medic resurrected on its own; oracle: its recovered share at the harm of Medic with calibration on.',
     ...alignRows([header, ...figures.map(show), summary('median', median), summary('min', (v) => Math.min(...v)), summary('max', (v) => Math.max(...v))]),
     '',
     `Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm in ${ratios.filter((r) => r >= RATIO_TARGET).length} of ${reports.length} seeds counted ` +
-      `(median ratio ${ratio(median(ratios))}), in ${column(7).filter((r) => r >= RATIO_TARGET).length} of ${reports.length} expected (median ${ratio(median(column(7)))})`,
+      `(median ratio ${ratio(median(ratios))}), in ${column(7).filter((r) => r >= RATIO_TARGET).length} of ${reports.length} expected (median ${ratio(median(column(7)))}), ` +
+      `in ${column(8).filter((r) => r >= RATIO_TARGET).length} of ${reports.length} counted blind (median ${ratio(median(column(8)))})`,
     `calibration on does no more harm than off beyond max_harm_rate ${percent(first.policy.maxHarmRate, 2)} in ` +
       `${harmDifferences.filter((d) => d <= first.policy.maxHarmRate + 1e-12).length} of ${reports.length} seeds (largest difference ${points(Math.max(...harmDifferences))})`,
   ].join('\n');
@@ -140,7 +143,7 @@ function predicted(c: CalibrationRun): string {
 function oracleLines(report: SimulationReport): string[] {
   const rows: string[][] = [['', 'FP auto', 'TP auto (harm)', 'oracle: P(FP) >=', 'expected FP auto', 'expected harm']];
   for (const a of report.arms) {
-    const { realized, expected } = a.oracle;
+    const { realized, expected, blind } = a.oracle;
     rows.push(
       [`Medic, ${a.label}`, percent(realized.medic.recovered), percent(realized.medic.harm, 2), ''],
       ['  oracle at that harm', percent(realized.oracle.recovered), percent(realized.oracle.harm, 2), realized.oracle.threshold.toFixed(4)],
@@ -148,6 +151,8 @@ function oracleLines(report: SimulationReport): string[] {
       ['  expected: Medic', percent(expected.medic.recovered), percent(expected.medic.harm, 2), ''],
       ['  expected: oracle at that harm', percent(expected.oracle.recovered), percent(expected.oracle.harm, 2), expected.oracle.threshold.toFixed(4)],
       ['  expected: Medic / oracle', ratio(expected.ratio), '', ''],
+      ['  blind: oracle at expected harm', percent(blind.oracle.recovered), percent(blind.oracle.harm, 2), blind.oracle.threshold.toFixed(4)],
+      ['  blind: Medic / oracle', ratio(blind.ratio), '', ''],
     );
   }
   const on = arm(report, true).oracle;
@@ -158,7 +163,8 @@ function oracleLines(report: SimulationReport): string[] {
   }
   return [
     'oracle: sees the kills Medic saw, their signals and every label Medic held, knows the generative model, approves by P(false positive);',
-    'frontier drawn on the calibration-on kills (sweep and budget rows); "expected" counts each kill by the oracle\'s probability, so it carries no luck',
+    'frontier drawn on the calibration-on kills (sweep and budget rows); "expected" counts each kill by the oracle\'s probability, so it carries no luck;',
+    '"blind" counts the oracle at the threshold where its expected harm is Medic\'s (chosen without the truth), not at its luckiest point within Medic\'s counted harm',
     ...alignRows(rows),
     `oracle calibration: its probabilities add up to ${on.truePositives.expected} true positives; ${on.truePositives.counted} were counted`,
   ];
@@ -167,7 +173,7 @@ function oracleLines(report: SimulationReport): string[] {
 function targetLines(report: SimulationReport): string[] {
   const on = arm(report, true);
   const off = arm(report, false);
-  const { realized, expected } = on.oracle;
+  const { realized, expected, blind } = on.oracle;
   const budget = report.policy.maxHarmRate;
   const atBudget = on.oracle.oracleAtBudget;
   const pointHeld = realized.medic.recovered >= RECOVERY_TARGET && realized.medic.harm <= budget;
@@ -175,7 +181,7 @@ function targetLines(report: SimulationReport): string[] {
   return [
     'targets:',
     `  Medic recovers >= ${RATIO_TARGET * 100} % of the oracle at the same harm: counted ${ratio(realized.ratio)} ${verdict((realized.ratio ?? 0) >= RATIO_TARGET)}, ` +
-      `expected ${ratio(expected.ratio)} ${verdict((expected.ratio ?? 0) >= RATIO_TARGET)}`,
+      `expected ${ratio(expected.ratio)} ${verdict((expected.ratio ?? 0) >= RATIO_TARGET)}, counted blind ${ratio(blind.ratio)} ${verdict((blind.ratio ?? 0) >= RATIO_TARGET)}`,
     `  >= ${RECOVERY_TARGET * 100} % of FP kills auto-resurrected with harm <= ${percent(budget, 2)}: ${percent(realized.medic.recovered)} with ${percent(realized.medic.harm, 2)}: ` +
       `${pointHeld ? 'holds' : 'missed'}; the oracle recovers ${percent(atBudget.recovered)} within that harm` +
       `${atBudget.recovered < RECOVERY_TARGET ? ', so the point is beyond its frontier too' : ''}`,
