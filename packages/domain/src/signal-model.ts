@@ -18,8 +18,12 @@ export const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
 
 /** How many labels of each kind the configured tables count for, shared among the signals by their `risk.weights`. */
 export const PRIOR_LABELS = 20;
-/** Pseudo-counts of the prior on the quiet share (Jeffreys): it says nothing about how many compromises look like false alarms. */
-export const QUIET_PRIOR = { quiet: 0.5, loud: 0.5 } as const;
+/**
+ * Pseudo-counts of the prior on the quiet share (uniform, as the fleet's rate is Laplace-smoothed). Only labelled kills that
+ * looked like false alarms tell the quiet share, and they are few early on: Jeffreys' half counts let it fall to about half a
+ * compromise over all of them while none was labelled, and Medic then trusted the signals too far for a few weeks.
+ */
+export const QUIET_PRIOR = { quiet: 1, loud: 1 } as const;
 /** Added to every table value before normalising, so no bucket starts impossible under either class. */
 const TABLE_FLOOR = 0.05;
 const MAX_ITERATIONS = 500;

@@ -94,12 +94,15 @@ describe('runCalibration', () => {
     expect(t.events).toContainEqual({ type: 'calibrated', calibration });
   });
 
-  it('never raises the ceiling without a learnt model: the harm of a higher one is unknown', async () => {
+  it('learns a model from the first kills, compromises or not, and never raises on it beyond the harm budget', async () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
-    const calibration = await runCalibration(t.core, LOOSE);
-    expect(calibration).toMatchObject({ direction: 'none', samples: 80, harmPoint: null, harmUpper: null });
-    expect(calibration.reason).toContain('without a learnt model');
+    const calibration = await runCalibration(t.core, { ...LOOSE, maxHarmRate: 0.005 });
+    // No compromise labelled yet: the model stands on the configured tables and these 80 false positives.
+    expect(t.core.learned.current()?.labels).toEqual({ falsePositives: 80, truePositives: 0 });
+    expect(calibration.direction).toBe('up');
+    expect(calibration.harmUpper).not.toBeNull();
+    expect(calibration.harmUpper!).toBeLessThanOrEqual(0.005);
   });
 
   it('lowers the ceiling when many auto-approvals were wrong', async () => {
