@@ -246,18 +246,24 @@ describe('false-positive history', () => {
     await harness.publish(stream, known);
     await harness.publish(stream, unknown);
 
-    const fleet = { falsePositives: 1, truePositives: 8 };
+    // The store holds kills, so the learnt model decides, from the first of them: the module's estimate counts its own labels
+    // inside the window (1 held, 3 re-killed) and its kills decided now, shrunk towards the fleet's rate.
     const withHistory = await harness.decision(base, known.kill_id as string, 'decided');
-    const estimate = estimateFalsePositiveRate({ falsePositives: 1, truePositives: 3 }, fleet);
-    const factors = withHistory.factors as Array<{ name: string; value: number; detail: string }>;
-    expect(factors.find((f) => f.name === 'false_positive_history')).toMatchObject({ value: expect.closeTo(1 - (estimate?.rate ?? 0), 12), detail: expect.stringContaining('from 4 label(s)') });
-    expect((withHistory.reasoning as string[]).join(' ')).toContain(`False-positive estimate for ${module}: ${round3(estimate?.rate)} ± ${round3(estimate?.sd)} (Beta–binomial) from 4 label(s) of its own (1 false positive(s))`);
-    // Confidence grows with the estimate's certainty: 0.6 + 0.2 × (1 − 2 sd), threat intel being off.
-    expect(withHistory.confidence).toBeCloseTo(0.6 + 0.2 * (1 - 2 * (estimate?.sd ?? 0)), 10);
+    const text = (withHistory.reasoning as string[]).join(' ');
+    const estimate = new RegExp(`False-positive estimate for ${module}: ([\\d.]+) ± ([\\d.]+) \\(Beta–binomial\\) from 4 label\\(s\\) of its own \\(1 false positive\\(s\\)\\)`).exec(text);
+    expect(estimate).not.toBeNull();
+    const [rate, sd] = [Number(estimate?.[1]), Number(estimate?.[2])];
+    expect(text).toMatch(/shrunk towards the fleet's [\d.]+ as if by [\d.]+ labels/);
+    // Shrunk: between its own share of false positives (1 of 4) and the fleet's rate.
+    const fleetRate = Number(/shrunk towards the fleet's ([\d.]+)/.exec(text)?.[1]);
+    expect(rate).toBeGreaterThan(Math.min(fleetRate, 0.25));
+    expect(rate).toBeLessThan(Math.max(fleetRate, 0.25));
+    // Confidence grows with the estimate's certainty: 0.6 + 0.2 × (1 − 2 sd), threat intel being off (sd is shown to 3 decimals).
+    expect(withHistory.confidence).toBeCloseTo(0.6 + 0.2 * (1 - 2 * sd), 2);
 
     // A module without labels of its own starts from the fleet's rate.
     const newcomer = await harness.decision(base, unknown.kill_id as string, 'decided');
-    expect((newcomer.reasoning as string[]).join(' ')).toMatch(/from 0 label\(s\) of its own \(0 false positive\(s\)\), shrunk towards the fleet's 0\.182 from 9 label\(s\)/);
+    expect((newcomer.reasoning as string[]).join(' ')).toMatch(/from 0 label\(s\) of its own \(0 false positive\(s\)\) and \d+ unlabelled kill\(s\)/);
   });
 });
 
@@ -359,7 +365,10 @@ describe('re-kill labelling with a real container', () => {
     clock.advance(MINUTE);
     const later = killReport({ target_module: name });
     await harness.publish(stream, later);
-    expect(await harness.decision(restarted.base, later.kill_id as string)).toMatchObject({ decision: 'approve_auto', guard: null, outcome_type: 'success' });
+    // Outside the re-kill window: no re-kill guard. (Medic learns from its first kill on, and one held resurrection is too
+    // little to auto-approve on: it may send the kill to review.)
+    const decided = await harness.record<Record<string, unknown>>(restarted.base, later.kill_id as string, (r) => r.state === 'decided' || r.state === 'done');
+    expect(decided).toMatchObject({ guard: null });
     expect(await fetchDecision(restarted.base, kill.kill_id as string)).toMatchObject({ outcome_type: 'success', re_killed_at: null });
   });
 });
