@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_KILL_WINDOW_SECONDS, HEALTH_TIMEOUT_LABEL, readHealthTimeoutLabel, verifyKill } from '@medic/domain';
 import type {
-  ContainerLabels,
   ContainerState,
   DependencyStatus,
   LabelNotes,
@@ -15,7 +14,7 @@ import type {
 import type { DockerClient, DockerContainerDetails, DockerContainerHandle } from './docker-client';
 import { classifyDockerError, describeError } from './docker-errors';
 import { hasHealthCheck, readHealth } from './health-state';
-import { findContainer, locateContainer } from './locate';
+import { locateContainer } from './locate';
 
 export interface DockerResurrectorOptions {
   readonly docker: DockerClient;
@@ -88,7 +87,7 @@ export class DockerResurrector implements Resurrector {
     const progress: Progress = { startedAt: this.settings.now(), action: 'none', containerId: null };
     let result: ResurrectionResult;
     try {
-      result = await this.run(target, options?.restartIfRunning ?? true, progress);
+      result = await this.run(target, options ?? { restartIfRunning: true }, progress);
     } catch (error) {
       result = fromDockerError(error);
     }
@@ -103,21 +102,8 @@ export class DockerResurrector implements Resurrector {
     };
   }
 
-  async containerLabels(target: ResurrectionTarget): Promise<ContainerLabels> {
-    try {
-      const finding = findContainer(this.docker, target);
-      finding.catch(() => undefined);
-      const ping = await this.ping();
-      if (ping !== null) return { status: 'unavailable', reason: `Docker engine not reachable: ${ping}` };
-      const found = await finding;
-      return found.ok ? { status: 'found', container: found.value.name, labels: { ...found.value.labels } } : { status: 'none' };
-    } catch (error) {
-      const result = fromDockerError(error);
-      return result.error === 'docker_unavailable' ? { status: 'unavailable', reason: result.message ?? 'Docker engine not reachable' } : { status: 'none' };
-    }
-  }
-
-  private async run(target: ResurrectionTarget, restartIfRunning: boolean, progress: Progress): Promise<ResurrectionResult> {
+  private async run(target: ResurrectionTarget, options: ResurrectOptions, progress: Progress): Promise<ResurrectionResult> {
+    const { restartIfRunning, admit } = options;
     // The ping and the look-up go out together: the ping only bounds how long an engine that does not answer can hold us.
     const locating = locateContainer(this.docker, target, this.settings.requireLabel);
     locating.catch(() => undefined);
@@ -131,6 +117,9 @@ export class DockerResurrector implements Resurrector {
     }
     const { id, name, details } = located.value;
     progress.containerId = id;
+    if (admit && !admit(name, located.value.labels)) {
+      return { outcome: 'withdrawn', action: 'none', containerId: id, healthStatus: null, timeToHealthy: null, error: null, message: null };
+    }
     const healthTimeoutMs = this.healthTimeout(name, located.value.labels, progress);
     const container = this.docker.getContainer(id);
     let before = details ?? (await container.inspect());
@@ -240,7 +229,7 @@ export class DockerResurrector implements Resurrector {
       return { ...failure('start_failed', `${name} was not restarted (its start time did not change)`), containerId: id };
     }
     if (!hasHealthCheck(first) && !hasHealthCheck(before)) return this.awaitStable(container, name, first, startedAt);
-    return this.awaitHealthy(container, name, id, startedAt, healthTimeoutMs);
+    return this.awaitHealthy(container, name, first, startedAt, healthTimeoutMs);
   }
 
   private async awaitStable(container: DockerContainerHandle, name: string, first: DockerContainerDetails, startedAt: number): Promise<ResurrectionResult> {
@@ -256,11 +245,12 @@ export class DockerResurrector implements Resurrector {
     return { outcome: 'success', action: 'none', containerId: first.Id, healthStatus: 'none', timeToHealthy: runningAfter, error: null, message: null };
   }
 
-  private async awaitHealthy(container: DockerContainerHandle, name: string, id: string, startedAt: number, healthCheckTimeoutMs: number): Promise<ResurrectionResult> {
+  /** Waits for health, starting from the inspection prove() just made (its first look), then one look per interval. */
+  private async awaitHealthy(container: DockerContainerHandle, name: string, first: DockerContainerDetails, startedAt: number, healthCheckTimeoutMs: number): Promise<ResurrectionResult> {
     const { healthCheckIntervalMs } = this.settings;
     const deadline = this.settings.now() + healthCheckTimeoutMs;
-    for (;;) {
-      const details = await container.inspect();
+    const id = first.Id;
+    for (let details = first; ; details = await container.inspect()) {
       if (!details.State.Running) {
         return { ...failure('start_failed', `${name} stopped while waiting for health: ${describeState(details)}`), containerId: id };
       }

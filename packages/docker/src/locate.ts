@@ -72,7 +72,7 @@ export async function locateContainer(
 }
 
 /** The target's container, by the rule locateContainer describes, before its labels are consulted. */
-export async function findContainer(docker: DockerClient, target: ResurrectionTarget): Promise<Result<LocatedContainer, LocateFailure>> {
+async function findContainer(docker: DockerClient, target: ResurrectionTarget): Promise<Result<LocatedContainer, LocateFailure>> {
   const labelsOf = (details: DockerContainerDetails): Readonly<Record<string, string>> => details.Config.Labels ?? {};
   const byInstance = await byExactName(docker, target.instanceId);
   if (byInstance) return { ok: true, value: { id: byInstance.Id, name: target.instanceId, matchedBy: 'instance_id', details: byInstance, labels: labelsOf(byInstance) } };

@@ -8,7 +8,7 @@ export { err, ok } from './result';
 export type { Result } from './result';
 export { DEFAULT_CALIBRATION, DEFAULT_POLICY } from './policy';
 export type { CalibrationConfig, PolicyConfig } from './policy';
-export type { BatchWrite, Clock, ContainerLabels, DeadLetter, Delivery, DeliveryAttempt, FailureRun, HistoryWindows, IdGenerator, KillSource, NotificationOutbox, OutcomeRepo, OutcomeUpdate, Redecision, ResurrectionTarget, ResurrectOptions, Resurrector, ThreatIntel, WebhookDeliveryState } from './ports';
+export type { BatchWrite, Clock, DeadLetter, Delivery, DeliveryAttempt, FailureRun, HistoryWindows, IdGenerator, KillSource, NotificationOutbox, OutcomeRepo, OutcomeUpdate, Redecision, ResurrectionTarget, ResurrectOptions, Resurrector, ThreatIntel, WebhookDeliveryState } from './ports';
 export { parseKillReport, readKillEntry } from './kill-report';
 export type { KillReportWire } from './kill-report';
 export { escapeNonPrintable, isPrintable } from './printable';

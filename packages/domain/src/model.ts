@@ -298,7 +298,8 @@ export function resurrectionStart(record: Pick<OutcomeRecord, 'approvedAt' | 'ti
 
 /** The result of one resurrection attempt; produced by a Resurrector, never thrown. */
 export interface ResurrectionResult {
-  readonly outcome: ResurrectionOutcome;
+  /** withdrawn: the admit callback refused the located container and nothing was touched; never stored as an outcome. */
+  readonly outcome: ResurrectionOutcome | 'withdrawn';
   /** What was done to the container. */
   readonly action: 'start' | 'restart' | 'none';
   readonly containerId: string | null;

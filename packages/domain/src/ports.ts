@@ -65,15 +65,13 @@ export interface ResurrectionTarget {
 export interface ResurrectOptions {
   /** false: a running container is not restarted, only waited on (used when re-checking an interrupted resurrection). */
   readonly restartIfRunning: boolean;
+  /**
+   * Asked once, with the located container's name and labels, after medic.enable and require_label let it through and
+   * before anything is touched; false withdraws the resurrection (outcome withdrawn). The pipeline reads medic.criticality
+   * here, so one engine look-up serves both the label check and the resurrection.
+   */
+  readonly admit?: (container: string, labels: Readonly<Record<string, string>>) => boolean;
 }
-
-/** The labels of the container a target names, as the engine reports them now. */
-export type ContainerLabels =
-  | { readonly status: 'found'; readonly container: string; readonly labels: Readonly<Record<string, string>> }
-  /** No single container matches (resurrect says which failure: container_not_found or ambiguous_target). */
-  | { readonly status: 'none' }
-  /** The engine did not answer; the caller may retry. */
-  | { readonly status: 'unavailable'; readonly reason: string };
 
 /** Brings killed containers back and proves they are healthy (ARCHITECTURE.md, Pipeline). */
 export interface Resurrector {
@@ -83,8 +81,6 @@ export interface Resurrector {
    * other than true or absent is failure not_enabled, medic.health-timeout replaces the configured health timeout.
    */
   resurrect(target: ResurrectionTarget, options?: ResurrectOptions): Promise<ResurrectionResult>;
-  /** The labels of the container resurrect would pick, located the same way; never throws. */
-  containerLabels(target: ResurrectionTarget): Promise<ContainerLabels>;
   /** Whether the container engine answers. */
   health(): Promise<DependencyStatus>;
 }

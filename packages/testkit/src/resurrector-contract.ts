@@ -300,17 +300,41 @@ export function resurrectorContract(name: string, makeHarness: () => Promise<Res
         expect(r.labels).toEqual({ applied: [], ignored: [`label medic.health-timeout="soon" on container ${app} ignored: it must be a number of seconds above 0 and at most 3600`] });
       });
 
-      it('reads the labels of the container resurrect would pick, and none for a target that matches nothing', async () => {
+      it('asks admit once with the located container and its labels; refused, it withdraws and touches nothing', async () => {
         const h = await open();
         const mod = `${h.prefix}lbl`;
-        await h.addContainer({ name: `${mod}-1`, running: false, health: 'none', labels: { 'medic.criticality': '0.9', 'medic.module': mod } });
-        await expect(h.resurrector.containerLabels(target(mod, `${mod}-1`))).resolves.toEqual({
-          status: 'found',
-          container: `${mod}-1`,
-          labels: expect.objectContaining({ 'medic.criticality': '0.9', 'medic.module': mod }),
-        });
-        await expect(h.resurrector.containerLabels(target(mod, `${mod}-gone`))).resolves.toEqual({ status: 'found', container: `${mod}-1`, labels: expect.objectContaining({ 'medic.criticality': '0.9' }) });
-        await expect(h.resurrector.containerLabels(target(`${h.prefix}nothing`))).resolves.toEqual({ status: 'none' });
+        const app = `${mod}-1`;
+        await h.addContainer({ name: app, running: false, health: 'none', labels: { 'medic.criticality': '0.9', 'medic.module': mod } });
+        const asked: Array<[string, Readonly<Record<string, string>>]> = [];
+        const r = await h.resurrector.resurrect(target(mod, `${mod}-gone`), { restartIfRunning: true, admit: (container, labels) => (asked.push([container, labels]), false) });
+        expect(asked).toEqual([[app, expect.objectContaining({ 'medic.criticality': '0.9', 'medic.module': mod })]]);
+        expect(r).toEqual(expect.objectContaining({ outcome: 'withdrawn', action: 'none', error: null, containerId: await h.containerId(app) }));
+        expect(await h.startCount(app)).toBe(0);
+        expect(await h.isRunning(app)).toBe(false);
+      });
+
+      it('admitted, the resurrection goes on as without admit', async () => {
+        const h = await open();
+        const app = `${h.prefix}admitted`;
+        await h.addContainer({ name: app, running: false, health: 'passing', labels: { 'medic.criticality': '0.1' } });
+        const asked: string[] = [];
+        const r = await h.resurrector.resurrect(target(app), { restartIfRunning: true, admit: (container) => (asked.push(container), true) });
+        expect(asked).toEqual([app]);
+        expect(r).toEqual(expect.objectContaining({ outcome: 'success', action: 'start', healthStatus: 'healthy' }));
+        expect(await h.isRunning(app)).toBe(true);
+      });
+
+      it('never asks admit for a target that matches nothing, or a container medic.enable excludes', async () => {
+        const h = await open();
+        const app = `${h.prefix}optout-admit`;
+        await h.addContainer({ name: app, running: false, health: 'none', labels: { 'medic.enable': 'false' } });
+        const asked: string[] = [];
+        const admit = (container: string): boolean => (asked.push(container), true);
+        const ghost = await h.resurrector.resurrect(target(`${h.prefix}nothing`), { restartIfRunning: true, admit });
+        const excluded = await h.resurrector.resurrect(target(app), { restartIfRunning: true, admit });
+        expect(ghost).toEqual(expect.objectContaining({ outcome: 'failure', error: 'container_not_found' }));
+        expect(excluded).toEqual(expect.objectContaining({ outcome: 'failure', error: 'not_enabled' }));
+        expect(asked).toEqual([]);
       });
     });
 

@@ -2,7 +2,7 @@ import { ENABLE_LABEL, HEALTH_TIMEOUT_LABEL, MODULE_LABEL, readEnableLabel, read
 import { DEFAULT_KILL_WINDOW_SECONDS, verifyKill } from '../kill-verification';
 import type { ContainerState } from '../kill-verification';
 import type { DependencyStatus, ResurrectionResult } from '../model';
-import type { Clock, ContainerLabels, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
+import type { Clock, ResurrectOptions, ResurrectionTarget, Resurrector } from '../ports';
 
 /** How a container's health check behaves once it runs: passes, fails, never decides within any timeout, or there is none. */
 export type HealthCheckBehaviour = 'passing' | 'failing' | 'never' | 'none';
@@ -135,6 +135,9 @@ export class InMemoryFleet implements Resurrector {
     if (this.options.requireLabel && !enable.optedIn) {
       return fail('not_enabled', `container ${c.name} is not labelled ${ENABLE_LABEL}=true`, c.id);
     }
+    if (options.admit && !options.admit(c.name, { ...c.labels })) {
+      return { outcome: 'withdrawn', action: 'none', containerId: c.id, healthStatus: null, timeToHealthy: null, error: null, message: null };
+    }
     const timeout = this.#healthTimeout(c);
     let verification: { verification: string } | Record<string, never> = {};
     // A re-check (restartIfRunning false) only waits on a running container, so only a stopped one is judged then.
@@ -171,12 +174,6 @@ export class InMemoryFleet implements Resurrector {
     }
     const timeToHealthy = (this.#time() - startedAt) / 1000;
     return { ...base, outcome: 'success', healthStatus: c.health === 'passing' ? 'healthy' : 'none', timeToHealthy, error: null, message: null };
-  }
-
-  async containerLabels(target: ResurrectionTarget): Promise<ContainerLabels> {
-    if (this.down) return { status: 'unavailable', reason: 'in-memory engine is down' };
-    const located = this.#locate(target);
-    return located === null || Array.isArray(located) ? { status: 'none' } : { status: 'found', container: located.name, labels: { ...located.labels } };
   }
 
   /** The health timeout for the container: its medic.health-timeout label when usable, else the configured one. */

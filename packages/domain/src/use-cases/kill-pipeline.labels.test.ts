@@ -1,7 +1,8 @@
 import { readCriticalityLabel, readEnableLabel, readHealthTimeoutLabel } from '../container-labels';
 import { NOTIFICATION_EVENTS } from '../notifications';
 import type { NotificationRoutes } from '../notifications';
-import type { ContainerLabels, ResurrectionTarget } from '../ports';
+import type { ResurrectionResult } from '../model';
+import type { ResurrectOptions, ResurrectionTarget } from '../ports';
 import { AUTO_APPROVE_POLICY, createTestCore } from '../testing/test-core';
 import type { TestCore, TestCoreOptions } from '../testing/test-core';
 import { approveKill } from './approve';
@@ -9,15 +10,16 @@ import { handleDelivery } from './handle-delivery';
 
 const ROUTES: NotificationRoutes = new Map(NOTIFICATION_EVENTS.map((event) => [event, ['hook']]));
 
-/** A live core with auto-approve on (the demo report is approve_auto at risk 0.37) whose label reads are counted. */
-function core(options: TestCoreOptions = {}): TestCore & { labelReads: ResurrectionTarget[] } {
+/** A live core with auto-approve on (the demo report is approve_auto at risk 0.37) whose label reads (admit calls) are counted. */
+function core(options: TestCoreOptions = {}): TestCore & { labelReads: string[] } {
   const t = createTestCore({ notificationRoutes: ROUTES, ...options });
-  const labelReads: ResurrectionTarget[] = [];
+  const labelReads: string[] = [];
   const fleet = t.fleet;
-  const read = fleet.containerLabels.bind(fleet);
-  fleet.containerLabels = (target: ResurrectionTarget): Promise<ContainerLabels> => {
-    labelReads.push(target);
-    return read(target);
+  const resurrect = fleet.resurrect.bind(fleet);
+  fleet.resurrect = (target: ResurrectionTarget, given?: ResurrectOptions): Promise<ResurrectionResult> => {
+    const admit = given?.admit;
+    const counted = admit ? { ...given, admit: (container: string, labels: Readonly<Record<string, string>>) => (labelReads.push(container), admit(container, labels)) } : given;
+    return resurrect(target, counted);
   };
   return Object.assign(t, { labelReads });
 }
@@ -73,7 +75,9 @@ describe('KillPipeline and container labels', () => {
     );
     expect(record?.factors.find((f) => f.name === 'module_criticality')).toMatchObject({ value: 1, detail: 'web has criticality 1 from label medic.criticality on container web-1' });
     expect(app.startCount).toBe(0);
-    expect(t.fleet.attempts).toEqual([]);
+    // One look-up of the container, whose label withdrew the resurrection before anything was touched.
+    expect(t.fleet.attempts).toHaveLength(1);
+    expect(t.labelReads).toEqual(['web-1']);
     expect(t.stream.pendingIds()).toEqual([]);
     expect(t.events.map((e) => e.type)).toEqual(['decided', 'resurrecting', 'redecided']);
     // Operators hear of it as any kill waiting for them.
@@ -159,6 +163,8 @@ describe('KillPipeline and container labels', () => {
     t.clock.advance(1_000);
     await t.pipeline.settled();
     expect(await t.repo.get('kill-outage')).toMatchObject({ state: 'decided', originalDecision: 'pending_review' });
-    expect(t.labelReads).toHaveLength(2);
+    // The label is read on the look-up that reached the engine, the second attempt.
+    expect(t.fleet.attempts).toHaveLength(2);
+    expect(t.labelReads).toEqual(['web-1']);
   });
 });

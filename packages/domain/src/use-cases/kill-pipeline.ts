@@ -1,14 +1,14 @@
-import { CRITICALITY_LABEL, readCriticalityLabel, readEnableLabel } from '../container-labels';
+import { CRITICALITY_LABEL, readCriticalityLabel } from '../container-labels';
 import { DependencyError } from '../errors';
 import type { Dependency } from '../errors';
 import { killIdHint, readKillEntry } from '../kill-report';
 import { EMPTY_HISTORY, NOTHING_KNOWN_YET, resurrectionStart } from '../model';
-import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionResult, ThreatLookup } from '../model';
+import type { Decision, KillReport, ModuleHistory, OutcomeRecord, RecordState, Rejection, ResurrectionOutcome, ResurrectionResult, ThreatLookup } from '../model';
 import { decisionFacts, queueNotification, resurrectionFacts } from '../notifications';
 import type { QueuedNotification } from '../notifications';
 import { configuredCriticality } from '../policy';
 import type { PolicyConfig } from '../policy';
-import type { ContainerLabels, DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, Redecision, ResurrectOptions, ResurrectionTarget } from '../ports';
+import type { DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, Redecision, ResurrectOptions, ResurrectionTarget } from '../ports';
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
 import type { DecisionInput } from '../risk';
@@ -535,25 +535,30 @@ export class KillPipeline {
     const target: ResurrectionTarget = { killId, module, instanceId, killedAt: record.report.timestamp };
     deps.onEvent({ type: 'resurrecting', killId, module, resumed: !job.options.restartIfRunning });
     const deadline = Date.parse(resurrectionStart(record)) + deps.resurrection.retryDeadlineSeconds * 1000;
-    let options = job.options;
-    let labelsRead = job.decidedFrom === undefined;
-    let criticalityNote: string | null = null;
-    let result: ResurrectionResult;
-    for (let attempt = 1; ; attempt++) {
-      if (!labelsRead) {
-        const labels = await deps.resurrector.containerLabels(target);
-        if (labels.status === 'unavailable') {
-          result = { outcome: 'failure', action: 'none', containerId: null, healthStatus: null, timeToHealthy: null, error: 'docker_unavailable', message: labels.reason };
-        } else {
-          labelsRead = true;
-          const check = this.#checkCriticality(job, job.decidedFrom!, labels);
-          if (check.kind === 'withdraw') return this.#withdraw(job, check.decision, check.because);
-          criticalityNote = check.note;
-          result = await deps.resurrector.resurrect(target, options);
+    // An automatic resurrection asks the container's medic.criticality label first, on the resurrector's own look-up.
+    const admission: { check: CriticalityCheck | null } = { check: null };
+    const decidedFrom = job.decidedFrom;
+    let options: ResurrectOptions = decidedFrom
+      ? {
+          ...job.options,
+          admit: (container, labels) => {
+            admission.check = this.#checkCriticality(job, decidedFrom, container, labels);
+            return admission.check.kind === 'proceed';
+          },
         }
-      } else {
-        result = await deps.resurrector.resurrect(target, options);
+      : job.options;
+    let result: ResurrectionResult;
+    let outcome: ResurrectionOutcome;
+    for (let attempt = 1; ; attempt++) {
+      result = await deps.resurrector.resurrect(target, options);
+      if (result.outcome === 'withdrawn') {
+        const check = admission.check;
+        if (check?.kind !== 'withdraw') throw new Error(`the resurrector withdrew the resurrection of ${killId}, which its admit callback let through`);
+        return this.#withdraw(job, check.decision, check.because);
       }
+      outcome = result.outcome;
+      // Admitted once: a retry does not read the label again, and the first answer's note stands.
+      if (admission.check !== null && options.admit) options = { restartIfRunning: options.restartIfRunning };
       if (result.error !== 'docker_unavailable') break;
       if (this.#stopping) return this.#abandon(job);
       const remaining = deadline - deps.clock.now().getTime();
@@ -569,8 +574,8 @@ export class KillPipeline {
     }
     deps.onEvent({ type: 'resurrected', killId, module, result });
     for (const warning of result.labels?.ignored ?? []) deps.onEvent({ type: 'label_ignored', killId, module, warning });
-    const completed = outcomeUpdate(result, deps.clock.now(), criticalityNote);
-    const { outcomeType: outcome, error, errorMessage: message, timeToHealthy, healthStatus, containerId, completedAt } = completed;
+    const completed = outcomeUpdate(result, outcome, deps.clock.now(), admission.check?.kind === 'proceed' ? admission.check.note : null);
+    const { error, errorMessage: message, timeToHealthy, healthStatus, containerId, completedAt } = completed;
     const facts = deps.notificationRoutes ? resurrectionFacts(record, { outcome, error, message, timeToHealthy, healthStatus, containerId, completedAt }) : null;
     const update: OutcomeUpdate = { ...completed, notifications: queueNotification(deps.notificationRoutes, facts, deps.newId) };
     if (!(await this.#store(job, () => deps.repo.complete(killId, update)))) return;
@@ -580,19 +585,16 @@ export class KillPipeline {
   }
 
   /**
-   * Reads the container's medic.criticality label for an automatic resurrection about to start. A usable value other than
-   * the configured criticality decides the kill again with it: the resurrection goes on only if that is approve_auto too.
-   * So a label can stop an automatic resurrection (or send it to review), never start one: only a kill Medic was about to
-   * resurrect reads it, and observer mode decides without the engine, as live mode does.
+   * Reads the container's medic.criticality label for an automatic resurrection about to start (the resurrector asks, once
+   * it has located the container and its medic.enable let it through). A usable value other than the configured
+   * criticality decides the kill again with it: the resurrection goes on only if that is approve_auto too. So a label can
+   * stop an automatic resurrection (or send it to review), never start one: only a kill Medic was about to resurrect reads
+   * it, and observer mode decides without the engine, as live mode does.
    */
-  #checkCriticality(job: Job, input: DecisionInput, labels: ContainerLabels): CriticalityCheck {
+  #checkCriticality(job: Job, input: DecisionInput, container: string, labels: Readonly<Record<string, string>>): CriticalityCheck {
     const deps = this.#deps;
     const { killId, targetModule: module } = job.record;
-    if (labels.status !== 'found') return { kind: 'proceed', note: null };
-    const { container } = labels;
-    // An excluded container is refused by the resurrector, which says so.
-    if (readEnableLabel(container, labels.labels).excluded !== null) return { kind: 'proceed', note: null };
-    const reading = readCriticalityLabel(container, labels.labels);
+    const reading = readCriticalityLabel(container, labels);
     if (reading.status === 'absent') return { kind: 'proceed', note: null };
     if (reading.status === 'invalid') {
       deps.onEvent({ type: 'label_ignored', killId, module, warning: reading.warning });
@@ -840,11 +842,11 @@ function recordOf(deps: Pick<PipelineDeps, 'newId' | 'mode'>, report: KillReport
 }
 
 /** The stored outcome of a resurrection; its note says what labels did (`criticality` first), then what verify_kill found. */
-function outcomeUpdate(result: ResurrectionResult, at: Date, criticality: string | null): OutcomeUpdate {
+function outcomeUpdate(result: ResurrectionResult, outcome: ResurrectionOutcome, at: Date, criticality: string | null): OutcomeUpdate {
   const sentences = [criticality, ...(result.labels?.applied ?? []).map(sentence), ...(result.labels?.ignored ?? []).map(sentence), result.verification];
   const note = sentences.filter((s): s is string => typeof s === 'string' && s !== '').join(' ');
   return {
-    outcomeType: result.outcome,
+    outcomeType: outcome,
     timeToHealthy: result.timeToHealthy,
     healthStatus: result.healthStatus,
     containerId: result.containerId,
