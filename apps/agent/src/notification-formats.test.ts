@@ -150,7 +150,7 @@ describe('notification formats', () => {
     const calibration = must(
       calibrationFacts({
         calibratedAt: FIXTURE_TIME, previousMaxScore: 0.3, nextMaxScore: 0.25, direction: 'down', samples: 30, successes: 20, successRate: 0.67,
-        wilsonLower: 0.5, wilsonUpper: 0.8, evidenceSince: FIXTURE_TIME, reKilled: 10, truePositives: 40, harmLower: 0.2, harmPoint: 0.3, harmUpper: 0.4, maxHarmRate: 0.005, reason: 'too many re-kills',
+        wilsonLower: 0.5, wilsonUpper: 0.8, evidenceSince: FIXTURE_TIME, reKilled: 10, truePositives: 40, labelled: 60, harmLower: 0.2, harmPoint: 0.3, harmUpper: 0.4, maxHarmRate: 0.005, reason: 'too many re-kills',
       }),
       null,
     );

@@ -114,6 +114,7 @@ function learnable(): OutcomeRecord[] {
   ];
 }
 
+
 /** The 3-decimal form reasoning text uses. */
 function round3(value: number | undefined): string {
   return String(Math.round((value ?? Number.NaN) * 1000) / 1000);
@@ -148,36 +149,42 @@ describe('calibration wiring', () => {
   it('raises the ceiling at start-up from stored labelled outcomes, then waits for fresh evidence; the newest calibration survives restarts', async () => {
     const { dir, stream } = harness.workspace('learning');
     // The signals are learnt from every kill of the history window; the ceiling moves on the auto-approvals since the last move.
-    await seed(dir, [...learnable(), ...many(15, (i) => resurrection('seeded-web', 3 + i, 're_killed', { autoApproved: false, signals: FALSE_ALARM }))]);
+    await seed(dir, learnable());
 
-    // The harm budget is taken out here: up to the upper limit in one move. The next test keeps it.
-    const first = await startAgent({ dir, stream, maxScore: 0.3, maxHarmRate: 1 });
+    // The harm budget is taken out here: up in one move, as far as the last kill seen under the upper limit. The next test keeps it.
+    const first = await startAgent({ dir, stream, maxScore: 0.1, maxHarmRate: 1 });
     const raised = await stats(first.base);
-    expect(raised.thresholds.auto_approve_max_score).toBe(0.4);
-    expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.3, next_max_score: 0.4, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
-    expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 27, max_harm_rate: 1 });
+    const next = raised.calibration?.next_max_score ?? 0;
+    expect(next).toBeGreaterThan(0.1);
+    expect(raised.thresholds.auto_approve_max_score).toBe(next);
+    expect(raised.calibration).toMatchObject({ direction: 'up', previous_max_score: 0.1, samples: 80, successes: 80, success_rate: 1, wilson_upper: 1 });
+    expect(raised.calibration).toMatchObject({ re_killed: 0, true_positives: 12, labelled: 92, max_harm_rate: 1 });
     expect(raised.calibration?.harm_upper).not.toBeNull();
-    expect(raised.calibration?.reason).toMatch(/Raised auto_approve_max_score from 0\.3 to 0\.4: .* ceiling 0\.4 implies harm/);
+    expect(raised.calibration?.reason).toContain(`Raised auto_approve_max_score from 0.1 to ${next}: 92 labelled kill(s)`);
     await harness.stopAgent(first);
 
     // The configured ceiling changed meanwhile; the stored calibration still wins. The same 80 labels judged the old
     // ceiling, so the next run waits for labels decided since the move instead of moving again.
-    const second = await startAgent({ dir, stream, maxScore: 0.1, maxHarmRate: 1 });
+    const second = await startAgent({ dir, stream, maxScore: 0.3, maxHarmRate: 1 });
     const again = await stats(second.base);
-    expect(again.thresholds.auto_approve_max_score).toBe(0.4);
-    expect(again.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.4, next_max_score: 0.4, samples: 0, evidence_since: raised.calibration?.calibrated_at });
+    expect(again.thresholds.auto_approve_max_score).toBe(next);
+    expect(again.calibration).toMatchObject({ direction: 'none', previous_max_score: next, next_max_score: next, samples: 0, labelled: 0, evidence_since: raised.calibration?.calibrated_at });
     expect(again.calibration?.reason).toMatch(/^Waiting for fresh evidence/);
   });
 
-  it('raises the ceiling no further than the harm it implies stays within max_harm_rate, at its upper bound', async () => {
+  it('raises the ceiling no further than the harm it implies stays within max_harm_rate at its upper bound, nor into scores no kill was seen at', async () => {
     const { dir, stream } = harness.workspace('learning');
     await seed(dir, learnable());
+    // The same fleet that took the ceiling up without a budget. Under 0.5 % the budget allows a little more than 0.1 at its
+    // upper bound, but no kill scores there (web's all score alike, above it): nothing is known there, and it stays.
     const { base } = await startAgent({ dir, stream, maxScore: 0.1 });
     const body = await stats(base);
-    expect(body.calibration).toMatchObject({ direction: 'up', samples: 80, successes: 80, max_harm_rate: 0.005 });
-    expect(body.calibration?.harm_upper ?? 1).toBeLessThanOrEqual(0.005);
-    expect(body.thresholds.auto_approve_max_score).toBeLessThan(0.4);
-    expect(body.calibration?.reason).toMatch(/within max_harm_rate 0\.50 % at its upper bound/);
+    expect(body.calibration).toMatchObject({ direction: 'none', samples: 80, successes: 80, labelled: 92, max_harm_rate: 0.005 });
+    expect(body.thresholds.auto_approve_max_score).toBe(0.1);
+    const reason = /and ceiling (0\.\d+) implies harm [\d.]+ % \([\d.]+ %–([\d.]+) %\), but no kill seen scores between 0\.1 and (0\.\d+)/.exec(body.calibration?.reason ?? '');
+    expect(reason).not.toBeNull();
+    expect(Number(reason?.[2])).toBeLessThanOrEqual(0.5);
+    expect(reason?.[3]).toBe(reason?.[1]);
   });
 
   it('brings the ceiling down to where the harm it implies is within max_harm_rate', async () => {
@@ -200,14 +207,15 @@ describe('calibration wiring', () => {
     expect(body.calibration?.wilson_upper).toBeLessThan(0.8);
   });
 
-  it('moves nothing below min_samples, however good the record', async () => {
+  it('moves nothing below min_samples labelled kills, however good the record', async () => {
     const { dir, stream } = harness.workspace('learning');
-    await seed(dir, [...many(9, (i) => resurrection('seeded-db', 2 + i, 'confirmed')), ...many(40, (i) => resurrection('seeded-db', 2 + i, 'confirmed', { autoApproved: false }))]);
+    // 6 auto-approvals and 3 operators' approvals held: 9 labels of any verdict, one short.
+    await seed(dir, [...many(6, (i) => resurrection('seeded-db', 2 + i, 'confirmed')), ...many(3, (i) => resurrection('seeded-db', 2 + i, 'confirmed', { autoApproved: false }))]);
     const { base } = await startAgent({ dir, stream, maxScore: 0.3, minSamples: 10 });
     const body = await stats(base);
     expect(body.thresholds.auto_approve_max_score).toBe(0.3);
-    expect(body.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.3, next_max_score: 0.3, samples: 9, successes: 9 });
-    expect(body.calibration?.reason).toMatch(/Waiting for fresh evidence: 9 .* at least 10 needed/);
+    expect(body.calibration).toMatchObject({ direction: 'none', previous_max_score: 0.3, next_max_score: 0.3, samples: 6, successes: 6, labelled: 9 });
+    expect(body.calibration?.reason).toMatch(/Waiting for fresh evidence: 9 labelled kill\(s\) .* \(6 of them auto-approved\), at least 10 needed/);
   });
 
   it('calibrates again every calibration_interval_hours while it runs', async () => {

@@ -189,6 +189,7 @@ export async function runArm(input: ArmInput): Promise<ArmReport> {
         evidenceDay: Math.max(0, Math.floor((Date.parse(run.evidenceSince) - Date.parse(SIMULATION_START)) / DAY)) + 1,
         reKilled: run.reKilled,
         truePositives: run.truePositives,
+        labelled: run.labelled,
         harmLower: run.harmLower === null ? null : round(run.harmLower, 6),
         harmPoint: run.harmPoint === null ? null : round(run.harmPoint, 6),
         harmUpper: run.harmUpper === null ? null : round(run.harmUpper, 6),

@@ -108,7 +108,7 @@ function calibrationLines(arm: ArmReport): string[] {
   const moves = arm.calibrations.filter((c) => c.direction !== 'none');
   const last = arm.calibrations[arm.calibrations.length - 1];
   const lastRun = last
-    ? `last run: ${last.successes} of ${last.samples} labelled auto-approvals since day ${last.evidenceDay} held; predicted harm at ${last.nextMaxScore.toFixed(2)} ` +
+    ? `last run: ${last.labelled ?? 0} labelled kills since day ${last.evidenceDay}, ${last.successes} of ${last.samples} auto-approvals among them held; predicted harm at ${last.nextMaxScore.toFixed(2)} ` +
       `${predicted(last)} against max_harm_rate ${percent(last.maxHarmRate, 2)}`
     : 'no run';
   if (moves.length === 0) return [`calibration never moved the ceiling (${lastRun})`];
@@ -117,7 +117,7 @@ function calibrationLines(arm: ArmReport): string[] {
     ...moves.map(
       (c) =>
         `  day ${c.day}: ${c.direction} ${c.previousMaxScore.toFixed(2)} -> ${c.nextMaxScore.toFixed(2)} ` +
-        `(${c.successes} of ${c.samples} held since day ${c.evidenceDay}, Wilson ${(c.wilsonLower ?? 0).toFixed(3)}-${(c.wilsonUpper ?? 1).toFixed(3)}; ` +
+        `(${c.labelled ?? 0} labelled since day ${c.evidenceDay}; ${c.successes} of ${c.samples} auto-approvals held, Wilson ${(c.wilsonLower ?? 0).toFixed(3)}-${(c.wilsonUpper ?? 1).toFixed(3)}; ` +
         `predicted harm ${predicted(c)})`,
     ),
     `  (${lastRun})`,

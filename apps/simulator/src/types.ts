@@ -56,7 +56,7 @@ export interface PeriodRow {
 export interface CalibrationRun
   extends Pick<
     Calibration,
-    'direction' | 'previousMaxScore' | 'nextMaxScore' | 'samples' | 'successes' | 'wilsonLower' | 'wilsonUpper' | 'reKilled' | 'truePositives' | 'harmLower' | 'harmPoint' | 'harmUpper' | 'maxHarmRate'
+    'direction' | 'previousMaxScore' | 'nextMaxScore' | 'samples' | 'successes' | 'wilsonLower' | 'wilsonUpper' | 'reKilled' | 'truePositives' | 'labelled' | 'harmLower' | 'harmPoint' | 'harmUpper' | 'maxHarmRate'
   > {
   /** 1-based simulated day the run opened. */
   readonly day: number;

@@ -6,7 +6,7 @@ import { MedicError } from './errors';
 import { NO_LABELS } from './model';
 import type { KillReason, SignalCount, SignalSample } from './model';
 import { CALIBRATION_LIMITS, DEFAULT_CALIBRATION, DEFAULT_POLICY } from './policy';
-import { learnedScore } from './risk';
+import { learnedScore, oddsOfScore } from './risk';
 import { killEvidence, learnSignalModel } from './signal-model';
 
 const AT = new Date('2026-02-11T12:00:00.000Z');
@@ -56,14 +56,17 @@ describe('wilsonInterval', () => {
   });
 });
 
-/** Evidence since the last move: `total` labelled auto-approvals, `successes` held; `reKilled` of `truePositives` kills, as observed. */
-const sample = (total: number, successes: number, truePositives = 1000, reKilled = 0) => ({ total, successes, reKilled, truePositives });
+/** Evidence since the last move: `total` labelled auto-approvals, `successes` held; `reKilled` of `truePositives` kills, as observed; `labelled` kills of any verdict. */
+const sample = (total: number, successes: number, truePositives = 1000, reKilled = 0, labelled = total) => ({ total, successes, reKilled, truePositives, labelled });
 const SINCE = '2026-01-12T12:00:00.000Z';
 const BUDGET = DEFAULT_CALIBRATION.maxHarmRate;
 
-/** A predicted harm for every candidate ceiling from `current`: `point(ceiling)`, its interval a factor `spread` either side. */
-function harmTable(current: number, point: (ceiling: number) => number, spread = 2): HarmByCeiling {
-  return candidateCeilings(current).map((ceiling) => ({ ceiling, harm: { lower: point(ceiling) / spread, point: point(ceiling), upper: point(ceiling) * spread } }));
+/** A predicted harm for every candidate ceiling from `current`: `point(ceiling)`, its interval a factor `spread` either side; `kills(ceiling)` kills seen under it (some in every grain). */
+function harmTable(current: number, point: (ceiling: number) => number, spread = 2, kills = (ceiling: number) => Math.round(ceiling * 1000)): HarmByCeiling {
+  return candidateCeilings(current).map((ceiling) => ({
+    ceiling,
+    harm: { lower: point(ceiling) / spread, point: point(ceiling), upper: point(ceiling) * spread, kills: kills(ceiling) },
+  }));
 }
 
 /** Harm that grows tenfold over the whole range, 0.5 % at `at`. */
@@ -75,9 +78,10 @@ const run = (s: ReturnType<typeof sample>, current: number, harm: HarmByCeiling 
 describe('candidateCeilings', () => {
   it('offers every grain from the lower to the upper limit', () => {
     const all = candidateCeilings(0.2);
-    expect(all[0]).toBe(CALIBRATION_LIMITS.min);
+    expect(all[0]).toBe(0);
+    expect(CALIBRATION_LIMITS.min).toBe(0);
     expect(all[all.length - 1]).toBe(CALIBRATION_LIMITS.max);
-    expect(all).toHaveLength(31);
+    expect(all).toHaveLength(41);
     expect(all).toContain(0.2);
     expect(all).toContain(0.27);
   });
@@ -97,11 +101,11 @@ describe('calibrate', () => {
     const calibration = run(sample(19, 19), 0.3, harmTable(0.3, () => 0.5));
     expect(calibration).toMatchObject({ direction: 'none', previousMaxScore: 0.3, nextMaxScore: 0.3, samples: 19, successes: 19, successRate: 1, evidenceSince: SINCE });
     expect(calibration.wilsonLower).toBeCloseTo(wilsonInterval(19, 19).lower, 12);
-    expect(calibration.reason).toMatch(/^Waiting for fresh evidence: 19 .* decided since 2026-01-12T12:00:00.000Z, at least 20 needed/);
+    expect(calibration.reason).toMatch(/^Waiting for fresh evidence: 19 labelled kill\(s\) decided since 2026-01-12T12:00:00.000Z \(19 of them auto-approved\), at least 20 needed/);
   });
 
   it('fills empty statistics with null when there are no samples and no learnt model, and keeps its evidence', () => {
-    expect(run({ total: 0, successes: 0, reKilled: 0, truePositives: 0 }, 0.3, null, { ...DEFAULT_CALIBRATION, minSamples: 0 })).toEqual({
+    expect(run({ total: 0, successes: 0, reKilled: 0, truePositives: 0, labelled: 0 }, 0.3, null, { ...DEFAULT_CALIBRATION, minSamples: 0 })).toEqual({
       calibratedAt: '2026-02-11T12:00:00.000Z',
       previousMaxScore: 0.3,
       nextMaxScore: 0.3,
@@ -114,11 +118,12 @@ describe('calibrate', () => {
       evidenceSince: SINCE,
       reKilled: 0,
       truePositives: 0,
+      labelled: 0,
       harmLower: null,
       harmPoint: null,
       harmUpper: null,
       maxHarmRate: 0.005,
-      reason: expect.stringContaining('Waiting for fresh evidence') as unknown as string,
+      reason: expect.stringContaining('without a learnt model the harm of a higher ceiling is unknown') as unknown as string,
     });
   });
 
@@ -172,6 +177,77 @@ describe('calibrate', () => {
     });
   });
 
+  describe('as low as the budget needs', () => {
+    it('comes below 0.1 when the harm budget needs it, down to 0', () => {
+      // Harm 0.5 % at 0.05: the ceiling in force, 0.12, implies 0.85 %.
+      expect(run(sample(200, 200), 0.12, harmTable(0.12, rising(0.05)))).toMatchObject({ direction: 'down', nextMaxScore: 0.05 });
+      expect(run(sample(200, 200), 0.12, harmTable(0.12, () => 0.02))).toMatchObject({ direction: 'down', nextMaxScore: 0 });
+      // And back up from there once the prediction allows it.
+      expect(run(sample(200, 200), 0, harmTable(0, rising(0.4)))).toMatchObject({ direction: 'up' });
+    });
+  });
+
+  describe('on the prediction, without waiting for auto-approvals', () => {
+    it('raises on min_samples labelled kills of any verdict, with no auto-approval among them', () => {
+      const calibration = run(sample(0, 0, 1000, 0, 50), 0.2, harmTable(0.2, rising(0.35)));
+      expect(calibration).toMatchObject({ direction: 'up', nextMaxScore: 0.25, samples: 0, successRate: null, labelled: 50 });
+      expect(calibration.reason).toContain('50 labelled kill(s) decided since 2026-01-12T12:00:00.000Z, none of them auto-approved');
+      // Below min_samples labelled kills it waits, whatever the prediction.
+      expect(run(sample(0, 0, 1000, 0, 19), 0.2, harmTable(0.2, rising(0.35)))).toMatchObject({ direction: 'none' });
+    });
+
+    it('comes down on the prediction just as readily', () => {
+      expect(run(sample(0, 0, 1000, 0, 50), 0.3, harmTable(0.3, rising(0.16)))).toMatchObject({ direction: 'down', nextMaxScore: 0.16 });
+    });
+
+    it('lowers on the success rate only over min_samples auto-approvals, but never raises while its interval lies below the target', () => {
+      // 5 of 10 held: too few to lower on, enough to hold a raise back.
+      const calibration = run(sample(10, 5, 1000, 0, 50), 0.2, harmTable(0.2, () => 0));
+      expect(calibration).toMatchObject({ direction: 'none', nextMaxScore: 0.2 });
+      expect(calibration.reason).toContain('no raise while the auto-approvals');
+      expect(run(sample(20, 10, 1000, 0, 50), 0.2, harmTable(0.2, () => 0))).toMatchObject({ direction: 'down', nextMaxScore: 0.15 });
+    });
+  });
+
+  describe('no raise into the unknown', () => {
+    it('rises only as far as the last kill seen under the ceiling it could reach, and not at all without one', () => {
+      // Within the budget up to 0.25 at its upper bound, but the kills seen stop at 0.22.
+      const stopAt = (last: number) => (ceiling: number) => Math.round(Math.min(ceiling, last) * 1000);
+      const calibration = run(sample(200, 200), 0.2, harmTable(0.2, rising(0.35), 2, stopAt(0.22)));
+      expect(calibration).toMatchObject({ direction: 'up', nextMaxScore: 0.22 });
+      // No kill seen above the ceiling in force: it stays, and says why.
+      const none = run(sample(200, 200), 0.2, harmTable(0.2, rising(0.35), 2, stopAt(0.2)));
+      expect(none).toMatchObject({ direction: 'none', nextMaxScore: 0.2 });
+      expect(none.reason).toContain('no kill seen scores between 0.2 and 0.25');
+      // Coming down needs no kill: it is where the prediction says the budget is.
+      expect(run(sample(200, 200), 0.3, harmTable(0.3, rising(0.16), 2, stopAt(0.1)))).toMatchObject({ direction: 'down', nextMaxScore: 0.16 });
+    });
+
+    it('predicts the harm of a ceiling no past kill falls under as that of one kill at it, never 0, and rises no further than that allows', () => {
+      // Every kill looks like a compromise: none scores under 0.3.
+      const loud: SignalSample = {
+        firstDecidedAt: '2026-01-01T00:00:00.000Z',
+        counts: [{ module: 'db', killReason: 'threat_detected', severity: 'critical', confidence: 9, siem: null, label: 'true_positive', kills: 3 }],
+      };
+      const learnt = learnSignalModel(loud, DEFAULT_POLICY, { since: '2026-01-01T00:00:00.000Z', at: '2026-01-02T00:00:00.000Z' });
+      if (!learnt) throw new Error('no model learnt');
+      const ceilings = candidateCeilings(0.2);
+      const harm = impliedHarm(learnt, loud, DEFAULT_POLICY, ceilings);
+      for (const [i, h] of harm.entries()) {
+        expect(h.point).toBeGreaterThan(0);
+        expect(h.upper).toBeGreaterThanOrEqual(h.point);
+        // The unseen kill is a true positive with the probability its score gives, against the sample's expected true positives.
+        if (ceilings[i] === 0.2) expect(h.point).toBeGreaterThan(oddsOfScore(0.2) / (1 + oddsOfScore(0.2)) / 4);
+      }
+      const table = ceilings.map((ceiling, i) => ({ ceiling, harm: harm[i]! }));
+      // With 3 true positives known, one kill at 0.3 would be 0.5 % of them: the ceiling stays below, where it would be 0 without it.
+      const calibration = run(sample(200, 200, 1000, 0, 200), 0.2, table);
+      expect(calibration.nextMaxScore).toBeLessThan(0.3);
+      expect(calibration.harmUpper ?? 1).toBeGreaterThan(0);
+      expect(calibration.harmUpper ?? 1).toBeLessThanOrEqual(BUDGET);
+    });
+  });
+
   it('comes down at least a step on clear failure, whatever the model says', () => {
     const calibration = run(sample(100, 50), 0.3);
     expect(calibration).toMatchObject({ direction: 'down', nextMaxScore: 0.25, successRate: 0.5 });
@@ -200,8 +276,9 @@ describe('calibrate', () => {
     expect(atMax.reason).toContain('already at its upper limit 0.4');
     const atMin = run(sample(100, 10), CALIBRATION_LIMITS.min);
     expect(atMin).toMatchObject({ direction: 'none', nextMaxScore: CALIBRATION_LIMITS.min });
-    expect(atMin.reason).toContain('already at its lower limit 0.1');
-    expect(run(sample(100, 10), 0.12)).toMatchObject({ direction: 'down', nextMaxScore: CALIBRATION_LIMITS.min });
+    expect(atMin.reason).toContain('already at its lower limit 0');
+    expect(run(sample(100, 10), 0.12)).toMatchObject({ direction: 'down', nextMaxScore: 0.07 });
+    expect(run(sample(100, 10), 0.03)).toMatchObject({ direction: 'down', nextMaxScore: CALIBRATION_LIMITS.min });
     expect(run(sample(500, 500), 0.38)).toMatchObject({ direction: 'up', nextMaxScore: CALIBRATION_LIMITS.max });
   });
 
@@ -293,14 +370,16 @@ describe('impliedHarm', () => {
     });
     const total = scored.reduce((sum, s) => sum + s.truePositives, 0);
     for (const ceiling of [0.1, 0.2, 0.3, 0.6]) {
-      const expected = scored.filter((s) => s.score <= ceiling).reduce((sum, s) => sum + s.truePositives, 0) / total;
+      // One kill more, scored at the ceiling itself, a true positive with the probability its score says.
+      const unseen = oddsOfScore(ceiling) / (1 + oddsOfScore(ceiling));
+      const expected = (scored.filter((s) => s.score <= ceiling).reduce((sum, s) => sum + s.truePositives, 0) + unseen) / (total + unseen);
       expect(impliedHarm(model, sample, DEFAULT_POLICY, [ceiling])[0]?.point).toBeCloseTo(expected, 12);
     }
   });
 
   it('grows with the ceiling, from nothing to everything, and takes the quiet share at the ends of its interval', () => {
     const harm = impliedHarm(model, sample, DEFAULT_POLICY, [-1, 0.1, 0.2, 0.3, 0.5, 2]);
-    expect(harm[0]).toEqual({ lower: 0, point: 0, upper: 0 });
+    expect(harm[0]).toEqual({ lower: 0, point: 0, upper: 0, kills: 0 });
     expect(harm[5]?.point).toBeCloseTo(1, 12);
     for (let i = 1; i < harm.length; i++) expect(harm[i]?.point ?? 0).toBeGreaterThanOrEqual(harm[i - 1]?.point ?? 1);
     for (const h of harm.slice(1, 5)) {
@@ -311,7 +390,13 @@ describe('impliedHarm', () => {
 
   it('never counts a kill of a critical or an always-denied module as auto-approved', () => {
     const everything = [2];
-    expect(impliedHarm(model, sample, { ...DEFAULT_POLICY, criticalModules: ['calm'], alwaysDenyModules: ['busy'] }, everything)[0]).toEqual({ lower: 0, point: 0, upper: 0 });
+    // Only the one unseen kill at the ceiling is left, the same share at every quiet share.
+    const none = impliedHarm(model, sample, { ...DEFAULT_POLICY, criticalModules: ['calm'], alwaysDenyModules: ['busy'] }, everything)[0];
+    expect(none?.point).toBeGreaterThan(0);
+    expect(none?.point).toBeLessThan(0.1);
+    expect(none?.lower).toBeCloseTo(none?.point ?? NaN, 12);
+    expect(none?.upper).toBeCloseTo(none?.point ?? NaN, 12);
+    expect(none?.kills).toBe(0);
     expect(impliedHarm(model, sample, { ...DEFAULT_POLICY, criticalModules: ['calm'] }, everything)[0]?.point).toBeLessThan(1);
   });
 });

@@ -2,7 +2,7 @@ import { NO_LABELS } from './model';
 import type { Calibration, CalibrationSample, SignalSample } from './model';
 import { CALIBRATION_LIMITS } from './policy';
 import type { CalibrationConfig, PolicyConfig } from './policy';
-import { learnedScore } from './risk';
+import { learnedScore, oddsOfScore } from './risk';
 import { killEvidence } from './signal-model';
 import type { SignalModel } from './signal-model';
 import { wilsonInterval } from './statistics';
@@ -13,6 +13,8 @@ export interface ImpliedHarm {
   readonly lower: number;
   readonly point: number;
   readonly upper: number;
+  /** The sample's kills it would auto-approve: a ceiling that adds none over a lower one has nothing behind its prediction. */
+  readonly kills: number;
 }
 
 /** The harm the learnt model predicts for each ceiling calibration may move to, from the limit below to the limit above. */
@@ -23,7 +25,11 @@ export type HarmByCeiling = ReadonlyArray<{ readonly ceiling: number; readonly h
  * probability of being a true positive, and would be auto-approved when its learnt score is at most the ceiling (critical and
  * always-denied modules never are); harm = the true positives it would auto-approve / all true positives. Every low score
  * rests on the quiet share (how many compromises look like false alarms), learnt from a few labels: lower and upper take it
- * at the ends of its 95 % interval. A module's labels are those in the sample.
+ * at the ends of its 95 % interval. A module's labels are those in the sample. Every ceiling's count also holds one kill more
+ * than the sample, a true positive with the probability its own score gives (the worst kill it would auto-approve): where the
+ * sample has few or no kills under a ceiling, its harm is not 0 but what such a kill would bring, so the ceiling never rises
+ * into scores nothing was seen at; with hundreds of expected true positives it adds a hundredth of a percent or less. With
+ * no true positive expected at all, the harm of any ceiling that kill could pass is 1: nothing is known.
  */
 export function impliedHarm(model: SignalModel, sample: SignalSample, policy: PolicyConfig, ceilings: readonly number[]): ImpliedHarm[] {
   const labels = new Map<string, { falsePositives: number; truePositives: number }>();
@@ -37,6 +43,7 @@ export function impliedHarm(model: SignalModel, sample: SignalSample, policy: Po
   const quietShares = [model.quietShareInterval.lower, model.quietShare, model.quietShareInterval.upper];
   const total = new Float64Array(3);
   const approved = ceilings.map(() => new Float64Array(3));
+  const approvedKills = new Float64Array(ceilings.length);
   for (const row of sample.counts) {
     if (!(row.kills > 0)) continue;
     const never = policy.criticalModules.includes(row.module) || policy.alwaysDenyModules.includes(row.module);
@@ -44,6 +51,7 @@ export function impliedHarm(model: SignalModel, sample: SignalSample, policy: Po
     const own = labels.get(row.module) ?? NO_LABELS;
     // Medic decides with the quiet share it learnt; the truth may lie anywhere in its interval.
     const score = learnedScore(model, policy, row.module, own, evidence).score;
+    if (!never) for (let c = 0; c < ceilings.length; c++) if (score <= ceilings[c]!) approvedKills[c] = approvedKills[c]! + row.kills;
     for (let v = 0; v < 3; v++) {
       const learned = learnedScore(model, policy, row.module, own, evidence, quietShares[v]);
       const truePositives = row.kills / (1 + Math.exp(-(learned.lnPrior + learned.lnSignals)));
@@ -56,7 +64,20 @@ export function impliedHarm(model: SignalModel, sample: SignalSample, policy: Po
     }
   }
   const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
-  return approved.map((counts) => ({ lower: share(counts[0]!, total[0]!), point: share(counts[1]!, total[1]!), upper: share(counts[2]!, total[2]!) }));
+  return approved.map((counts, c) => {
+    // The unseen kill is the same share of the true positives at every quiet share, so lower <= point <= upper still holds.
+    const unseen = unseenKill(ceilings[c]!);
+    const extra = total[1]! > 0 ? unseen / total[1]! : unseen > 0 ? Infinity : 0;
+    const at = (v: number): number => (Number.isFinite(extra) ? (share(counts[v]!, total[v]!) + extra) / (1 + extra) : 1);
+    return { lower: at(0), point: at(1), upper: at(2), kills: approvedKills[c]! };
+  });
+}
+
+/** The expected true positives of one kill scored exactly at `ceiling` (none below a score of 0, which nothing scores under). */
+function unseenKill(ceiling: number): number {
+  if (!(ceiling >= 0)) return 0;
+  const odds = oddsOfScore(Math.min(1, ceiling));
+  return odds / (1 + odds);
 }
 
 /** The ceilings calibration may move to from `current`: whole grains away, within the limits, and the limits themselves. */
@@ -71,14 +92,15 @@ export function candidateCeilings(current: number): number[] {
 }
 
 /**
- * One calibration run over the evidence gathered since the ceiling last moved (`evidenceSince`); with fewer than `minSamples`
- * labelled auto-approvals in it, nothing moves (one move per fresh batch of evidence). The target is the highest candidate
- * ceiling whose predicted harm (its point estimate) is within `maxHarmRate`. Down, straight to the target, when the ceiling in
- * force is above it; and at least a step when the Wilson interval of the auto-approvals' success rate lies below the target
- * success rate, whatever the model says. Up, while that interval does not lie below it, to the highest ceiling up to the
- * target whose predicted harm is within `maxHarmRate` even at its upper bound: never while the upper bound of the harm a
- * higher ceiling implies is above the budget. Without a learnt model (`harm` null) the harm is unknown: it never rises, and
- * comes down a step on the success rate alone.
+ * One calibration run over the evidence gathered since the ceiling last moved (`evidenceSince`): with fewer than `minSamples`
+ * labelled kills of any verdict in it, nothing moves (one move per fresh batch of evidence). The target is the highest
+ * candidate ceiling whose predicted harm (its point estimate) is within `maxHarmRate`; the prediction rests on every labelled
+ * kill, so it moves the ceiling without waiting for auto-approvals. Down, straight to the target, when the ceiling in force is
+ * above it; and at least a step when, over at least `minSamples` labelled auto-approvals, the Wilson interval of their success
+ * rate lies below the target success rate, whatever the model says. Up, while that interval does not lie below it, to the
+ * highest ceiling up to the target whose predicted harm is within `maxHarmRate` even at its upper bound: never while the upper
+ * bound of the harm a higher ceiling implies is above the budget. Without a learnt model (`harm` null) the harm is unknown: it
+ * never rises, and comes down a step on the success rate alone.
  */
 export function calibrate(
   sample: CalibrationSample,
@@ -89,7 +111,7 @@ export function calibrate(
   harm: HarmByCeiling | null,
 ): Calibration {
   const { step, min, max, targetSuccessRate } = CALIBRATION_LIMITS;
-  const { total, successes, reKilled, truePositives } = sample;
+  const { total, successes, reKilled, truePositives, labelled } = sample;
   const hasData = total > 0;
   const bounds = hasData ? wilsonInterval(successes, total) : null;
   const budget = config.maxHarmRate;
@@ -109,6 +131,7 @@ export function calibrate(
       evidenceSince,
       reKilled,
       truePositives,
+      labelled,
       harmLower: predicted?.lower ?? null,
       harmPoint: predicted?.point ?? null,
       harmUpper: predicted?.upper ?? null,
@@ -117,16 +140,15 @@ export function calibrate(
     };
   };
   const stay = (reason: string): Calibration => result(currentMaxScore, 'none', reason);
-  const held = `${successes} of ${total} auto-approved resurrections decided since ${evidenceSince} held`;
+  const batch = `${labelled} labelled kill(s) decided since ${evidenceSince}`;
+  const held = bounds === null ? `${batch}, none of them auto-approved` : `${batch}; ${successes} of ${total} auto-approved resurrections among them held`;
   const harmOf = (ceiling: number): string => {
     const h = harmAt(ceiling);
     return h ? `ceiling ${fmt(ceiling)} implies harm ${percent(h.point)} (${percent(h.lower)}–${percent(h.upper)})` : `the harm of ceiling ${fmt(ceiling)} is unknown`;
   };
 
-  if (bounds === null || total < config.minSamples) {
-    return stay(
-      `Waiting for fresh evidence: ${total} labelled auto-approved resurrection(s) decided since ${evidenceSince}, at least ${config.minSamples} needed; auto_approve_max_score stays ${fmt(currentMaxScore)}.`,
-    );
+  if (labelled < config.minSamples) {
+    return stay(`Waiting for fresh evidence: ${batch} (${total} of them auto-approved), at least ${config.minSamples} needed; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
   }
   const candidates = candidateCeilings(currentMaxScore);
   const within = (ceiling: number, bound: 'point' | 'upper'): boolean => {
@@ -134,20 +156,29 @@ export function calibrate(
     return h !== null && h[bound] <= budget;
   };
   const target = harm === null ? null : ([...candidates].reverse().find((c) => within(c, 'point')) ?? min);
-  const failing = bounds.upper < targetSuccessRate;
+  // The success rate takes the ceiling down only on min_samples auto-approvals, but any interval below the target stops a raise.
+  const below = bounds !== null && bounds.upper < targetSuccessRate;
+  const failing = below && total >= config.minSamples;
   if (failing || (target !== null && target < currentMaxScore - 1e-9)) {
     const why = [
-      ...(failing ? [`${held} (Wilson upper bound ${fmt(bounds.upper)} < ${targetSuccessRate})`] : []),
+      ...(failing ? [`${held} (Wilson upper bound ${fmt(bounds?.upper ?? 0)} < ${targetSuccessRate})`] : []),
       ...(target !== null && target < currentMaxScore - 1e-9 ? [`${harmOf(currentMaxScore)}, above max_harm_rate ${percent(budget)}`] : []),
     ].join(', and ');
     const next = round(Math.max(min, Math.min(target ?? max, failing ? currentMaxScore - step : max)), 3);
     if (next >= currentMaxScore - 1e-9) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its lower limit ${min}.`);
     return result(next, 'down', `Lowered auto_approve_max_score from ${fmt(currentMaxScore)} to ${fmt(next)}: ${why}; ${harmOf(next)}.`);
   }
-  const why = `${held} (Wilson interval ${fmt(bounds.lower)}–${fmt(bounds.upper)}, not below ${targetSuccessRate})`;
+  const why = bounds === null ? held : `${held} (Wilson interval ${fmt(bounds.lower)}–${fmt(bounds.upper)}, ${below ? 'below' : 'not below'} ${targetSuccessRate})`;
+  if (below) return stay(`${why}: no raise while the auto-approvals' success rate may be below target; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
   if (currentMaxScore >= max - 1e-9) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its upper limit ${max}.`);
   if (target === null) return stay(`${why}, but without a learnt model the harm of a higher ceiling is unknown; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
-  const next = [...candidates].reverse().find((c) => c > currentMaxScore + 1e-9 && c <= target + 1e-9 && within(c, 'upper'));
+  const highest = [...candidates].reverse().find((c) => c > currentMaxScore + 1e-9 && c <= target + 1e-9 && within(c, 'upper'));
+  // Only as far as the last kill seen under it: above that the prediction rests on no kill at all.
+  const seen = highest === undefined ? undefined : candidates.find((c) => c > currentMaxScore + 1e-9 && c <= highest + 1e-9 && (harmAt(c)?.kills ?? 0) >= (harmAt(highest)?.kills ?? 0));
+  const next = seen !== undefined && (harmAt(seen)?.kills ?? 0) > (harmAt(currentMaxScore)?.kills ?? 0) ? seen : undefined;
+  if (highest !== undefined && next === undefined) {
+    return stay(`${why}, and ${harmOf(highest)}, but no kill seen scores between ${fmt(currentMaxScore)} and ${fmt(highest)}: auto_approve_max_score stays ${fmt(currentMaxScore)} until one does.`);
+  }
   if (next === undefined) {
     const higher = round(Math.min(max, currentMaxScore + CALIBRATION_LIMITS.grain), 3);
     return stay(`${why}, but ${harmOf(higher)}, not within max_harm_rate ${percent(budget)} at its upper bound; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);

@@ -343,6 +343,8 @@ export interface CalibrationSample {
   readonly reKilled: number;
   /** Kills held to be true positives: denied, rejected by an operator, or re-killed after a resurrection (the harm's denominator). */
   readonly truePositives: number;
+  /** Kills with an outcome calibration counts, whatever the verdict: the auto-approvals above, resurrections an operator approved that held or were re-killed, and operators' rejections. */
+  readonly labelled: number;
 }
 
 /** One calibration run, stored with the statistics behind it. */
@@ -361,6 +363,8 @@ export interface Calibration {
   /** Re-killed auto-approvals and true-positive kills (denied, rejected or re-killed) in the sample, as observed. */
   readonly reKilled: number;
   readonly truePositives: number;
+  /** Labelled kills of any verdict in the sample (the fresh batch the harm budget moves on); null for runs stored before it was kept. */
+  readonly labelled: number | null;
   /**
    * The harm the resulting ceiling implies (the share of true-positive kills it would auto-resurrect), as the learnt model
    * predicts it over the history window's kills: its point estimate and 95 % interval; null without a learnt model (and
@@ -388,6 +392,7 @@ export const CALIBRATION_FIELDS = [
   'evidenceSince',
   'reKilled',
   'truePositives',
+  'labelled',
   'harmLower',
   'harmPoint',
   'harmUpper',

@@ -68,10 +68,11 @@ export const DEFAULT_CALIBRATION: CalibrationConfig = { minSamples: 20, windowDa
 
 /**
  * Fixed bounds within which calibration may move `auto_approve_max_score`: the harm budget moves it in grains of 0.01
- * (a factor of about 1.1 in the odds of a learnt score); auto-approvals whose success rate's Wilson interval lies below
+ * (a factor of about 1.1 in the odds of a learnt score), as low as the budget needs (0 auto-approves only kills whose odds
+ * that Smith was right are 1:1000 or less); auto-approvals whose success rate's Wilson interval lies below
  * `targetSuccessRate` take it down at least a step of 0.05.
  */
-export const CALIBRATION_LIMITS = { step: 0.05, grain: 0.01, min: 0.1, max: 0.4, targetSuccessRate: 0.95 } as const;
+export const CALIBRATION_LIMITS = { step: 0.05, grain: 0.01, min: 0, max: 0.4, targetSuccessRate: 0.95 } as const;
 
 /** The module's risk.module_criticality, undefined when none is configured (Object.hasOwn: a module named "constructor" must not read Object.prototype). */
 export function configuredCriticality(policy: PolicyConfig, module: string): number | undefined {

@@ -228,6 +228,13 @@ const migration006: Migration = {
   },
 };
 
+/** A calibration keeps how many labelled kills of any verdict its sample held, the batch the harm budget moves on. */
+const migration007: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('calibrations').addColumn('labelled', 'integer').execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': migration001,
@@ -236,6 +243,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004_history_indices_skip_decided': migration004,
   '005_notification_outbox': migration005,
   '006_calibration_predicted_harm': migration006,
+  '007_calibration_labelled': migration007,
 };
 
 /** Rebuilds `table` with `added` values allowed by the `column in (...)` CHECK of its stored definition. */

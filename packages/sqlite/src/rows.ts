@@ -162,6 +162,7 @@ export function fromCalibrationRow(row: CalibrationRow): Calibration {
     evidenceSince: c.text('evidence_since'),
     reKilled: c.number('re_killed'),
     truePositives: c.number('true_positives'),
+    labelled: c.numberOrNull('labelled'),
     harmLower: c.numberOrNull('harm_lower'),
     harmPoint: c.numberOrNull('harm_point'),
     harmUpper: c.numberOrNull('harm_upper'),

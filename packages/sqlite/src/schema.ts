@@ -71,6 +71,7 @@ export interface CalibrationsTable {
   evidence_since: string;
   re_killed: number;
   true_positives: number;
+  labelled: number | null;
   harm_lower: number | null;
   harm_point: number | null;
   harm_upper: number | null;

@@ -121,6 +121,7 @@ function expectedSample(records: readonly OutcomeRecord[], since: string): Calib
     successes: auto.filter(heldOnce).length,
     reKilled: auto.filter((r) => r.outcomeType === 're_killed').length,
     truePositives: decided.filter((r) => r.originalDecision === 'deny' || r.rejectedAt !== null || r.outcomeType === 're_killed').length,
+    labelled: decided.filter((r) => labelled(r) || heldOnce(r) || r.outcomeType === 're_killed' || r.rejectedAt !== null).length,
   };
 }
 

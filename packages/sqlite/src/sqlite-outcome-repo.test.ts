@@ -74,6 +74,7 @@ const calibration: Calibration = {
   evidenceSince: minutesFrom(-30 * 24 * 60),
   reKilled: 0,
   truePositives: 900,
+  labelled: 150,
   harmLower: 0.0031,
   harmPoint: 0.0037,
   harmUpper: 0.0042,
@@ -228,7 +229,7 @@ describe('SqliteOutcomeRepo', () => {
     }
     const raw = rawConnection(path, { readonly: true });
     expect(raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all()).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
-    expect(Object.keys(MIGRATIONS).at(-1)).toBe('006_calibration_predicted_harm');
+    expect(Object.keys(MIGRATIONS).at(-1)).toBe('007_calibration_labelled');
     expect(raw.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 3 });
     const indices = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outcomes' AND name NOT LIKE 'sqlite_%'").all();
     expect(indices.map((r) => (r as { name: string }).name).sort()).toEqual([
@@ -271,6 +272,7 @@ describe('SqliteOutcomeRepo', () => {
       evidenceSince: '1970-01-01T00:00:00.000Z',
       reKilled: 0,
       truePositives: 0,
+      labelled: null,
       harmLower: null,
       harmPoint: null,
       harmUpper: null,

@@ -487,10 +487,14 @@ export class SqliteOutcomeRepo implements OutcomeRepo {
               .countAll<number>()
               .filterWhere(eb.or([eb('original_decision', '=', 'deny'), eb('rejected_at', 'is not', null), eb('outcome_type', '=', 're_killed')]))
               .as('true_positives'),
+            eb.fn
+              .countAll<number>()
+              .filterWhere(eb.or([confirmed, eb('outcome_type', '=', 're_killed'), auto(eb('outcome_type', '=', 'rollback')), eb('rejected_at', 'is not', null)]))
+              .as('labelled'),
           ];
         })
         .executeTakeFirstOrThrow();
-      return { total: row.total, successes: row.successes, reKilled: row.re_killed, truePositives: row.true_positives };
+      return { total: row.total, successes: row.successes, reKilled: row.re_killed, truePositives: row.true_positives, labelled: row.labelled };
     });
   }
 

@@ -49,6 +49,7 @@ const calibration: Calibration = {
   evidenceSince: at(-1000),
   reKilled: 0,
   truePositives: 900,
+  labelled: 120,
   harmLower: 0.001,
   harmPoint: 0.002,
   harmUpper: 0.004,

@@ -61,6 +61,7 @@ const calibration = (calibratedAt: string, nextMaxScore: number): Calibration =>
   evidenceSince: minutesFrom(-30 * DAY, calibratedAt),
   reKilled: 1,
   truePositives: 40,
+  labelled: 60,
   harmLower: 0.0031,
   harmPoint: 0.0037,
   harmUpper: 0.128,
@@ -477,8 +478,9 @@ export function outcomeRepoContract(name: string, makeHarness: () => Promise<Out
         sampleRecord({ killId: 's-denied-too-old', originalDecision: 'deny', timestamp: at(-31 * DAY) }),
       ]);
       // True positives: s-rekilled, s-approved-rekilled, s-denied and s-rejected; harm: s-rekilled, the one auto-approved.
-      expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2, reKilled: 1, truePositives: 4 });
-      expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0, reKilled: 0, truePositives: 0 });
+      // Labelled: the 4 auto-approvals, s-approved-by-hand, s-approved-rekilled and s-rejected.
+      expect(await repo.calibrationSample(at(-30 * DAY))).toEqual({ total: 4, successes: 2, reKilled: 1, truePositives: 4, labelled: 7 });
+      expect(await repo.calibrationSample(at(1))).toEqual({ total: 0, successes: 0, reKilled: 0, truePositives: 0, labelled: 0 });
     });
 
     it('groups the kills decided since the given instant by module, signal buckets and label, for learning', async () => {

@@ -186,6 +186,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
       successes: labelled.filter(isConfirmedSuccess).length,
       reKilled: labelled.filter((r) => r.outcomeType === 're_killed').length,
       truePositives: decided.filter((r) => r.originalDecision === 'deny' || r.rejectedAt !== null || r.outcomeType === 're_killed').length,
+      labelled: decided.filter((r) => isLabelled(r) || isConfirmedSuccess(r) || r.outcomeType === 're_killed' || r.rejectedAt !== null).length,
     };
   }
 

@@ -49,6 +49,18 @@ function rejected(t: TestCore, killId: string, minutesAgo: number, signals: Part
   });
 }
 
+/** Kills of api, a module without labels, with signals that could go either way, left for review: scores above the default ceiling for a raise to reach. */
+async function middling(t: TestCore): Promise<void> {
+  const now = t.clock.now().toISOString();
+  const signals = (['resource_exhaustion', 'anomaly_behavior'] as const).flatMap((killReason) =>
+    (['low', 'medium'] as const).flatMap((severity) => [0.35, 0.55, 0.75].map((confidenceScore) => ({ killReason, severity, confidenceScore }))),
+  );
+  for (const [i, s] of signals.entries()) {
+    const killId = `middling-${i}`;
+    await t.repo.insert(sampleRecord({ killId, targetModule: 'api', report: sampleReport({ killId, targetModule: 'api', ...s }), timestamp: minutesFrom(-400 - i, now) }));
+  }
+}
+
 /** Labels enough to learn the signals from: db's kills looked like compromises and were rejected. */
 async function compromisesOfDb(t: TestCore, count = 10, prefix = 'db'): Promise<void> {
   for (let i = 0; i < count; i++) await t.repo.insert(rejected(t, `${prefix}-${i}`, 200 + i, COMPROMISE));
@@ -84,6 +96,7 @@ describe('runCalibration', () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
     await compromisesOfDb(t);
+    await middling(t);
     const before = t.core.ceiling.current();
     const calibration = await runCalibration(t.core, LOOSE);
     expect(calibration).toMatchObject({ direction: 'up', samples: 80, successes: 80, previousMaxScore: before, calibratedAt: t.clock.now().toISOString() });
@@ -94,15 +107,42 @@ describe('runCalibration', () => {
     expect(t.events).toContainEqual({ type: 'calibrated', calibration });
   });
 
-  it('learns a model from the first kills, compromises or not, and never raises on it beyond the harm budget', async () => {
+  it('learns a model from the first kills, compromises or not, and never raises on it into scores it has seen no kill at', async () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
     const calibration = await runCalibration(t.core, { ...LOOSE, maxHarmRate: 0.005 });
-    // No compromise labelled yet: the model stands on the configured tables and these 80 false positives.
+    // No compromise labelled yet: the model stands on the configured tables and these 80 false positives, which all expect
+    // less than one true positive; one more kill at the ceiling would be a large share of them, so the ceiling does not rise.
     expect(t.core.learned.current()?.labels).toEqual({ falsePositives: 80, truePositives: 0 });
-    expect(calibration.direction).toBe('up');
-    expect(calibration.harmUpper).not.toBeNull();
-    expect(calibration.harmUpper!).toBeLessThanOrEqual(0.005);
+    expect(calibration.direction).not.toBe('up');
+    expect(calibration.nextMaxScore).toBeLessThanOrEqual(calibration.previousMaxScore);
+    expect(calibration.harmPoint).not.toBeNull();
+    expect(calibration.harmPoint!).toBeGreaterThan(0);
+    expect(calibration.harmPoint!).toBeLessThanOrEqual(0.005);
+  });
+
+  it('moves the ceiling on the predicted harm without waiting for auto-approvals: labelled kills of any verdict are its evidence', async () => {
+    // Operators approved 80 kills that looked like false alarms (they held) and rejected db's compromises: no auto-approval yet.
+    const filled = async (): Promise<TestCore> => {
+      const t = calibratable();
+      const now = t.clock.now().toISOString();
+      for (let i = 0; i < 80; i++) {
+        await t.repo.insert({ ...autoApproved(t, `held-${i}`, 'success', 60 + i), wasAutoApproved: false, originalDecision: 'pending_review', approvedBy: 'api', approvedAt: minutesFrom(-62 - i, now) });
+      }
+      await compromisesOfDb(t);
+      await middling(t);
+      return t;
+    };
+    const budget = { ...DEFAULT_CALIBRATION, maxHarmRate: 0.05 };
+    const calibration = await runCalibration((await filled()).core, budget);
+    expect(calibration).toMatchObject({ direction: 'up', samples: 0, successes: 0 });
+    expect(calibration.reason).toContain('90 labelled kill(s) decided since');
+    expect(calibration.harmUpper!).toBeLessThanOrEqual(budget.maxHarmRate);
+    // Under the default budget the same evidence brings it down just as readily: 0.2 implies more than 0.5 %.
+    const strict = await runCalibration((await filled()).core, DEFAULT_CALIBRATION);
+    expect(strict).toMatchObject({ direction: 'down', samples: 0 });
+    expect(strict.reason).toMatch(/ceiling 0\.2 implies harm .*, above max_harm_rate 0\.50 %/);
+    expect(strict.harmPoint!).toBeLessThanOrEqual(DEFAULT_CALIBRATION.maxHarmRate);
   });
 
   it('lowers the ceiling when many auto-approvals were wrong', async () => {
@@ -125,6 +165,7 @@ describe('runCalibration', () => {
     const t = calibratable();
     for (let i = 0; i < 80; i++) await t.repo.insert(autoApproved(t, `held-${i}`, 'success', 60 + i));
     await compromisesOfDb(t);
+    await middling(t);
     const first = await runCalibration(t.core, LOOSE);
     expect(first).toMatchObject({ direction: 'up', samples: 80, evidenceSince: minutesFrom(-30 * 24 * 60, first.calibratedAt) });
 
