@@ -109,7 +109,7 @@ export function logEvents(logger: Logger): EventSink {
       case 'signals_learned': {
         const m = event.model;
         if (!m) {
-          logger.info(`too few labels since ${event.since} to learn the signals from; the configured weighted mean decides`);
+          logger.info(`no kills since ${event.since} to learn the signals from; the configured weighted mean decides`);
           return;
         }
         logger.info(`learnt the signals from ${m.kills} kill(s) since ${event.since}`, {

@@ -31,7 +31,7 @@ export type DomainEvent =
   | { readonly type: 'approved'; readonly killId: string; readonly approvedBy: string }
   | { readonly type: 'rejected_by_operator'; readonly killId: string; readonly rejectedBy: string }
   | { readonly type: 'calibrated'; readonly calibration: Calibration }
-  /** The signals were relearnt from the kills since `since`; model null: too few labels yet, the configured weighted mean decides. */
+  /** The signals were relearnt from the kills since `since`; model null: no kill in that window yet, the configured weighted mean decides. */
   | { readonly type: 'signals_learned'; readonly since: string; readonly model: SignalModel | null };
 
 /** Receives domain events; must not throw. */

@@ -2,7 +2,7 @@ import type { SignalModel } from '../signal-model';
 
 /** What Medic learnt about the signals, in force now: deciding reads it; only learning replaces it. */
 export interface LearnedSignals {
-  /** The model in force; null until the fleet has labels enough, and the configured weighted mean decides. */
+  /** The model in force; null while the window holds no kill, and the configured weighted mean decides. */
   current(): SignalModel | null;
 }
 
