@@ -91,6 +91,24 @@ describe('renderSvg', () => {
     expect(svg).not.toMatch(/NaN|undefined/);
   });
 
+  it('plots the ceiling over its whole range, 0 to 0.4, inside its panel', () => {
+    const extremes: SimulationReport = {
+      ...report,
+      arms: report.arms.map((arm) => ({ ...arm, days: arm.days.map((day, i) => ({ ...day, autoApproveMaxScore: i % 2 === 0 ? 0 : 0.4 })) })),
+    };
+    const svg = renderSvg(extremes);
+    const panels = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none" stroke="#999"\/>/g)];
+    const ceilingPanel = panels.at(-1);
+    const top = Number(ceilingPanel?.[1]);
+    const bottom = top + Number(ceilingPanel?.[2]);
+    const ys = [...svg.matchAll(/<polyline points="([^"]+)"/g)].flatMap((m) => (m[1] ?? '').split(' ').map((point) => Number(point.split(',')[1])));
+    expect(svg).toContain('>0.00</text>');
+    expect(svg).toContain('>0.40</text>');
+    expect(ys.length).toBeGreaterThan(0);
+    expect(Math.max(...ys)).toBeCloseTo(bottom, 1);
+    expect(ys).toContain(top);
+  });
+
   it('keeps every text, legends included, inside the picture', () => {
     const svg = renderSvg(report);
     const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);

@@ -1,3 +1,4 @@
+import { CALIBRATION_LIMITS } from '@medic/domain';
 import type { FrontierPoint } from './frontier';
 import type { ArmReport, CalibrationRun, PeriodRow, SimulationReport } from './types';
 
@@ -302,10 +303,12 @@ export function renderSvg(report: SimulationReport): string {
   const top1 = panelTop(1);
   const top2 = panelTop(2);
   const shareY = (v: number) => top1 + PANEL * (1 - v);
-  const scoreY = (v: number) => top2 + PANEL * (1 - (v - 0.1) / 0.3);
+  // The ceiling's whole range, as calibration may move it.
+  const { min: low, max: high } = CALIBRATION_LIMITS;
+  const scoreY = (v: number) => top2 + PANEL * (1 - (v - low) / (high - low));
   parts.push(
     ...frame('share of kills auto-resurrected, trailing 7 days', top1, plotWidth, [0, 0.25, 0.5, 0.75, 1].map((v) => [shareY(v), `${v * 100} %`])),
-    ...frame('auto_approve_max_score', top2, plotWidth, [0.1, 0.2, 0.3, 0.4].map((v) => [scoreY(v), v.toFixed(2)])),
+    ...frame('auto_approve_max_score', top2, plotWidth, [0, 0.25, 0.5, 0.75, 1].map((t) => low + t * (high - low)).map((v) => [scoreY(v), v.toFixed(2)])),
   );
   for (const panelTopY of [top1, top2]) {
     for (const day of dayTicks(days)) parts.push(`<text x="${x(day).toFixed(1)}" y="${panelTopY + PANEL + 14}" text-anchor="middle">${day}</text>`);

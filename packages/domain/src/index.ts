@@ -6,7 +6,7 @@ export { DependencyError, MedicError } from './errors';
 export type { Dependency } from './errors';
 export { err, ok } from './result';
 export type { Result } from './result';
-export { DEFAULT_CALIBRATION, DEFAULT_POLICY } from './policy';
+export { CALIBRATION_LIMITS, DEFAULT_CALIBRATION, DEFAULT_POLICY } from './policy';
 export type { CalibrationConfig, PolicyConfig } from './policy';
 export type { BatchWrite, Clock, DeadLetter, Delivery, DeliveryAttempt, FailureRun, HistoryWindows, IdGenerator, KillSource, NotificationOutbox, OutcomeRepo, OutcomeUpdate, Redecision, ResurrectionTarget, ResurrectOptions, Resurrector, ThreatIntel, WebhookDeliveryState } from './ports';
 export { parseKillReport, readKillEntry } from './kill-report';
