@@ -173,9 +173,13 @@ export function calibrate(
   if (currentMaxScore >= max - 1e-9) return stay(`${why}, but auto_approve_max_score ${fmt(currentMaxScore)} is already at its upper limit ${max}.`);
   if (target === null) return stay(`${why}, but without a learnt model the harm of a higher ceiling is unknown; auto_approve_max_score stays ${fmt(currentMaxScore)}.`);
   const highest = [...candidates].reverse().find((c) => c > currentMaxScore + 1e-9 && c <= target + 1e-9 && within(c, 'upper'));
-  // Only as far as the last kill seen under it: above that the prediction rests on no kill at all.
-  const seen = highest === undefined ? undefined : candidates.find((c) => c > currentMaxScore + 1e-9 && c <= highest + 1e-9 && (harmAt(c)?.kills ?? 0) >= (harmAt(highest)?.kills ?? 0));
-  const next = seen !== undefined && (harmAt(seen)?.kills ?? 0) > (harmAt(currentMaxScore)?.kills ?? 0) ? seen : undefined;
+  // Only as far as the last kill seen under it (the lowest ceiling that already holds every kill `highest` would):
+  // above that the prediction rests on no kill at all.
+  const killsAt = (ceiling: number): number => harmAt(ceiling)?.kills ?? 0;
+  const next =
+    highest !== undefined && killsAt(highest) > killsAt(currentMaxScore)
+      ? candidates.find((c) => c > currentMaxScore + 1e-9 && killsAt(c) >= killsAt(highest))
+      : undefined;
   if (highest !== undefined && next === undefined) {
     return stay(`${why}, and ${harmOf(highest)}, but no kill seen scores between ${fmt(currentMaxScore)} and ${fmt(highest)}: auto_approve_max_score stays ${fmt(currentMaxScore)} until one does.`);
   }
