@@ -6,7 +6,7 @@ import { learnedScore, oddsOfScore } from './risk';
 import { killEvidence } from './signal-model';
 import type { SignalModel } from './signal-model';
 import { wilsonInterval } from './statistics';
-import { round } from './round';
+import { fmt, round } from './round';
 
 /** The share of true-positive kills a ceiling implies it would auto-approve, with the ends of its interval. */
 export interface ImpliedHarm {
@@ -49,18 +49,19 @@ export function impliedHarm(model: SignalModel, sample: SignalSample, policy: Po
     const never = policy.criticalModules.includes(row.module) || policy.alwaysDenyModules.includes(row.module);
     const evidence = killEvidence(model, row, policy.weights);
     const own = labels.get(row.module) ?? NO_LABELS;
-    // Medic decides with the quiet share it learnt; the truth may lie anywhere in its interval.
-    const score = learnedScore(model, policy, row.module, own, evidence).score;
-    if (!never) for (let c = 0; c < ceilings.length; c++) if (score <= ceilings[c]!) approvedKills[c] = approvedKills[c]! + row.kills;
-    for (let v = 0; v < 3; v++) {
-      const learned = learnedScore(model, policy, row.module, own, evidence, quietShares[v]);
-      const truePositives = row.kills / (1 + Math.exp(-(learned.lnPrior + learned.lnSignals)));
-      total[v] = total[v]! + truePositives;
-      if (never) continue;
-      for (let c = 0; c < ceilings.length; c++) {
-        const counts = approved[c]!;
-        if (score <= ceilings[c]!) counts[v] = counts[v]! + truePositives;
-      }
+    // Medic decides with the quiet share it learnt (the middle one); the truth may lie anywhere in its interval.
+    const truePositives = quietShares.map((quietShare) => {
+      const learned = learnedScore(model, policy, row.module, own, evidence, quietShare);
+      return { score: learned.score, count: row.kills / (1 + Math.exp(-(learned.lnPrior + learned.lnSignals))) };
+    });
+    const score = truePositives[1]!.score;
+    for (let v = 0; v < 3; v++) total[v] = total[v]! + truePositives[v]!.count;
+    if (never) continue;
+    for (let c = 0; c < ceilings.length; c++) {
+      if (score > ceilings[c]!) continue;
+      approvedKills[c] = approvedKills[c]! + row.kills;
+      const counts = approved[c]!;
+      for (let v = 0; v < 3; v++) counts[v] = counts[v]! + truePositives[v]!.count;
     }
   }
   const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
@@ -82,11 +83,11 @@ function unseenKill(ceiling: number): number {
 
 /** The ceilings calibration may move to from `current`: whole grains away, within the limits, and the limits themselves. */
 export function candidateCeilings(current: number): number[] {
-  const { grain: step, min, max } = CALIBRATION_LIMITS;
+  const { grain, min, max } = CALIBRATION_LIMITS;
   const found = new Set<number>([min, max, round(Math.min(max, Math.max(min, current)), 3)]);
-  for (let i = 1; i * step <= max - min + 1e-9; i++) {
-    if (current + i * step <= max + 1e-9) found.add(round(current + i * step, 3));
-    if (current - i * step >= min - 1e-9) found.add(round(current - i * step, 3));
+  for (let i = 1; i * grain <= max - min + 1e-9; i++) {
+    if (current + i * grain <= max + 1e-9) found.add(round(current + i * grain, 3));
+    if (current - i * grain >= min - 1e-9) found.add(round(current - i * grain, 3));
   }
   return [...found].sort((a, b) => a - b);
 }
@@ -196,10 +197,6 @@ export function nextEvidenceSince(latest: Calibration | null, windowStart: strin
   return Date.parse(since) > Date.parse(windowStart) ? since : windowStart;
 }
 
-
-function fmt(value: number): string {
-  return String(round(value, 3));
-}
 
 /** A share as a percentage with two decimals. */
 function percent(share: number): string {

@@ -1,6 +1,6 @@
 import { estimateFalsePositiveRate } from './false-positive-estimate';
 import type { FalsePositiveEstimate } from './false-positive-estimate';
-import { KILL_REASON_RISK, REASON_INDEX, SEVERITY_INDEX, SEVERITY_RISK, bucketsOf, decile, killEvidence, saturatedLogRatio } from './signal-model';
+import { KILL_REASON_RISK, REASON_INDEX, SEVERITY_INDEX, SEVERITY_RISK, bucketsOf, decile, killEvidence, saturatedLogRatio, usableWeight } from './signal-model';
 import type { BucketEvidence, KillEvidence, SignalModel } from './signal-model';
 import type {
   Decision,
@@ -16,7 +16,7 @@ import type {
 } from './model';
 import { configuredCriticality } from './policy';
 import type { PolicyConfig } from './policy';
-import { round } from './round';
+import { fmt } from './round';
 
 /** Everything the policy needs to decide one kill; gathered by the caller, so deciding stays pure. */
 export interface DecisionInput {
@@ -342,9 +342,9 @@ function factorOf(name: FactorName, value: number, weight: number, normalizedWei
 
 /**
  * Confidence = how much evidence stood behind the score: a base, plus threat intel answering, plus the certainty of the
- * module's false-positive estimate. How well a learnt model knows its quiet share is no gate here (it was one, and kept Medic
- * idle for weeks): the score uses the share learnt, and calibration never raises the ceiling while the harm at the upper end
- * of that share's interval is above the budget.
+ * module's false-positive estimate. How well a learnt model knows its quiet share does not enter it: the score uses the
+ * share learnt, and calibration never raises the ceiling while the harm at the upper end of that share's interval is above
+ * the budget.
  */
 function confidenceOf(threat: ThreatLookup, falsePositives: FalsePositiveEstimate | null): number {
   const threatShare = threat.status === 'answered' ? THREAT_INTEL_CONFIDENCE : 0;
@@ -575,16 +575,7 @@ function signed(value: number): string {
   return `${value >= 0 ? '+' : ''}${fmt(value)}`;
 }
 
-function usableWeight(weight: number): number {
-  return Number.isFinite(weight) && weight > 0 ? weight : 0;
-}
-
 function clamp01(value: number): number {
   if (Number.isNaN(value)) return 0;
   return Math.min(1, Math.max(0, value));
-}
-
-/** Numbers in reasoning text: at most 3 decimals. */
-function fmt(value: number): string {
-  return String(round(value, 3));
 }

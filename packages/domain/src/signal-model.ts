@@ -19,9 +19,9 @@ export const KILL_REASON_RISK: Readonly<Record<KillReason, number>> = {
 /** How many labels of each kind the configured tables count for, shared among the signals by their `risk.weights`. */
 export const PRIOR_LABELS = 20;
 /**
- * Pseudo-counts of the prior on the quiet share (uniform, as the fleet's rate is Laplace-smoothed). Only labelled kills that
- * looked like false alarms tell the quiet share, and they are few early on: Jeffreys' half counts let it fall to about half a
- * compromise over all of them while none was labelled, and Medic then trusted the signals too far for a few weeks.
+ * Pseudo-counts of the prior on the quiet share (uniform, as the fleet's rate is Laplace-smoothed): only labelled kills that
+ * looked like false alarms tell the quiet share, and they are few early on, so the prior keeps it from falling towards 0
+ * while no such compromise is labelled.
  */
 export const QUIET_PRIOR = { quiet: 1, loud: 1 } as const;
 /** Added to every table value before normalising, so no bucket starts impossible under either class. */
@@ -105,9 +105,14 @@ export function bucketsOf(report: KillReport, threat: ThreatLookup): SignalBucke
   };
 }
 
+/** A configured weight as it counts: 0 for one that is not a positive finite number. */
+export function usableWeight(weight: number): number {
+  return Number.isFinite(weight) && weight > 0 ? weight : 0;
+}
+
 /** The learned evidence of one kill's signals; a signal with weight 0 counts for nothing. */
 export function killEvidence(model: SignalModel, buckets: SignalBuckets, weights: PolicyConfig['weights']): KillEvidence {
-  const on = (weight: number): boolean => Number.isFinite(weight) && weight > 0;
+  const on = (weight: number): boolean => usableWeight(weight) > 0;
   const siem = buckets.siem;
   return {
     killReason: on(weights.kill_reason) ? (model.killReason[REASON_INDEX[buckets.killReason]]?.logRatio ?? 0) : 0,
@@ -354,8 +359,7 @@ function responsibilities(
 /** The prior pseudo-counts per cell for signals that show a compromise ("loud") and for a false alarm's. */
 function priorsOf(policy: PolicyConfig): { loud: Float64Array; falseAlarm: Float64Array } {
   const w = policy.weights;
-  const usable = (x: number): number => (Number.isFinite(x) && x > 0 ? x : 0);
-  const weights = [usable(w.kill_reason), usable(w.severity), usable(w.smith_confidence), usable(w.siem_risk_score), usable(w.siem_risk_score)];
+  const weights = [usableWeight(w.kill_reason), usableWeight(w.severity), usableWeight(w.smith_confidence), usableWeight(w.siem_risk_score), usableWeight(w.siem_risk_score)];
   const total = weights[0]! + weights[1]! + weights[2]! + weights[3]!;
   const tables: Array<(v: number) => number> = [
     (v) => KILL_REASON_RISK[KILL_REASONS[v]!],

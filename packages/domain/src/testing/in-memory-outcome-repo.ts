@@ -4,7 +4,7 @@ import { VERDICTS, KILL_OUTCOMES, isApprovable } from '../model';
 import type { QueuedNotification } from '../notifications';
 import type { BatchWrite, HistoryWindows, OutcomeRepo, OutcomeUpdate, Redecision } from '../ports';
 import { InMemoryNotificationOutbox } from './in-memory-notification-outbox';
-import { decile } from '../signal-model';
+import { bucketsOf } from '../signal-model';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -197,8 +197,6 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
     for (const r of this.#records) {
       if (!onOrAfter(r.timestamp, since)) continue;
       if (first === null || ms(r.timestamp) < ms(first)) first = r.timestamp;
-      const threat = r.threatContext;
-      const siem = threat.status === 'answered' ? { risk: decile(threat.context.riskScore), closedAsFalsePositive: threat.context.falsePositiveCount > 0 } : null;
       const label: SignalLabel | null =
         r.rejectedAt !== null
           ? 'true_positive'
@@ -209,14 +207,7 @@ export class InMemoryOutcomeRepo implements OutcomeRepo {
             : isConfirmedSuccess(r)
               ? 'false_positive'
               : null;
-      const row = {
-        module: r.targetModule,
-        killReason: r.report.killReason,
-        severity: r.report.severity,
-        confidence: decile(r.report.confidenceScore),
-        siem,
-        label,
-      };
+      const row = { module: r.targetModule, ...bucketsOf(r.report, r.threatContext), label };
       const key = JSON.stringify(row);
       const group = groups.get(key);
       if (group) group.kills += 1;

@@ -12,7 +12,7 @@ import type { DeadLetter, Delivery, HistoryWindows, OutcomeUpdate, ReKillLabel, 
 import { ENGINE_RETRY, STORE_RETRY, backoffDelay } from '../retry';
 import { decide } from '../risk';
 import type { DecisionInput } from '../risk';
-import { round } from '../round';
+import { fmt } from '../round';
 import type { LearnedSignals } from './learned-signals';
 import type { AutoApproveCeiling } from './ceiling';
 import type { MedicCore } from './core';
@@ -864,11 +864,6 @@ function sentence(clause: string): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** Numbers in reasoning text: at most 3 decimals, as the decision's own. */
-function fmt(value: number): string {
-  return String(round(value, 3));
 }
 
 function messageOf(error: unknown): string {
