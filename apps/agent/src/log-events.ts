@@ -124,7 +124,6 @@ export function logEvents(logger: Logger): EventSink {
   };
 }
 
-
 const BACKGROUND_STAGE = {
   decide: 'deciding kills that waited for their module',
   complete: "storing a resurrection's outcome",

@@ -57,6 +57,8 @@ const DEFAULTS: Settings = {
 
 /** Docker's time for "never". */
 const ZERO_TIME = /^0001-01-01T/;
+/** resurrect() without options: restart the container, whatever its state. */
+const RESTART: ResurrectOptions = { restartIfRunning: true };
 
 /** What one resurrection has done so far, for the result whichever way it ends. */
 interface Progress {
@@ -87,7 +89,7 @@ export class DockerResurrector implements Resurrector {
     const progress: Progress = { startedAt: this.settings.now(), action: 'none', containerId: null };
     let result: ResurrectionResult;
     try {
-      result = await this.run(target, options ?? { restartIfRunning: true }, progress);
+      result = await this.run(target, options ?? RESTART, progress);
     } catch (error) {
       result = fromDockerError(error);
     }

@@ -5,18 +5,6 @@ const TEXT = v.string();
 const FINITE = v.pipe(v.number(), v.finite());
 const FLAG = v.picklist([0, 1]);
 
-/** One schema per list of allowed values (the lists are module constants), so reading a row builds none. */
-const picklists = new WeakMap<readonly string[], v.GenericSchema<unknown, string>>();
-
-function picklistOf<T extends string>(allowed: readonly T[]): v.GenericSchema<unknown, T> {
-  let schema = picklists.get(allowed);
-  if (schema === undefined) {
-    schema = v.picklist(allowed);
-    picklists.set(allowed, schema);
-  }
-  return schema as v.GenericSchema<unknown, T>;
-}
-
 /** Reads the columns of one stored row, checking each; a bad value throws MedicError "store_corrupt" naming the column. */
 export class RowReader {
   constructor(
@@ -48,7 +36,8 @@ export class RowReader {
 
   oneOf<T extends string>(column: string, allowed: readonly T[]): T {
     const value = this.text(column);
-    return this.read(column, picklistOf(allowed), `holds unknown value ${JSON.stringify(value)}`);
+    if (!(allowed as readonly string[]).includes(value)) throw this.corrupt(column, `holds unknown value ${JSON.stringify(value)}`);
+    return value as T;
   }
 
   oneOfOrNull<T extends string>(column: string, allowed: readonly T[]): T | null {
