@@ -3,13 +3,13 @@ import { withAgent } from './agent-process';
 import { BenchContainers, HEALTH_INTERVAL_MS, POLL_INTERVAL_MS, killContainer, waitHealthy } from './containers';
 import type { BenchContext } from './context';
 import { scaled } from './context';
-import { lowRiskKill } from './kills';
+import { publish } from '@medic/test-support';
+import { lowRiskKill, payloadOf } from './kills';
 import { liveAgent } from './live-agent';
 import type { BenchRow } from './report';
 import { fmtS } from './report';
 import { median, p99 } from './stats';
 import { StoreWatch } from './store-watch';
-import { publishOne } from './streams';
 
 const ROUNDS = 20;
 const TARGET_RATIO = 1.05;
@@ -38,7 +38,7 @@ export async function healthyBench(ctx: BenchContext): Promise<BenchRow> {
           await killContainer(container);
           const killId = `healthy-${ctx.runId}-${round}`;
           const publishedAt = Date.now();
-          await publishOne(ctx.redis, stream, lowRiskKill(killId, 'bench-healthy', name));
+          await publish(ctx.redis, stream, payloadOf(lowRiskKill(killId, 'bench-healthy', name)));
           const record = await watch.finished(killId);
           if (record.outcomeType !== 'success' || record.healthStatus !== 'healthy' || !record.completedAt) {
             throw new Error(`round ${round}: Medic did not bring ${name} back healthy: ${record.originalDecision} ${record.outcomeType} ${record.errorMessage ?? ''}`);

@@ -1,12 +1,14 @@
-import { KILL_REASONS, SEVERITIES, round } from '@medic/domain';
+import { KILL_REASONS, Prng, SEVERITIES, round } from '@medic/domain';
 import type { KillReportWire } from '@medic/domain';
-import { Prng } from '@medic/domain';
+import type { EntryFields } from '@medic/test-support';
 
-/** A kill report in Smith's wire format (ARCHITECTURE.md, Wire format), before JSON encoding. */
-export type WireKill = KillReportWire;
+/** A kill as Smith publishes it: its report as JSON in the field `payload`. */
+export function payloadOf(kill: KillReportWire): EntryFields {
+  return { payload: JSON.stringify(kill) };
+}
 
 /** `count` kills over `modules` modules with every reason, severity and a spread of confidences and payload sizes. */
-export function variedKills(prefix: string, count: number, options: { modules?: number; seed?: number } = {}): WireKill[] {
+export function variedKills(prefix: string, count: number, options: { modules?: number; seed?: number } = {}): KillReportWire[] {
   // Seeded, so every run offers the same mix.
   const random = new Prng(options.seed ?? 42);
   const modules = Array.from({ length: options.modules ?? 50 }, (_, i) => `svc-${i}`);
@@ -29,7 +31,7 @@ export function variedKills(prefix: string, count: number, options: { modules?: 
 }
 
 /** The reboot plan's low-risk report (anomaly, low severity, confidence 0.4) for one container: approve_auto with auto-approve on. */
-export function lowRiskKill(killId: string, module: string, instance: string): WireKill {
+export function lowRiskKill(killId: string, module: string, instance: string): KillReportWire {
   return {
     kill_id: killId,
     timestamp: new Date().toISOString(),
@@ -45,11 +47,8 @@ export function lowRiskKill(killId: string, module: string, instance: string): W
   };
 }
 
-/** One stream entry's fields as XADD writes them. */
-export type RawEntry = Readonly<Record<string, string>>;
-
 /** The kinds of bad entry the malformed mix cycles through, each breaking a different rule of the kill report. */
-const MALFORMED: ReadonlyArray<(kill: WireKill) => RawEntry> = [
+const MALFORMED: ReadonlyArray<(kill: KillReportWire) => EntryFields> = [
   (k) => ({ payload: JSON.stringify(k).slice(0, -7) }),
   (k) => ({ payload: JSON.stringify({ ...k, severity: 'apocalyptic' }) }),
   (k) => ({ payload: JSON.stringify({ ...k, confidence_score: 7 }) }),
@@ -64,13 +63,13 @@ const MALFORMED: ReadonlyArray<(kill: WireKill) => RawEntry> = [
  * `count` entries of which `badShare` (spread evenly) break a rule of the kill report, cycling through eight kinds of
  * mistake; the rest are varied valid kills. Returns the entries and how many are bad.
  */
-export function malformedMix(prefix: string, count: number, badShare: number, seed = 5): { entries: RawEntry[]; bad: number } {
+export function malformedMix(prefix: string, count: number, badShare: number, seed = 5): { entries: EntryFields[]; bad: number } {
   const kills = variedKills(prefix, count, { seed });
   let bad = 0;
-  const entries = kills.map((kill, i): RawEntry => {
+  const entries = kills.map((kill, i): EntryFields => {
     // Entry i is bad when the running share of bad entries falls below badShare.
     if (bad < Math.round((i + 1) * badShare)) return MALFORMED[bad++ % MALFORMED.length]!(kill);
-    return { payload: JSON.stringify(kill) };
+    return payloadOf(kill);
   });
   return { entries, bad };
 }

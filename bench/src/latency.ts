@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withAgent } from './agent-process';
 import type { BenchContext } from './context';
-import { sleep, waitFor } from '@medic/test-support';
-import { variedKills } from './kills';
+import { publish, sleep, waitFor } from '@medic/test-support';
+import { payloadOf, variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt, fmtMs } from './report';
 import { summary } from './stats';
-import { publishOne } from './streams';
 
 const TARGET_P99_MS = 5;
 /** Traffic before the measured stretch, s: a freshly started agent runs unoptimised code for its first kills. */
@@ -59,14 +58,14 @@ export async function latencyRun(ctx: BenchContext, label: string, config: Recor
   // Decisions are logged at info level; JSON lines, so the bench can read them back exactly.
   return withAgent(ctx.redis, { mode: 'observer', stream, logLevel: 'info', logFormat: 'json', config }, async (agent) => {
     const publishedAt: number[] = [];
-    const publishes: Array<Promise<void>> = [];
+    const publishes: Array<Promise<string>> = [];
     const started = Date.now();
     // Kill i is due at started + i / rate; a late tick sends every kill that is due, so the offered rate holds on average.
     while (publishes.length < total) {
       const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
       while (publishes.length < due) {
         publishedAt.push(Date.now());
-        publishes.push(publishOne(ctx.redis, stream, kills[publishes.length]!));
+        publishes.push(publish(ctx.redis, stream, payloadOf(kills[publishes.length]!)));
       }
       await sleep(1);
     }

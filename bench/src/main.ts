@@ -17,10 +17,9 @@ import type { BenchName, BenchOptions } from './options';
 import { pipelineBench } from './pipeline';
 import { machine, markdown } from './report';
 import type { BenchRow } from './report';
-import { connectDocker, connectRedis, ServiceMissing } from '@medic/test-support';
+import { connectDocker, connectRedis, deleteStreams, ServiceMissing } from '@medic/test-support';
 import { stormBench } from './storm';
 import { webhookBench } from './webhook';
-import { dropStreams } from './streams';
 
 const RUNNERS: Readonly<Record<BenchName, (ctx: BenchContext) => Promise<BenchRow>>> = {
   core: coreBench,
@@ -87,7 +86,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     if (redis) {
-      await dropStreams(redis, ctx.streams).catch(() => undefined);
+      await deleteStreams(redis, ...ctx.streams).catch(() => undefined);
       redis.disconnect();
     }
   }

@@ -2,14 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { CONSUMER_GROUP, withAgent } from './agent-process';
 import type { BenchContext } from './context';
-import { groupInfo, waitFor } from '@medic/test-support';
+import { groupInfo, publishAll, waitFor } from '@medic/test-support';
 import { scaled } from './context';
 import { malformedMix } from './kills';
 import { TARGET_RSS } from './pipeline';
 import type { BenchRow } from './report';
 import { fmtInt, fmtMb } from './report';
 import { median } from './stats';
-import { drained, publishRaw } from './streams';
+import { drained } from './streams';
 
 const ENTRIES = 10_000;
 const BAD_SHARE = 0.4;
@@ -26,7 +26,7 @@ export async function malformedBench(ctx: BenchContext): Promise<BenchRow> {
     const { entries, bad } = malformedMix(`bad-${ctx.runId}-${run}`, count, BAD_SHARE, run);
     const result = await withAgent(ctx.redis, { mode: 'observer', stream, logLevel: ctx.logLevel }, async (agent) => {
       const started = performance.now();
-      await publishRaw(ctx.redis, stream, entries);
+      await publishAll(ctx.redis, stream, entries);
       await waitFor(`the agent to drain ${count} entries`, async () => drained(await groupInfo(ctx.redis, stream, CONSUMER_GROUP), count), { timeoutMs: 60_000 + count * 10, intervalMs: 5 });
       const seconds = (performance.now() - started) / 1000;
       const peakRssBytes = agent.peakRss();

@@ -2,13 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
 import { CONSUMER_GROUP, withAgent } from './agent-process';
 import type { BenchContext } from './context';
-import { groupInfo, waitFor } from '@medic/test-support';
+import { groupInfo, publishAll, waitFor } from '@medic/test-support';
 import { scaled } from './context';
-import { variedKills } from './kills';
+import { payloadOf, variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt, fmtMb } from './report';
 import { median } from './stats';
-import { drained, publishAll } from './streams';
+import { drained } from './streams';
 
 const KILLS = 10_000;
 const RUNS = 3;
@@ -33,7 +33,7 @@ export async function pipelineRun(ctx: BenchContext, label: string, kills: numbe
   const result = await withAgent(ctx.redis, { mode: 'observer', stream, logLevel: ctx.logLevel, config }, async (agent) => {
     const batch = variedKills(`${label}-${ctx.runId}`, kills, { seed });
     const started = performance.now();
-    await publishAll(ctx.redis, stream, batch);
+    await publishAll(ctx.redis, stream, batch.map(payloadOf));
     await waitFor(`the agent to drain ${kills} kills`, async () => drained(await groupInfo(ctx.redis, stream, CONSUMER_GROUP), kills), { timeoutMs: 60_000 + kills * 10, intervalMs: 5 });
     const seconds = (performance.now() - started) / 1000;
     const peakRssBytes = agent.peakRss();

@@ -5,13 +5,13 @@ import { withAgent } from './agent-process';
 import { BenchContainers, killContainer, waitHealthy } from './containers';
 import type { BenchContext } from './context';
 import { scaled } from './context';
-import { lowRiskKill } from './kills';
+import { publishAll } from '@medic/test-support';
+import { lowRiskKill, payloadOf } from './kills';
 import { liveAgent } from './live-agent';
 import type { BenchRow } from './report';
 import { fmtS } from './report';
 import { median, p99 } from './stats';
 import { StoreWatch } from './store-watch';
-import { publishAll } from './streams';
 
 const CONTAINERS = 20;
 /** Times one kill alone is measured, before the storm. */
@@ -50,7 +50,7 @@ export async function stormBench(ctx: BenchContext): Promise<BenchRow> {
           await killContainer(created[0]!);
           const kill = lowRiskKill(`storm-alone-${ctx.runId}-${round}`, 'bench-storm-0', names[0]!);
           const publishedAt = Date.now();
-          await publishAll(ctx.redis, stream, [kill]);
+          await publishAll(ctx.redis, stream, [payloadOf(kill)]);
           const [record] = await healthyRecords(watch, [kill.kill_id]);
           aloneMs.push(Date.parse(record!.completedAt!) - publishedAt);
           ctx.progress(`storm: one kill alone ${round}/${ALONE_ROUNDS}: ${fmtS(aloneMs.at(-1)!)}`);
@@ -58,7 +58,7 @@ export async function stormBench(ctx: BenchContext): Promise<BenchRow> {
         await Promise.all(created.map(killContainer));
         const kills = names.map((name, i) => lowRiskKill(`storm-${ctx.runId}-${i}`, `bench-storm-${i}`, name));
         const publishedAt = Date.now();
-        await publishAll(ctx.redis, stream, kills);
+        await publishAll(ctx.redis, stream, kills.map(payloadOf));
         const records = await healthyRecords(watch, kills.map((k) => k.kill_id));
         const perKillMs = records.map((r) => Date.parse(r.completedAt!) - publishedAt);
         return { aloneMs, perKillMs, records };

@@ -16,6 +16,7 @@ import {
   deleteStreams,
   pendingCount,
   publish,
+  publishAll,
   REDIS_URL,
   scratchDir,
   TestFleet,
@@ -295,9 +296,7 @@ export class Harness {
 
   /** Publishes the reports in one pipeline, as a storm arrives. */
   async publishTogether(stream: string, reports: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const report of reports) pipeline.xadd(stream, '*', 'payload', JSON.stringify(report));
-    await pipeline.exec();
+    await publishAll(this.redis, stream, reports.map(payloadEntry));
   }
 
   /** Waits until GET /decisions/:killId answers with a record `until` accepts (default: any). */
