@@ -100,12 +100,17 @@ function frontierOf(kills: readonly Weighted[]): FrontierPoint[] {
   return points;
 }
 
-function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]): SameHarm {
+/** Medic's point: the shares of the false and true positives among `kills` that it auto-approved. */
+function medicPoint(kills: readonly Weighted[]): { recovered: number; harm: number } {
   const approved = kills.filter((k) => k.approvedByMedic);
-  const medic = {
+  return {
     recovered: share(sum(approved, (k) => k.falsePositive), sum(kills, (k) => k.falsePositive)),
     harm: share(sum(approved, (k) => k.truePositive), sum(kills, (k) => k.truePositive)),
   };
+}
+
+function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]): SameHarm {
+  const medic = medicPoint(kills);
   const oracle = best(frontier, medic.harm);
   return {
     medic: { recovered: round(medic.recovered, 4), harm: round(medic.harm, 4) },
@@ -116,8 +121,7 @@ function sameHarm(kills: readonly Weighted[], frontier: readonly FrontierPoint[]
 
 /** Medic's counted point next to the oracle's counted point at the threshold (and share of its step) where its expected harm is Medic's. */
 function blindComparison(counted: readonly Weighted[], expected: readonly Weighted[], expectedFrontier: readonly FrontierPoint[]): SameHarm {
-  const approved = expected.filter((k) => k.approvedByMedic);
-  const { threshold, part } = bestWithPart(expectedFrontier, share(sum(approved, (k) => k.truePositive), sum(expected, (k) => k.truePositive)));
+  const { threshold, part } = bestWithPart(expectedFrontier, medicPoint(expected).harm);
   let fp = 0;
   let tp = 0;
   for (const k of counted) {
@@ -125,13 +129,12 @@ function blindComparison(counted: readonly Weighted[], expected: readonly Weight
     fp += taken * k.falsePositive;
     tp += taken * k.truePositive;
   }
-  const medic = counted.filter((k) => k.approvedByMedic);
-  const medicPoint = { recovered: share(sum(medic, (k) => k.falsePositive), sum(counted, (k) => k.falsePositive)), harm: share(sum(medic, (k) => k.truePositive), sum(counted, (k) => k.truePositive)) };
+  const medic = medicPoint(counted);
   const oracle = { threshold, recovered: share(fp, sum(counted, (k) => k.falsePositive)), harm: share(tp, sum(counted, (k) => k.truePositive)) };
   return {
-    medic: { recovered: round(medicPoint.recovered, 4), harm: round(medicPoint.harm, 4) },
+    medic: { recovered: round(medic.recovered, 4), harm: round(medic.harm, 4) },
     oracle: rounded(oracle),
-    ratio: oracle.recovered === 0 ? null : round(medicPoint.recovered / oracle.recovered, 4),
+    ratio: oracle.recovered === 0 ? null : round(medic.recovered / oracle.recovered, 4),
   };
 }
 

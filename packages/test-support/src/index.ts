@@ -1,9 +1,9 @@
 export { REDIS_URL, TEST_IMAGE, ServiceMissing, connectDocker, connectRedis } from './services';
-export { TEST_HEALTH, TestFleet, testPrefix } from './containers';
+export { TEST_HEALTH, TestFleet } from './containers';
 export type { TestContainerSpec } from './containers';
-export { deadLetterReasons, deleteStreams, entryAtOrAfter, fieldsOf, groupInfo, pendingCount, publish, publishAll, testStream, waitUntilHandled } from './streams';
+export { deadLetterReasons, deleteStreams, fieldsOf, groupInfo, pendingCount, publish, publishAll, testStream, waitUntilHandled } from './streams';
 export type { EntryFields, GroupInfo } from './streams';
-export { PrivateRedis, TlsRedis, documentedAclLine, makeTestCertificates, startReadmeAclRedis } from './redis-servers';
+export { PrivateRedis, makeTestCertificates, startReadmeAclRedis } from './redis-servers';
 export type { ReadmeAclRedis, TestCertificates } from './redis-servers';
 export { messageOf, sleep, waitFor } from './wait';
 export type { WaitOptions } from './wait';
