@@ -35,15 +35,19 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Installs the Debian package of each command that is missing (each of these commands comes in a package of its name).
+need_commands() {
+  local pkgs=()
+  for cmd in "$@"; do command -v "$cmd" >/dev/null 2>&1 || pkgs+=("$cmd"); done
+  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  return 0
+}
+
 redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 # The tests also start private redis-server processes, some with TLS from a throw-away CA made with openssl.
 ensure_redis_test_tools() {
-  local pkgs=()
-  command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
-  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
-  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
-  return 0
+  need_commands redis-server openssl
 }
 
 ensure_redis() {
@@ -96,19 +100,13 @@ ensure_image() {
 }
 
 ensure_tools() {
-  local pkgs=()
-  command -v sqlite3 >/dev/null 2>&1 || pkgs+=(sqlite3)
-  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
-  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  need_commands sqlite3 curl
   say "tools: sqlite3 and curl present"
 }
 
 # What pnpm compose-check needs besides Docker: docker-compose, and debootstrap for the stand-in images.
 ensure_compose_tools() {
-  local pkgs=()
-  command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
-  command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
-  [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+  need_commands docker-compose debootstrap
   say "compose tools: docker-compose and debootstrap present"
 }
 
