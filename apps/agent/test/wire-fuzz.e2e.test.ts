@@ -3,13 +3,13 @@
 // with the field it broke named, every valid kill is decided exactly once, nothing stays pending, and no log line
 // carries a raw control, bidi or zero-width character.
 import type Redis from 'ioredis';
-import { isPrintable, Prng, signKillEntry } from '@medic/domain';
-import { connectRedis, REDIS_URL, scratchDir, uniqueId, waitUntilHandled } from '@medic/test-support';
+import { isPrintable, KILL_REASONS, Prng, SEVERITIES, signKillEntry } from '@medic/domain';
+import { connectRedis, deadLetterReasons, publishAll, REDIS_URL, scratchDir, testStream, waitUntilHandled } from '@medic/test-support';
 import { createAgent } from '../src/agent';
 import type { Agent } from '../src/agent';
 import { buildConfig } from '../src/config';
 import { NODE_MAC } from '../src/signing';
-import { capturedLogger } from './harness';
+import { capturedLogger, GROUP } from './harness';
 
 const SEED = 13;
 const ENTRIES = 3_000;
@@ -19,8 +19,8 @@ const key = new TextEncoder().encode(KEY);
 /** The same entries on every run. */
 const prng = new Prng(SEED);
 const random = (): number => prng.next();
-const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
-const int = (max: number): number => Math.floor(random() * max);
+const pick = <T>(values: readonly T[]): T => prng.pick(values);
+const int = (max: number): number => prng.int(max);
 const name = (): string => `${pick(['web', 'api', 'db', 'cache', 'Queue_2', 'x'])}${pick(['', '-1', '.blue', '_a9'])}`;
 /** Characters that must never reach a log line or a terminal raw. */
 const HOSTILE_CHARS = ['\u0000', '\u0007', '\u001b[2J', '\n', '\r', '\u007f', '\u0085', '\u009b', '\u202e', '\u2066', '\u200b', '\u200d', '\ufeff', '\u2028', '\u00ad'];
@@ -35,8 +35,8 @@ function validReport(n: number): Report {
     timestamp: new Date(Date.now() - int(60_000)).toISOString(),
     target_module: name(),
     target_instance_id: name(),
-    kill_reason: pick(['threat_detected', 'anomaly_behavior', 'policy_violation', 'resource_exhaustion', 'dependency_cascade', 'manual_override']),
-    severity: pick(['critical', 'high', 'medium', 'low', 'info']),
+    kill_reason: pick(KILL_REASONS),
+    severity: pick(SEVERITIES),
     confidence_score: Math.round(random() * 1000) / 1000,
     // Evidence has no charset rule: hostile characters are valid here and must come out escaped.
     evidence: Array.from({ length: int(4) }, () => (random() < 0.3 ? `${prose()}${pick(HOSTILE_CHARS)}` : prose())),
@@ -165,7 +165,7 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
 
     const scratch = scratchDir();
     cleanup = scratch.remove;
-    stream = `medic-test:fuzz:${uniqueId()}`;
+    stream = testStream('fuzz');
     const config = buildConfig(
       {
         mode: 'observer',
@@ -179,25 +179,13 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
     const { logger, raw: lines } = capturedLogger();
     agent = await createAgent({ config, logger });
 
-    const ids: string[] = [];
-    for (let i = 0; i < entries.length; i += 500) {
-      const pipeline = redis.pipeline();
-      for (const { fields } of entries.slice(i, i + 500)) pipeline.xadd(stream, '*', ...Object.entries(fields).flat());
-      for (const [error, id] of (await pipeline.exec()) ?? []) {
-        if (error) throw error;
-        ids.push(id as string);
-      }
-    }
+    const ids = await publishAll(redis, stream, entries.map((entry) => entry.fields));
     await agent.start();
 
     const last = ids.at(-1)!;
-    await waitUntilHandled(redis, stream, 'medic-agent', last, { timeoutMs: 120_000 });
+    await waitUntilHandled(redis, stream, GROUP, last, { timeoutMs: 120_000 });
 
-    const reasons = new Map<string, string>();
-    for (const [, flat] of await redis.xrange(`${stream}.dead`, '-', '+')) {
-      const fields = Object.fromEntries(flat.flatMap((_, i) => (i % 2 === 0 ? [[flat[i], flat[i + 1]]] : [])));
-      reasons.set(fields.original_id as string, fields.reason as string);
-    }
+    const reasons = await deadLetterReasons(redis, stream);
     const misjudged: string[] = [];
     entries.forEach((entry, i) => {
       const reason = reasons.get(ids[i]!);
@@ -214,7 +202,7 @@ describe(`wire-format fuzz (seed ${SEED}, ${ENTRIES} entries, signed reports req
     const stored = await agent.core.repo.recent(ENTRIES);
     expect(stored.map((r) => r.killId).sort()).toEqual(valid.map((v) => v.killId).sort());
     expect((await agent.core.repo.stats()).rejections).toBe(bad.length);
-    expect(await redis.xpending(stream, 'medic-agent')).toEqual([0, null, null, null]);
+    expect(await redis.xpending(stream, GROUP)).toEqual([0, null, null, null]);
 
     await agent.stop();
     agent = null;
