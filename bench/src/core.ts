@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_POLICY, EMPTY_HISTORY, decide, readKillEntry } from '@medic/domain';
+import { DEFAULT_POLICY, EMPTY_HISTORY, Prng, decide, readKillEntry } from '@medic/domain';
 import type { DecisionInput, KillReport, ModuleHistory, PolicyConfig, ThreatLookup } from '@medic/domain';
 import { learntSignalModel } from '@medic/domain/testing';
 import type { BenchContext } from './context';
 import { scaled } from './context';
-import { Prng } from '@medic/domain';
 import { variedKills } from './kills';
 import type { BenchRow } from './report';
 import { fmtInt } from './report';

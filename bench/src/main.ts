@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +16,7 @@ import type { BenchName, BenchOptions } from './options';
 import { pipelineBench } from './pipeline';
 import { machine, markdown } from './report';
 import type { BenchRow } from './report';
-import { connectDocker, connectRedis, deleteStreams, ServiceMissing } from '@medic/test-support';
+import { connectDocker, connectRedis, deleteStreams, ServiceMissing, uniqueId } from '@medic/test-support';
 import { stormBench } from './storm';
 import { webhookBench } from './webhook';
 
@@ -59,7 +58,7 @@ async function main(): Promise<number> {
     const context: BenchContext = {
       redis: redis as Redis,
       docker,
-      runId: randomUUID().slice(0, 8),
+      runId: uniqueId(),
       scale: options.scale,
       rate: options.rate,
       durationSeconds: options.durationSeconds,

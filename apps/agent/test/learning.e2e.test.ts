@@ -1,6 +1,6 @@
 // The learning loop (re-kill labels, calibration) in a running agent: real Redis stream, real SQLite file, real Docker where a resurrection happens.
 import type { CALIBRATION_FIELDS, Calibration, Clock, KillReport, OutcomeRecord, SnakeCased } from '@medic/domain';
-import { estimateFalsePositiveRate } from '@medic/domain';
+import { estimateFalsePositiveRate, round } from '@medic/domain';
 import { ManualClock, sampleRecord, sampleReport } from '@medic/domain/testing';
 import { uniqueId, waitFor } from '@medic/test-support';
 import { killReport, useHarness, withStore } from './harness';
@@ -117,7 +117,7 @@ function learnable(): OutcomeRecord[] {
 
 /** The 3-decimal form reasoning text uses. */
 function round3(value: number | undefined): string {
-  return String(Math.round((value ?? Number.NaN) * 1000) / 1000);
+  return String(round(value ?? Number.NaN, 3));
 }
 
 function many(n: number, make: (i: number) => OutcomeRecord): OutcomeRecord[] {

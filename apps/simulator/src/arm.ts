@@ -1,4 +1,4 @@
-import { CalibratedCeiling, DEFAULT_RESURRECTION, LearnedSignalModel, KillPipeline, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
+import { CalibratedCeiling, DEFAULT_RESURRECTION, LearnedSignalModel, KillPipeline, Prng, approveKill, handleDelivery, learnFromOutcomes, rejectKill, round, runCalibration } from '@medic/domain';
 import type { CalibrationConfig, MedicCore, OutcomeRecord, PolicyConfig, SignalModel } from '@medic/domain';
 import { InMemoryKillSource, InMemoryStream, ManualClock, killEntryFields } from '@medic/domain/testing';
 import { SqliteOutcomeRepo } from '@medic/sqlite';
@@ -10,7 +10,6 @@ import { SimulatedFleet } from './fleet';
 import type { ModuleSpec } from './fleet';
 import { periods } from './periods';
 import type { Kill } from './periods';
-import { Prng } from '@medic/domain';
 import { drawSignals } from './smith';
 import { SimulatedThreatIntel } from './threat-intel';
 import type { ArmReport, CalibrationRun, SimulationParameters } from './types';

@@ -1,6 +1,6 @@
 import { round } from '@medic/domain';
-import { InMemoryFleet } from '@medic/domain/testing';
 import type { Prng } from '@medic/domain';
+import { InMemoryFleet } from '@medic/domain/testing';
 
 /** One module of the synthetic fleet and the hidden truth about it. */
 export interface ModuleSpec {

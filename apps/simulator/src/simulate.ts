@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CALIBRATION, DEFAULT_POLICY } from '@medic/domain';
+import { DEFAULT_CALIBRATION, DEFAULT_POLICY, Prng } from '@medic/domain';
 import type { CalibrationConfig, PolicyConfig } from '@medic/domain';
 import { APPROVAL_TTL_MINUTES, killSlots, runArm, SIMULATION_START } from './arm';
 import { drawModules, MAX_RATE } from './fleet';
-import { Prng } from '@medic/domain';
 import type { ArmReport, SimulationParameters, SimulationReport } from './types';
 
 /** Defaults: 90 days because at ~20 kills a day calibration needs weeks of labelled auto-approvals before its evidence is clear. */

@@ -1,6 +1,5 @@
 import { round } from '@medic/domain';
-import type { KillReason, Severity, ThreatContext } from '@medic/domain';
-import type { Prng } from '@medic/domain';
+import type { KillReason, Prng, Severity, ThreatContext } from '@medic/domain';
 
 /** What Smith reports about one kill and what the SIEM holds on the module, drawn conditioned on the hidden truth. */
 export interface KillSignals {

@@ -1,6 +1,7 @@
 // Every contract against its framework-free double of @medic/domain/testing: the reference the real adapters are held to.
 import type { Clock } from '@medic/domain';
 import { HOT_CONTEXT, InMemoryFleet, InMemoryKillSource, InMemoryOutcomeRepo, InMemoryStream, ManualClock, StaticThreatIntel } from '@medic/domain/testing';
+import { sleep } from '@medic/test-support';
 import { clockContract } from './clock-contract';
 import { killSourceContract } from './kill-source-contract';
 import { notificationOutboxContract } from './notification-outbox-contract';
@@ -14,7 +15,7 @@ clockContract('ManualClock', async () => {
 });
 
 /** Real time, so an empty read really waits (blockMs) like XREADGROUP BLOCK. */
-const wallClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+const wallClock: Clock = { now: () => new Date(), sleep };
 
 killSourceContract('InMemoryKillSource', async () => {
   const stream = new InMemoryStream(wallClock);
