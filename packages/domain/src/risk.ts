@@ -294,7 +294,7 @@ export function decide(input: DecisionInput, policy: PolicyConfig): Decision {
     confidence: assessment.confidence,
     factors: assessment.factors,
     reasoning: assessment.signals
-      ? [ruling.sentence, learnedScoreSentence(assessment, assessment.signals), signalsSentence(assessment), threatSentence(input.threat), learnedHistorySentence(input, assessment)]
+      ? [ruling.sentence, learnedScoreSentence(assessment, assessment.signals), signalsSentence(assessment, assessment.signals), threatSentence(input.threat), learnedHistorySentence(input, assessment, assessment.signals)]
       : [ruling.sentence, scoreSentence(assessment), factorsSentence(assessment.factors), threatSentence(input.threat), historySentence(input, assessment)],
     guard: ruling.guard,
     autoApproveMaxScore: input.autoApproveMaxScore,
@@ -469,8 +469,8 @@ function learnedScoreSentence(risk: RiskAssessment, model: SignalModel): string 
 }
 
 /** The signals in the order they were weighed, strongest first, each with the change it made to the score. */
-function signalsSentence(risk: RiskAssessment): string {
-  let text = risk.signals ? modelText(risk.signals).quiet : 'Signals, strongest first: ';
+function signalsSentence(risk: RiskAssessment, model: SignalModel): string {
+  let text = modelText(model).quiet;
   let taken = 0;
   let last = Infinity;
   let lastIndex = -1;
@@ -494,17 +494,17 @@ function signalsSentence(risk: RiskAssessment): string {
   return `${text}${criticality ? `; module_criticality ${signed(criticality.contribution)} (${criticality.detail})` : ''}.`;
 }
 
-function learnedHistorySentence({ report, history }: DecisionInput, risk: RiskAssessment): string {
+function learnedHistorySentence({ report, history }: DecisionInput, risk: RiskAssessment, model: SignalModel): string {
   const module = report.targetModule;
   const budget = `${history.recentResurrections} resurrection(s) in the restart-budget window`;
   const estimate = risk.falsePositives;
-  const unlabelled = risk.signals?.modules.get(module);
+  const unlabelled = model.modules.get(module);
   const prior = risk.factors.find((f) => f.name === 'false_positive_history');
   if (!estimate || !prior) return `No kills of ${module} or of the fleet to learn from; ${budget}.`;
   return (
     `False-positive estimate for ${module}: ${fmt(estimate.rate)} ± ${fmt(estimate.sd)} (Beta–binomial) from ${history.labels.falsePositives + history.labels.truePositives} label(s) of its own ` +
     `(${history.labels.falsePositives} false positive(s)) and ${unlabelled?.kills ?? 0} unlabelled kill(s) counted as ${fmt(unlabelled?.truePositives ?? 0)} expected true positive(s), ` +
-    `shrunk towards the fleet's ${fmt(estimate.fleetRate)} ${risk.signals ? modelText(risk.signals).prior : ''}: ${prior.detail} (${signed(prior.contribution)}); ${budget}.`
+    `shrunk towards the fleet's ${fmt(estimate.fleetRate)} ${modelText(model).prior}: ${prior.detail} (${signed(prior.contribution)}); ${budget}.`
   );
 }
 
