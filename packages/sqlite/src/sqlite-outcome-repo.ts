@@ -69,9 +69,9 @@ const RESURRECTED_SQL = RESURRECTED.map((type) => `'${type}'`).join(', ');
 /** A success counts as a false-positive label once confirmed, or once it completed before the re-kill window (one parameter). */
 const SETTLED_SQL = '(confirmed_at is not null or completed_at < ?)';
 
-/** A re-kill by a kill an operator then approved: the module was fine and Smith killed it again by chance, so no label. */
-const CHANCE_REKILL_SQL = (row: string): string =>
-  `(${row}.outcome_type = 're_killed' and exists (select 1 from outcomes c where c.timestamp = ${row}.re_killed_at and c.target_module = ${row}.target_module and c.approved_at is not null))`;
+/** Of the outcomes row aliased o: a re-kill by a kill an operator then approved (the module was fine and Smith killed it again by chance), so no label. */
+const CHANCE_REKILL_SQL =
+  "(o.outcome_type = 're_killed' and exists (select 1 from outcomes c where c.timestamp = o.re_killed_at and c.target_module = o.target_module and c.approved_at is not null))";
 
 /**
  * One statement, so every figure comes from the same snapshot: each module's executed resurrections by outcome type in the
@@ -83,7 +83,7 @@ const CHANCE_REKILL_SQL = (row: string): string =>
 const MODULE_HISTORIES_SQL = `
   select 'h' as part, target_module, outcome_type, count(*) as n,
     count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}) as settled, null as kill_id, null as completed_at, 0 as id,
-    count(*) filter (where ${CHANCE_REKILL_SQL('o')}) as chance
+    count(*) filter (where ${CHANCE_REKILL_SQL}) as chance
   from outcomes o
   where target_module in (select value from json_each(?)) and completed_at >= ? and state = 'done'
   group by target_module, outcome_type
@@ -104,7 +104,7 @@ const MODULE_HISTORIES_SQL = `
   where target_module in (select value from json_each(?)) and rejected_at >= ?
   group by target_module
   union all
-  select 'f', '', null, count(*) filter (where outcome_type = 're_killed' and not ${CHANCE_REKILL_SQL('o')}),
+  select 'f', '', null, count(*) filter (where outcome_type = 're_killed' and not ${CHANCE_REKILL_SQL}),
     count(*) filter (where outcome_type = 'success' and ${SETTLED_SQL}), null, null, 0, 0
   from outcomes o
   where completed_at >= ? and state = 'done'
@@ -145,7 +145,7 @@ const SIGNAL_SAMPLE_SQL = `
     case when ${ANSWERED_SQL} then ${decileSql('$.context.riskScore', 'threat_context')} end as siem_risk,
     case when ${ANSWERED_SQL} then json_extract(threat_context, '$.context.falsePositiveCount') > 0 end as siem_closed,
     case when rejected_at is not null then 'true_positive'
-      when outcome_type = 're_killed' then case when ${CHANCE_REKILL_SQL('o')} then null else 're_killed' end
+      when outcome_type = 're_killed' then case when ${CHANCE_REKILL_SQL} then null else 're_killed' end
       when outcome_type = 'success' and confirmed_at is not null then 'false_positive' end as label,
     count(*) as kills,
     min(timestamp) as first
